@@ -22,6 +22,9 @@ def _migrate_0_to_1(doc: dict) -> dict:
     """Version 0 wrote edges as ``{"from": "node.port", "to": "node.port"}`` and positions
     as ``{"x": .., "y": ..}``."""
     doc = dict(doc)
+    doc["schema_version"] = 1
+    if not isinstance(doc.get("edges", []), list) or not isinstance(doc.get("nodes", []), list):
+        return doc  # malformed: reported with its path by the loader
     edges = []
     for i, e in enumerate(doc.get("edges", [])):
         if isinstance(e, dict) and "from" in e and "to" in e:

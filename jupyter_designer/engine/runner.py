@@ -1,0 +1,631 @@
+"""The runner: executes a pipeline draft as a run.
+
+- Nodes run in topological order; independent nodes run concurrently.
+- Every node's outputs are stored under a content-addressed key (component identity and
+  version, resolved parameter values, the keys of its inputs), so an unchanged node is never
+  recomputed: it is *reused*. ``regenerate`` (per node or per run) forces a recompute.
+- Progress leaves the runner only as :class:`RunEvent` objects handed to subscribers; the
+  runner never calls into UI code.
+- A failing node stops its dependents only (or the whole run with ``stop_on_failure``);
+  Ctrl-C marks the run interrupted; finished nodes stay reusable.
+
+The workspace (``jupyter_designer.store.Workspace``) is used through a small duck-typed
+interface, so the engine does not import the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from .component import ComponentSpec, RunContext
+from .errors import (ComponentError, DesignerError, PipelineError, RunInterrupted)
+from .params import is_binding
+from .ports import ANY, DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, UNTRAINED_MODEL
+
+NODE_STATUSES = ("not_started", "queued", "running", "completed", "reused", "failed",
+                 "skipped", "interrupted")
+FINISHED = ("completed", "reused", "failed", "skipped", "interrupted")
+
+
+@dataclass
+class RunEvent:
+    """One step of a run's progress. ``kind`` is ``run_started``, ``node_queued``,
+    ``node_running``, ``node_completed``, ``node_reused``, ``node_failed``, ``node_skipped``,
+    ``node_interrupted`` or ``run_finished``."""
+
+    kind: str
+    run_id: str
+    node_id: str | None = None
+    title: str | None = None
+    status: str | None = None
+    time: float = field(default_factory=time.time)
+    duration: float | None = None
+    error: str | None = None
+    log: str | None = None
+    done: int = 0
+    total: int = 0
+    target: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+# -- per-thread capture of print() output ------------------------------------------------
+class _ThreadLocalStream(io.TextIOBase):
+    """Replaces sys.stdout/stderr once; writes go to the current node's buffer, if any."""
+
+    def __init__(self, original, which: str):
+        self._original = original
+        self._which = which
+
+    def write(self, s):
+        buf = getattr(_capture, self._which, None)
+        if buf is not None:
+            return buf.write(s)
+        return self._original.write(s)
+
+    def flush(self):
+        buf = getattr(_capture, self._which, None)
+        if buf is None:
+            self._original.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._original, name)
+
+
+_capture = threading.local()
+_install_lock = threading.Lock()
+
+
+def _install_capture():
+    with _install_lock:
+        if not isinstance(sys.stdout, _ThreadLocalStream):
+            sys.stdout = _ThreadLocalStream(sys.stdout, "out")
+        if not isinstance(sys.stderr, _ThreadLocalStream):
+            sys.stderr = _ThreadLocalStream(sys.stderr, "err")
+
+
+class _Capture:
+    """Collects a node's stdout, stderr and log records into one text."""
+
+    def __init__(self, logger_name: str):
+        self.buffer = io.StringIO()
+        self.logger = logging.getLogger(logger_name)
+        self.handler = logging.StreamHandler(self.buffer)
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+
+    def __enter__(self):
+        _install_capture()
+        _capture.out = self.buffer
+        _capture.err = self.buffer
+        self.logger.addHandler(self.handler)
+        self.logger.setLevel(logging.INFO)
+        self.logger.propagate = False
+        return self
+
+    def __exit__(self, *exc):
+        _capture.out = None
+        _capture.err = None
+        self.logger.removeHandler(self.handler)
+        return False
+
+    @property
+    def text(self) -> str:
+        return self.buffer.getvalue()
+
+
+# -- output keys ----------------------------------------------------------------------
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def node_key(spec: ComponentSpec, params: dict, input_keys: dict, seed: int = 0) -> str:
+    """Content address of a node's outputs."""
+    h = hashlib.sha256()
+    h.update(spec.fingerprint().encode())
+    h.update(_canonical(params).encode())
+    h.update(_canonical(sorted(input_keys.items())).encode())
+    h.update(str(seed).encode())
+    return h.hexdigest()[:32]
+
+
+def check_output_type(port_type: str, value) -> bool:
+    if value is None or port_type == ANY:
+        return True
+    from . import models
+    import pandas as pd
+
+    if port_type == DATASET:
+        return isinstance(value, pd.DataFrame)
+    if port_type == TRAINED_MODEL:
+        return isinstance(value, models.TrainedModel)
+    if port_type == UNTRAINED_MODEL:
+        return isinstance(value, models.UntrainedModel)
+    if port_type == TRANSFORMATION:
+        return isinstance(value, models.Transformation)
+    if port_type == EVALUATION:
+        return isinstance(value, models.EvaluationResult)
+    return True
+
+
+@dataclass
+class NodePlan:
+    node_id: str
+    title: str
+    kind: str
+    spec: ComponentSpec | None
+    params: dict
+    inputs: dict            # input port -> (source node id, source port)
+    key: str = ""
+    compute: str = "local"
+    regenerate: bool = False
+    data: dict | None = None
+    execute: bool = True    # False: only its outputs are needed (reused or loaded)
+
+
+class RunHandle:
+    """A submitted run: ``wait()`` for it, read ``status`` and outputs."""
+
+    def __init__(self, runner: "Runner", run_id: str):
+        self.runner = runner
+        self.run_id = run_id
+        self.status = "running"
+        self.error: str | None = None
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+
+    def wait(self, timeout: float | None = None):
+        """Block until the run has finished; returns its record from the workspace."""
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"run {self.run_id} did not finish within {timeout} s")
+        return self.record()
+
+    def cancel(self) -> None:
+        """Ask the run to stop after the nodes already running; it ends ``canceled``."""
+        self._cancel.set()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def record(self):
+        return self.runner.workspace.get_run(self.run_id)
+
+    def output(self, node_id: str, port: str | None = None):
+        rec = self.record()
+        node = rec.nodes[node_id]
+        if port is None:
+            port = next(iter(node.outputs))
+        return self.runner.workspace.run_output(self.run_id, node_id, port)
+
+    @property
+    def metrics(self) -> dict:
+        return self.record().metrics
+
+    def __repr__(self):
+        return f"<Run {self.run_id} {self.status}>"
+
+
+class Runner:
+    """Executes pipelines against a workspace."""
+
+    def __init__(self, workspace, *, max_workers: int | None = None, compute_targets: dict | None = None):
+        self.workspace = workspace
+        self.max_workers = max_workers or max(2, min(4, os.cpu_count() or 2))
+        self._subscribers: list[Callable[[RunEvent], None]] = []
+        self.compute_targets = compute_targets if compute_targets is not None else {}
+
+    def subscribe(self, callback: Callable[[RunEvent], None]) -> Callable[[], None]:
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    # -- planning ---------------------------------------------------------------------
+    def plan(self, pipeline, parameters: dict | None = None, *, up_to=None, only=None,
+             regenerate: bool = False, overrides: dict | None = None, compute: str | None = None) -> tuple[list, dict]:
+        pvalues = {k: p.default for k, p in pipeline.parameters.items()}
+        for k, v in (parameters or {}).items():
+            if k not in pipeline.parameters:
+                raise PipelineError(f"Unknown pipeline parameter {k!r}. This pipeline's parameters "
+                                    f"are: {', '.join(pipeline.parameters) or '(none)'}.")
+            pvalues[k] = pipeline.parameters[k].coerce(v)
+        pipeline.check(pvalues)
+        order = pipeline.topological_order()
+        wanted = set(order)
+        if up_to is not None:
+            target = pipeline.node(up_to).id
+            wanted = self._ancestors(pipeline, target) | {target}
+        if only is not None:
+            only_ids = {pipeline.node(x).id for x in ([only] if isinstance(only, str) else only)}
+            needed = set(only_ids)
+            for n in only_ids:
+                needed |= self._ancestors(pipeline, n)
+            wanted = needed
+        else:
+            only_ids = None
+        plans: list[NodePlan] = []
+        keys: dict[str, str] = {}
+        overrides = overrides or {}
+        for nid in order:
+            if nid not in wanted:
+                continue
+            node = pipeline.nodes[nid]
+            inputs = {e.target_port: (e.source, e.source_port) for e in pipeline.edges.values()
+                      if e.target == nid}
+            target_name = node.compute or compute or pipeline.default_compute or "local"
+            if node.kind == "dataset":
+                data = dict(node.data or {})
+                if data.get("parameter"):
+                    bound = pvalues.get(data["parameter"])
+                    if bound is not None:
+                        if isinstance(bound, dict):
+                            data.update(bound)
+                        else:
+                            data = {**data, "name": str(bound), "version": None}
+                key = self._data_key(data) if nid not in overrides else _override_key(overrides[nid])
+                plans.append(NodePlan(nid, node.title, "dataset", None, {}, {}, key=key, data=data,
+                                      compute=target_name))
+                keys[nid] = key
+                continue
+            spec = node.spec
+            params = spec.resolve_params(node.params, pvalues)
+            if nid in overrides:
+                key = _override_key(overrides[nid])
+            else:
+                key = node_key(spec, params, {p: f"{keys[s]}:{sp}" for p, (s, sp) in inputs.items()})
+            keys[nid] = key
+            execute = only_ids is None or nid in only_ids
+            plans.append(NodePlan(nid, node.title, "component", spec, params, inputs, key=key,
+                                  compute=target_name, regenerate=regenerate or node.regenerate,
+                                  execute=execute))
+        return plans, pvalues
+
+    @staticmethod
+    def _ancestors(pipeline, nid: str) -> set:
+        seen, stack = set(), [nid]
+        while stack:
+            cur = stack.pop()
+            for e in pipeline.edges.values():
+                if e.target == cur and e.source not in seen:
+                    seen.add(e.source)
+                    stack.append(e.source)
+        return seen
+
+    def _data_key(self, data: dict) -> str:
+        if data.get("artifact"):
+            return f"artifact:{data['artifact']}"
+        if data.get("type", "dataset") == "model":
+            info = self.workspace.model_info(data["name"], data.get("version")) \
+                if hasattr(self.workspace, "model_info") else None
+            return f"model:{data['name']}:{getattr(info, 'version', data.get('version'))}"
+        return "dataset:" + self.workspace.dataset_key(data["name"], data.get("version"))
+
+    def _load_data(self, data: dict):
+        if data.get("artifact"):
+            return self.workspace.load_artifact(data["artifact"])
+        if data.get("type", "dataset") == "model":
+            return self.workspace.get_model(data["name"], data.get("version"))
+        return self.workspace.get_dataset(data["name"], data.get("version"))
+
+    # -- running ----------------------------------------------------------------------
+    def submit(self, pipeline, experiment: str = "Default", parameters: dict | None = None, *,
+               regenerate: bool = False, up_to=None, only=None, compute: str | None = None,
+               background: bool = False, on_event: Callable | None = None,
+               stop_on_failure: bool = False, overrides: dict | None = None,
+               record: bool = True) -> RunHandle:
+        """Validate and run ``pipeline``; returns a :class:`RunHandle`.
+
+        In the foreground (default) the call returns when the run has finished, and Ctrl-C
+        interrupts it. With ``background=True`` it returns at once and the run goes on in a
+        thread (the canvas uses this so the kernel stays responsive).
+        ``overrides`` = ``{node_id: {port: value}}`` gives nodes fixed outputs (the serving
+        layer injects request rows into Web Service Input this way).
+        """
+        plans, pvalues = self.plan(pipeline, parameters, up_to=up_to, only=only,
+                                   regenerate=regenerate, overrides=overrides, compute=compute)
+        for plan in plans:
+            if plan.kind == "component" and plan.execute:
+                self._target(plan.compute)  # unknown/unreachable targets fail before any node runs
+        snapshot = pipeline.to_dict()
+        run_id = self.workspace.create_run(
+            experiment=experiment, pipeline_name=pipeline.name, snapshot=snapshot,
+            parameters=pvalues, compute=compute or pipeline.default_compute or "local", pid=os.getpid())
+        handle = RunHandle(self, run_id)
+        for plan in plans:
+            self.workspace.set_node(run_id, plan.node_id, status="not_started", title=plan.title)
+        callbacks = list(self._subscribers) + ([on_event] if on_event else [])
+
+        def emit(ev: RunEvent):
+            for cb in callbacks:
+                try:
+                    cb(ev)
+                except Exception:  # an observer's bug must not break the run
+                    logging.getLogger(__name__).exception("run event observer failed")
+
+        if background:
+            t = threading.Thread(target=self._run_guarded, name=f"designer-run-{run_id}",
+                                 args=(handle, plans, emit, stop_on_failure, overrides or {}), daemon=True)
+            handle._thread = t
+            t.start()
+        else:
+            self._run_guarded(handle, plans, emit, stop_on_failure, overrides or {})
+            if handle.status == "interrupted":
+                raise RunInterrupted(f"Run {run_id} was interrupted. Submit it again to re-run; "
+                                     "finished nodes will be reused.")
+        return handle
+
+    def _target(self, name: str):
+        if name in (None, "", "local"):
+            return None
+        if name in self.compute_targets:
+            return self.compute_targets[name]
+        getter = getattr(self.workspace, "compute_target", None)
+        if getter is not None:
+            target = getter(name)
+            self.compute_targets[name] = target
+            return target
+        raise PipelineError(f"Unknown compute target {name!r}. Register it in the workspace "
+                            "or use 'local'.")
+
+    def _run_guarded(self, handle, plans, emit, stop_on_failure, overrides):
+        try:
+            self._run(handle, plans, emit, stop_on_failure, overrides)
+        except KeyboardInterrupt:
+            handle.status = "interrupted"
+        except BaseException as exc:  # the run's own bookkeeping failed
+            handle.status = "failed"
+            handle.error = f"{type(exc).__name__}: {exc}"
+            try:
+                self.workspace.update_run(handle.run_id, status="failed", error=handle.error,
+                                          finished=time.time())
+            except Exception:
+                pass
+            emit(RunEvent("run_finished", handle.run_id, status="failed", error=handle.error))
+        finally:
+            handle._done.set()
+
+    def _run(self, handle: RunHandle, plans: list[NodePlan], emit, stop_on_failure, overrides):
+        ws = self.workspace
+        run_id = handle.run_id
+        by_id = {p.node_id: p for p in plans}
+        dependents: dict[str, set] = {p.node_id: set() for p in plans}
+        for p in plans:
+            for src, _ in p.inputs.values():
+                dependents[src].add(p.node_id)
+        remaining_uses = {nid: len(d) for nid, d in dependents.items()}
+        status: dict[str, str] = {p.node_id: "not_started" for p in plans}
+        values: dict[str, dict] = {}       # in-memory outputs, freed when no dependent needs them
+        artifacts: dict[str, dict] = {}
+        total = sum(1 for p in plans if p.kind == "component" and p.execute)
+        done_count = 0
+        started = time.time()
+        emit(RunEvent("run_started", run_id, total=total))
+        lock = threading.Lock()
+
+        def set_status(plan, st, **kw):
+            status[plan.node_id] = st
+            ws.set_node(run_id, plan.node_id, status=st, title=plan.title,
+                        **{k: v for k, v in kw.items() if k in ("started", "finished", "duration",
+                                                               "cache_key", "outputs", "error", "log",
+                                                               "metrics")})
+            if plan.kind == "component" and plan.execute:
+                emit(RunEvent(f"node_{st}", run_id, plan.node_id, plan.title, st,
+                              duration=kw.get("duration"), error=kw.get("error"),
+                              log=kw.get("log"), done=done_count, total=total, target=plan.compute))
+
+        def inputs_of(plan):
+            out = {}
+            for port, (src, sport) in plan.inputs.items():
+                with lock:
+                    cached = values.get(src)
+                if cached is not None and sport in cached:
+                    out[port] = cached[sport]
+                else:
+                    out[port] = ws.load_artifact(artifacts[src][sport])
+            return out
+
+        def release(plan):
+            for src, _ in plan.inputs.values():
+                with lock:
+                    remaining_uses[src] -= 1
+                    if remaining_uses[src] <= 0:
+                        values.pop(src, None)
+
+        def execute(plan: NodePlan):
+            """Runs in a worker thread: returns ('completed'|'failed', payload)."""
+            if plan.node_id in overrides:
+                return "override", {"outputs": dict(overrides[plan.node_id])}
+            t0 = time.time()
+            ins = inputs_of(plan)
+            target = self._target(plan.compute)
+            if target is not None:
+                return target.execute(self, plan, ins)
+            return execute_component(plan, ins, workspace=ws, t0=t0)
+
+        position = {p.node_id: i for i, p in enumerate(plans)}
+        pending = {p.node_id for p in plans}
+        running: dict[Future, NodePlan] = {}
+        stop = False
+        pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="designer-node")
+        try:
+            for p in plans:
+                if p.kind == "component" and p.execute:
+                    set_status(p, "queued")
+            while pending or running:
+                # schedule every ready node
+                progressed = False
+                for nid in sorted(pending, key=position.__getitem__):
+                    plan = by_id[nid]
+                    srcs = [s for s, _ in plan.inputs.values()]
+                    if any(status[s] in ("failed", "skipped", "interrupted") for s in srcs) or (stop and plan.kind == "component"):
+                        pending.discard(nid)
+                        progressed = True
+                        failed_src = next((by_id[s].title for s in srcs if status[s] in ("failed", "skipped")), None)
+                        set_status(plan, "skipped", error=(f"Not run: {failed_src} did not complete."
+                                                           if failed_src else "Not run: the run was stopped."))
+                        release(plan)
+                        continue
+                    if not all(status[s] in ("completed", "reused") for s in srcs):
+                        continue
+                    pending.discard(nid)
+                    progressed = True
+                    if plan.kind == "dataset":
+                        try:
+                            if nid in overrides:
+                                values[nid] = dict(overrides[nid])
+                            else:
+                                val = self._load_data(plan.data)
+                                port = "dataset" if plan.data.get("type", "dataset") == "dataset" else plan.data["type"]
+                                values[nid] = {port: val}
+                            status[nid] = "completed"
+                            ws.set_node(run_id, nid, status="completed", title=plan.title, cache_key=plan.key)
+                        except DesignerError as exc:
+                            set_status(plan, "failed", error=str(exc))
+                            status[nid] = "failed"
+                            ws.set_node(run_id, nid, status="failed", title=plan.title, error=str(exc))
+                        continue
+                    if not plan.regenerate and nid not in overrides and ws.has_outputs(plan.key):
+                        arts = ws.get_output_ids(plan.key) if hasattr(ws, "get_output_ids") else None
+                        if arts is None:
+                            outs = ws.get_outputs(plan.key)
+                            with lock:
+                                values[nid] = outs
+                            arts = {}
+                        artifacts[nid] = arts
+                        if plan.execute:
+                            done_count += 1
+                        set_status(plan, "reused", cache_key=plan.key, outputs=arts, duration=0.0)
+                        continue
+                    if not plan.execute:
+                        set_status(plan, "failed", error=(
+                            f"{plan.title} has no stored outputs for its current settings; run the "
+                            "pipeline up to it first."))
+                        continue
+                    set_status(plan, "running", started=time.time())
+                    running[pool.submit(execute, plan)] = plan
+                if not running:
+                    if pending and progressed:
+                        continue
+                    for nid in sorted(pending, key=position.__getitem__):
+                        set_status(by_id[nid], "skipped", error="Not run: its inputs were not available.")
+                    pending.clear()
+                    break
+                if handle._cancel.is_set():
+                    stop = True
+                finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    plan = running.pop(fut)
+                    nid = plan.node_id
+                    try:
+                        outcome, payload = fut.result()
+                    except BaseException as exc:  # the executor itself failed
+                        outcome, payload = "failed", {"error": f"{type(exc).__name__}: {exc}",
+                                                      "log": traceback.format_exc(), "duration": 0.0}
+                    done_count += 1
+                    if outcome == "override":
+                        with lock:
+                            values[nid] = payload["outputs"]
+                        set_status(plan, "completed", duration=0.0)
+                    elif outcome == "completed":
+                        outs = payload.get("outputs")
+                        if outs is not None:
+                            with lock:
+                                values[nid] = outs
+                            arts = ws.put_outputs(plan.key, outs)
+                        else:  # a remote target stored them already
+                            arts = payload["artifacts"]
+                        artifacts[nid] = arts
+                        set_status(plan, "completed", finished=time.time(), duration=payload["duration"],
+                                   cache_key=plan.key, outputs=arts, log=payload.get("log"),
+                                   metrics=payload.get("metrics") or None)
+                    else:
+                        set_status(plan, "failed", finished=time.time(), duration=payload.get("duration"),
+                                   error=payload["error"], log=payload.get("log"))
+                        if stop_on_failure:
+                            stop = True
+                    release(plan)
+        except KeyboardInterrupt:
+            handle._cancel.set()
+            for fut, plan in running.items():
+                fut.cancel()
+                set_status(plan, "interrupted", error="Interrupted.")
+            for nid in pending:
+                if by_id[nid].kind == "component":
+                    set_status(by_id[nid], "interrupted", error="Interrupted before it started.")
+            ws.update_run(run_id, status="interrupted", finished=time.time(),
+                          error="Interrupted by the user.")
+            handle.status = "interrupted"
+            emit(RunEvent("run_finished", run_id, status="interrupted", duration=time.time() - started))
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        failed = [p for p in plans if status[p.node_id] == "failed"]
+        if handle._cancel.is_set():
+            final, err = "canceled", "Canceled."
+        elif failed:
+            final = "failed"
+            err = f"{len(failed)} node(s) failed, first: {failed[0].title}"
+        else:
+            final, err = "completed", None
+        ws.update_run(run_id, status=final, finished=time.time(), error=err)
+        handle.status = final
+        handle.error = err
+        emit(RunEvent("run_finished", run_id, status=final, duration=time.time() - started,
+                      error=err, done=done_count, total=total))
+
+
+def _override_key(outputs: dict) -> str:
+    return "override:" + hashlib.sha256(str(id(outputs)).encode() + str(time.time()).encode()).hexdigest()[:16]
+
+
+def execute_component(plan: NodePlan, inputs: dict, *, workspace=None, t0: float | None = None,
+                      compute=None) -> tuple[str, dict]:
+    """Run one component on its inputs; never raises for the component's own failures.
+
+    Returns ``("completed", {"outputs", "duration", "log", "metrics"})`` or
+    ``("failed", {"error", "log", "duration"})``. Shared by every compute target.
+    """
+    t0 = t0 or time.time()
+    spec = plan.spec
+    ctx = RunContext(spec, node_id=plan.node_id, workspace=workspace, compute=compute,
+                     logger=logging.getLogger(f"jupyter_designer.node.{plan.node_id}.{threading.get_ident()}"))
+    cap = _Capture(ctx.logger.name)
+    try:
+        with cap:
+            result = spec.run(ctx, inputs, dict(plan.params))
+        if not isinstance(result, dict):
+            if len(spec.outputs) == 1:
+                result = {spec.outputs[0].key: result}
+            else:
+                raise ComponentError(f"{spec.name} returned {type(result).__name__}, not a dict of outputs")
+        outputs = {}
+        for port in spec.outputs:
+            val = result.get(port.key)
+            if not check_output_type(port.type, val):
+                raise ComponentError(f"{spec.name} produced a {type(val).__name__} on output "
+                                     f"'{port.label}', which carries a {port.type}")
+            outputs[port.key] = val
+        return "completed", {"outputs": outputs, "duration": time.time() - t0, "log": cap.text,
+                             "metrics": ctx.metrics}
+    except DesignerError as exc:
+        return "failed", {"error": str(exc), "log": cap.text, "duration": time.time() - t0}
+    except KeyboardInterrupt:
+        raise
+    except MemoryError:
+        return "failed", {"error": f"{spec.name} ran out of memory.", "log": cap.text,
+                          "duration": time.time() - t0}
+    except Exception as exc:
+        tb = traceback.format_exc()
+        return "failed", {"error": f"{spec.name} failed: {type(exc).__name__}: {exc}",
+                          "log": cap.text + "\n" + tb, "duration": time.time() - t0}
