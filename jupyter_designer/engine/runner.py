@@ -495,13 +495,9 @@ class Runner:
                             status[nid] = "failed"
                             ws.set_node(run_id, nid, status="failed", title=plan.title, error=str(exc))
                         continue
-                    if not plan.regenerate and nid not in overrides and ws.has_outputs(plan.key):
-                        arts = ws.get_output_ids(plan.key) if hasattr(ws, "get_output_ids") else None
-                        if arts is None:
-                            outs = ws.get_outputs(plan.key)
-                            with lock:
-                                values[nid] = outs
-                            arts = {}
+                    stored = None if (plan.regenerate or nid in overrides) else ws.get_outputs(plan.key)
+                    if stored is not None:
+                        arts = dict(stored.artifact_ids)
                         artifacts[nid] = arts
                         if plan.execute:
                             done_count += 1

@@ -1,0 +1,196 @@
+"""The runner on a real workspace: order, reuse, failures, partial runs, logs, interrupts."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from jupyter_designer.engine.errors import PipelineValidationError, RunInterrupted
+from jupyter_designer.engine.pipeline import Pipeline
+from jupyter_designer.engine.runner import Runner
+from jupyter_designer.store import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path, frame):
+    w = Workspace(tmp_path / "ws")
+    w.register_dataset("data", frame)
+    return w
+
+
+def chain(ws, factor=3.0):
+    p = Pipeline("chain", workspace=ws)
+    d = p.add_dataset("data")
+    a = p.add_component("Test Scale", {"factor": factor}, id="scale")
+    b = p.add_component("Test Scale", {"factor": 10}, id="scale_again")
+    j = p.add_component("Test Join Sum", {"offset": 1}, id="join")
+    p.connect(d, None, a, None)
+    p.connect(a, None, b, None)
+    p.connect(b, None, j, "left")
+    return p
+
+
+def test_run_outputs_logs_and_metrics(ws, calls):
+    events = []
+    h = Runner(ws).submit(chain(ws), experiment="e1", on_event=events.append)
+    rec = h.wait()
+    assert rec.status == "completed"
+    out = h.output("join", "results_dataset")
+    assert list(out["x"]) == [31.0, 61.0, 91.0]
+    assert "scaling by 3.0" in rec.nodes["scale"].log and "log line from scale" in rec.nodes["scale"].log
+    assert rec.nodes["scale"].metrics == {"factor": 3.0}
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert kinds.count("node_completed") == 3 and kinds.count("node_queued") == 3
+    assert all(e.duration is not None for e in events if e.kind == "node_completed")
+
+
+def test_second_run_reuses_everything_and_a_change_reruns_only_dependents(ws, calls):
+    r = Runner(ws)
+    r.submit(chain(ws))
+    assert calls == {"scale": 2, "join": 1}
+    rec = r.submit(chain(ws)).wait()
+    assert {n.status for n in rec.nodes.values() if n.title != "data"} == {"reused"}
+    assert calls == {"scale": 2, "join": 1}
+    p = chain(ws)
+    p.set_param("scale_again", "factor", 5)
+    rec = r.submit(p).wait()
+    assert rec.nodes["scale"].status == "reused"
+    assert rec.nodes["scale_again"].status == "completed" and rec.nodes["join"].status == "completed"
+    assert calls == {"scale": 3, "join": 2}
+    rec = r.submit(p, regenerate=True).wait()
+    assert calls == {"scale": 5, "join": 3}
+    p.set_regenerate("join", True)
+    r.submit(p)
+    assert calls == {"scale": 5, "join": 4}
+
+
+def test_new_dataset_version_invalidates_reuse(ws, calls, frame):
+    r = Runner(ws)
+    r.submit(chain(ws))
+    ws.register_dataset("data", frame.assign(x=frame["x"] + 1))
+    rec = r.submit(chain(ws)).wait()
+    assert rec.nodes["scale"].status == "completed"
+    assert list(r.submit(chain(ws)).output("join")["x"]) == [61.0, 91.0, 121.0]
+
+
+def test_failure_stops_only_dependents(ws, calls):
+    p = chain(ws)
+    bad = p.add_component("Test Fail", id="bad")
+    after = p.add_component("Test Scale", id="after_bad")
+    p.connect("data", None, bad, None)
+    p.connect(bad, None, after, None)
+    events = []
+    rec = Runner(ws).submit(p, on_event=events.append).wait()
+    assert rec.status == "failed"
+    assert rec.nodes["bad"].status == "failed"
+    assert "column 'x' has a value the test does not like" in rec.nodes["bad"].error
+    assert "about to fail" in rec.nodes["bad"].log
+    assert rec.nodes["after_bad"].status == "skipped"
+    assert rec.nodes["join"].status == "completed"
+    rec = Runner(ws).submit(p, stop_on_failure=True, regenerate=True).wait()
+    assert rec.status == "failed"
+
+
+def test_invalid_pipeline_is_refused_before_a_run(ws):
+    p = Pipeline("bad", workspace=ws)
+    p.add_component("Test Scale")
+    before = ws.list_runs()
+    with pytest.raises(PipelineValidationError, match="Required input port 'Dataset' is not connected"):
+        Runner(ws).submit(p)
+    assert len(ws.list_runs()) == len(before)
+
+
+def test_run_up_to_and_single_node(ws, calls):
+    r = Runner(ws)
+    rec = r.submit(chain(ws), up_to="scale_again").wait()
+    assert "join" not in rec.nodes and calls == {"scale": 2}
+    rec = r.submit(chain(ws), only="join").wait()
+    assert rec.nodes["join"].status == "completed" and calls == {"scale": 2, "join": 1}
+    p = chain(ws)
+    p.set_param("scale", "factor", 7)
+    rec = r.submit(p, only="join").wait()
+    assert rec.status == "failed" and "run the pipeline up to it first" in rec.nodes["scale"].error
+
+
+def test_independent_branches_run_concurrently(ws):
+    p = Pipeline("par", workspace=ws)
+    d = p.add_dataset("data")
+    a = p.add_component("Test Scale", {"sleep": 0.6, "factor": 2})
+    b = p.add_component("Test Scale", {"sleep": 0.6, "factor": 3})
+    p.connect(d, None, a, None)
+    p.connect(d, None, b, None)
+    t0 = time.time()
+    Runner(ws).submit(p)
+    assert time.time() - t0 < 1.1
+
+
+def test_background_run_and_pipeline_parameters(ws, calls):
+    p = chain(ws)
+    p.bind_parameter("scale", "factor", "factor")
+    h = Runner(ws).submit(p, parameters={"factor": 1}, background=True)
+    rec = h.wait(30)
+    assert rec.parameters == {"factor": 1.0}
+    assert list(h.output("join")["x"]) == [11.0, 21.0, 31.0]
+
+
+def test_ctrl_c_marks_the_run_interrupted_and_keeps_finished_nodes(ws, calls):
+    p = chain(ws)
+    p.set_param("scale_again", "sleep", 3.0)
+    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(RunInterrupted):
+        Runner(ws).submit(p)
+    runs = ws.list_runs()
+    rec = ws.get_run(runs[0].id)
+    assert rec.status == "interrupted"
+    assert rec.nodes["scale"].status == "completed"
+    time.sleep(2.5)  # let the abandoned node thread finish
+    rec2 = Runner(ws).submit(p).wait()
+    assert rec2.nodes["scale"].status == "reused"
+
+
+def test_kill_9_leaves_a_readable_workspace(tmp_path, frame):
+    path = tmp_path / "crash"
+    w = Workspace(path)
+    w.register_dataset("data", frame)
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        import conftest  # registers the test components
+        from jupyter_designer.engine.pipeline import Pipeline
+        from jupyter_designer.engine.runner import Runner
+        from jupyter_designer.store import Workspace
+        ws = Workspace({str(path)!r})
+        p = Pipeline("crash", workspace=ws)
+        d = p.add_dataset("data")
+        a = p.add_component("Test Scale", id="fast")
+        b = p.add_component("Test Scale", {{"sleep": 60}}, id="slow")
+        p.connect(d, None, a, None); p.connect(a, None, b, None)
+        print("started", flush=True)
+        Runner(ws).submit(p)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        runs = Workspace(path).list_runs()
+        if runs and Workspace(path).get_run(runs[0].id).nodes.get("slow") and \
+                Workspace(path).get_run(runs[0].id).nodes["slow"].status == "running":
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    w2 = Workspace(path)
+    rec = w2.get_run(w2.list_runs()[0].id)
+    assert rec.status == "interrupted"
+    assert rec.nodes["fast"].status == "completed"
+    assert rec.nodes["slow"].status == "interrupted"
+    out = w2.run_output(rec.id, "fast", "results_dataset")
+    assert list(out["x"]) == [2.0, 4.0, 6.0]
