@@ -19,11 +19,8 @@ def code(s):
 
 
 SETUP = code("""
-import os, tempfile
-# A fresh workspace for this tutorial (remove these two lines to use ./.designer)
-os.environ.setdefault("JUPYTER_DESIGNER_WORKSPACE", tempfile.mkdtemp(prefix="designer-tutorial-"))
 import jupyter_designer as jd
-ws = jd.workspace()
+ws = jd.workspace()      # ./.designer, or the folder in $JUPYTER_DESIGNER_WORKSPACE
 %load_ext jupyter_designer
 """)
 
