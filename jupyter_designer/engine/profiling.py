@@ -56,7 +56,13 @@ def _numeric_stats(values: pd.Series, boolean: bool) -> dict:
 
 
 def column_kind(series: pd.Series) -> str:
-    return kind_of_dtype(series.dtype)
+    """The column's kind; an object column holding only booleans (and missing values,
+    which turn a bool column into object) counts as boolean."""
+    kind = kind_of_dtype(series.dtype)
+    if kind == "string" and series.dtype == object and \
+            pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        return "boolean"
+    return kind
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
