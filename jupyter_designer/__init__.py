@@ -22,7 +22,7 @@ _LAZY = {
     "Pipeline": ("jupyter_designer.engine.pipeline", "Pipeline"),
     "Runner": ("jupyter_designer.engine.runner", "Runner"),
     "RunEvent": ("jupyter_designer.engine.runner", "RunEvent"),
-    "component": ("jupyter_designer.engine.component", "user_component"),
+    "component": ("jupyter_designer.api", "component"),
     "REGISTRY": ("jupyter_designer.engine.component", "REGISTRY"),
     "DesignerError": ("jupyter_designer.engine.errors", "DesignerError"),
     "Designer": ("jupyter_designer.widgets", "Designer"),

@@ -106,3 +106,24 @@ def submit(pipeline, experiment: str = "Default", parameters: dict | None = None
     if p.workspace is None:
         p.workspace = ws
     return Runner(ws).submit(p, experiment=experiment, parameters=parameters, **kwargs)
+
+
+def component(fn=None, *, workspace=None, save: bool = True, **kwargs):
+    """Turn a typed Python function into a component and add it to the workspace's palette.
+
+    See :func:`jupyter_designer.engine.component.user_component` for how type hints become
+    ports and parameters. With ``save`` (default) the component is kept in the workspace
+    (``workspace`` or the default one), so the Jupyter server, ``jupyter designer run`` and
+    compute workers find it too.
+    """
+    from .engine.component import user_component
+    from .store import user_components
+
+    def deco(f):
+        user_component(f, **kwargs)
+        if save and not user_components.loading():
+            ws = workspace if workspace is not None else globals()["workspace"]()
+            ws.save_component(f)
+        return f
+
+    return deco(fn) if fn is not None else deco

@@ -185,6 +185,9 @@ class Registry:
         self._by_id: dict[str, ComponentSpec] = {}
         self._lock = threading.Lock()
         self._builtins_loaded = False
+        #: called with a missing name before a lookup fails (workspaces load their user
+        #: components this way); each returns True if it registered something
+        self.loaders: list[Callable[[str], bool]] = []
 
     def add(self, spec: ComponentSpec, *, replace: bool = False) -> ComponentSpec:
         with self._lock:
@@ -208,6 +211,14 @@ class Registry:
             return name_or_id
         spec = self._by_id.get(name_or_id) or self._by_id.get(slug(str(name_or_id)))
         if spec is None:
+            for loader in list(self.loaders):
+                try:
+                    if loader(str(name_or_id)):
+                        spec = self._by_id.get(name_or_id) or self._by_id.get(slug(str(name_or_id)))
+                except Exception:  # a broken user component must not hide the real error
+                    spec = None
+                if spec is not None:
+                    return spec
             import difflib
             names = [s.name for s in self._by_id.values()]
             close = difflib.get_close_matches(str(name_or_id), names, n=3, cutoff=0.5)
@@ -254,10 +265,12 @@ def component(name: str, *, category: str, inputs=(), outputs=(), params=(), id:
 def _hint_to_port_or_param(name: str, hint, default):
     import pandas as pd
 
+    import types
+
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     optional = False
-    if origin is typing.Union and type(None) in args:
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
         optional = True
         hint = next(a for a in args if a is not type(None))
     if hint is pd.DataFrame:
@@ -343,3 +356,38 @@ def user_component(fn: Callable | None = None, *, name: str | None = None,
         return f
 
     return deco(fn) if fn is not None else deco
+
+
+def component_source(fn: Callable) -> str:
+    """A self-contained module source for a user component function: the imports of the
+    modules and names it uses, then its definition under a decorator that re-declares it
+    with the same name, category and outputs. The workspace stores it so other processes
+    (the Jupyter server, CLI runs, workers) can load the component."""
+    import re as _re
+    import textwrap
+    import types
+
+    f = getattr(fn, "__wrapped__", fn)
+    spec = fn.spec
+    src = textwrap.dedent(inspect.getsource(f))
+    lines = src.splitlines()
+    start = next(i for i, line in enumerate(lines) if _re.match(r"\s*(async\s+)?def\s", line))
+    body = "\n".join(lines[start:])
+    g = f.__globals__
+    imports = []
+    for name in sorted(set(_re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body))):
+        if name not in g or name == f.__name__:
+            continue
+        obj = g[name]
+        if isinstance(obj, types.ModuleType):
+            imports.append(f"import {obj.__name__} as {name}" if obj.__name__ != name else f"import {name}")
+            continue
+        mod = getattr(obj, "__module__", None)
+        if mod and mod not in ("__main__", "builtins") and not mod.startswith("__") \
+                and getattr(obj, "__name__", None) == name:
+            imports.append(f"from {mod} import {name}")
+    outputs = [p.label for p in spec.outputs]
+    deco = (f"@_user_component(name={spec.name!r}, category={spec.category!r}, "
+            f"outputs={outputs!r}, description={spec.description!r})")
+    return "\n".join(["from jupyter_designer.engine.component import user_component as _user_component",
+                      *imports, "", "", deco, body, ""])

@@ -139,6 +139,27 @@ class Workspace:
                                         bytes.fromhex(self._db.meta("secret")))
         if recover:
             self.mark_interrupted_runs()
+        from . import user_components
+        user_components.install_loader(self)
+
+    # -- user components ------------------------------------------------------------------------
+    def save_component(self, fn) -> Path:
+        """Keep a user component (a function decorated with ``@jd.component``) in this
+        workspace, so every process using it (the server, the CLI, workers) can run it."""
+        from jupyter_designer.engine.component import component_source
+
+        from . import user_components
+        return user_components.save(self, fn.spec, component_source(fn))
+
+    def load_components(self) -> list[str]:
+        """Register this workspace's user components in this process; returns their ids."""
+        from . import user_components
+        return user_components.load(self)
+
+    def list_components(self) -> list[str]:
+        """Ids of the user components kept in this workspace."""
+        from . import user_components
+        return user_components.names(self)
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
