@@ -1,0 +1,298 @@
+"""The canvas protocol: snapshot on ready, one small message per change, requests from the view."""
+
+import json
+
+import pytest
+
+from jupyter_designer.engine.pipeline import Pipeline
+from jupyter_designer.widgets.canvas import Canvas, node_view, status_text
+
+from widget_helpers import PROBE, custom_messages, flat
+
+
+def ready(canvas, view="v1"):
+    canvas.handle_message({"type": "ready", "view": view})
+    return custom_messages(canvas)[-1]
+
+
+@pytest.fixture
+def pipe():
+    p = Pipeline("draft")
+    d = p.add_dataset("probe data", position=(0, 0), schema=[{"name": "a", "kind": "double"},
+                                                            {"name": "b", "kind": "string"}])
+    n = p.add_component(PROBE, position=(0, 150))
+    p.connect(d, "dataset", n, "dataset")
+    return p
+
+
+def test_nothing_is_sent_before_a_view_is_ready(pipe):
+    c = Canvas(pipe)
+    pipe.add_component(PROBE)
+    assert c.stats["messages"] == 0 and custom_messages(c) == []
+
+
+def test_ready_is_answered_with_a_full_snapshot(pipe):
+    c = Canvas(pipe)
+    snap = ready(c, "view-7")
+    assert snap["type"] == "snapshot" and snap["view"] == "view-7"
+    assert {n["id"] for n in snap["nodes"]} == set(pipe.nodes)
+    assert [e["id"] for e in snap["edges"]] == list(pipe.edges)
+    probe = next(n for n in snap["nodes"] if n["kind"] == "component")
+    assert probe["title"] == PROBE and (probe["x"], probe["y"]) == (0.0, 150.0)
+    assert [p["key"] for p in probe["inputs"]] == ["dataset", "right"]
+    assert probe["inputs"][1]["optional"] is True
+    assert [p["key"] for p in probe["outputs"]] == ["results_dataset"]
+    data = next(n for n in snap["nodes"] if n["kind"] == "dataset")
+    assert data["inputs"] == [] and data["data_type"] == "dataset"
+    assert c.stats == {"messages": 1, "bytes": len(json.dumps(snap, separators=(",", ":"))),
+                       "snapshots": 1, "received": 1}
+
+
+def test_code_edits_become_one_small_message_each(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    before = c.stats["messages"]
+    node = pipe.add_component(PROBE, position=(300, 150))
+    m = custom_messages(c)[-1]
+    assert m["type"] == "add_node" and m["node"]["id"] == node.id
+    pipe.set_comment(node.id, "keeps a few rows")
+    m = custom_messages(c)[-1]
+    assert m == {"type": "update_node", "id": node.id, "changes": {"comment": "keeps a few rows"}}
+    pipe.move_node(node.id, 310, 160)
+    assert custom_messages(c)[-1]["changes"] == {"x": 310.0, "y": 160.0}
+    e = pipe.connect(next(iter(pipe.nodes)), "dataset", node.id, "dataset")
+    assert custom_messages(c)[-1] == {"type": "add_edge", "edge": e.as_dict()}
+    pipe.disconnect(e.id)
+    assert custom_messages(c)[-1] == {"type": "remove_edge", "id": e.id}
+    pipe.remove_node(node.id)
+    assert custom_messages(c)[-1] == {"type": "remove_node", "id": node.id}
+    assert c.stats["messages"] == before + 6
+
+
+def test_parameter_edits_send_nothing_unless_the_node_looks_different(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    n = "widget_probe_1"
+    count = c.stats["messages"]
+    pipe.set_param(n, "count", 5)
+    assert c.stats["messages"] == count  # parameters are not drawn on the canvas
+    pipe.bind_parameter(n, "count", "rows")
+    m = custom_messages(c)[-1]
+    assert m["type"] == "update_node" and m["changes"] == {"bound": True}
+
+
+def test_incremental_updates_are_much_smaller_than_a_snapshot():
+    p = Pipeline("big")
+    prev = p.add_dataset("probe data")
+    for _ in range(30):
+        n = p.add_component(PROBE)
+        p.connect(prev, "results_dataset" if prev.kind == "component" else "dataset", n, "dataset")
+        prev = n
+    c = Canvas(p)
+    snap = ready(c)
+    snap_bytes = c.stats["bytes"]
+    assert len(snap["nodes"]) == 31 and len(snap["edges"]) == 30
+    p.set_comment(prev.id, "last")
+    assert c.stats["messages"] == 2
+    assert c.stats["bytes"] - snap_bytes < 120 < snap_bytes / 50
+
+
+def test_view_move_updates_the_draft_without_an_echo(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    n = "widget_probe_1"
+    sent = c.stats["messages"]
+    c.handle_message({"type": "move", "moves": [{"id": n, "x": 42.5, "y": 77}]})
+    assert pipe.nodes[n].position == (42.5, 77.0)
+    assert c.stats["messages"] == sent
+    # a multi-node drag is one undo step; undo moves them back and tells the view
+    d = next(k for k in pipe.nodes if k != n)
+    c.handle_message({"type": "move", "moves": [{"id": n, "x": 1, "y": 2}, {"id": d, "x": 3, "y": 4}]})
+    pipe.undo()
+    assert pipe.nodes[n].position == (42.5, 77.0) and pipe.nodes[d].position == (0.0, 0.0)
+    updates = [m for m in custom_messages(c) if m["type"] == "update_node"]
+    assert {u["id"] for u in updates[-2:]} == {n, d}
+
+
+def test_connect_request_accepted(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    second = pipe.add_component(PROBE)
+    seen = []
+    c.on("connected", seen.append)
+    c.handle_message({"type": "connect", "temp": "eh-1", "source": "widget_probe_1",
+                      "source_port": "results_dataset", "target": second.id, "target_port": "dataset"})
+    msgs = custom_messages(c)
+    assert msgs[-2]["type"] == "add_edge"                 # the real edge first ...
+    assert msgs[-1] == {"type": "connect_result", "temp": "eh-1", "ok": True,
+                        "edge": msgs[-2]["edge"]["id"]}    # ... then the drawn one goes
+    assert msgs[-2]["edge"]["id"] in pipe.edges and seen
+
+
+@pytest.mark.parametrize("source_port,target,target_port,reason", [
+    ("results_dataset", "widget_probe_1", "dataset", "itself"),             # a loop
+    ("untrained_model", "widget_probe_1", "right", "takes a dataset"),       # wrong type
+    ("results_dataset", "probe_data_1", "dataset", "data node"),                # into a dataset
+])
+def test_connect_request_refused_with_the_engine_reason(pipe, source_port, target, target_port, reason):
+    learner = pipe.add_component("Widget Probe Learner")
+    c = Canvas(pipe)
+    ready(c)
+    refused = []
+    c.on("refused", refused.append)
+    source = learner.id if source_port == "untrained_model" else "widget_probe_1"
+    edges = dict(pipe.edges)
+    c.handle_message({"type": "connect", "temp": "eh-9", "source": source, "source_port": source_port,
+                      "target": target, "target_port": target_port})
+    m = custom_messages(c)[-1]
+    assert m["type"] == "connect_result" and m["temp"] == "eh-9" and m["ok"] is False
+    assert reason in m["reason"]
+    assert pipe.edges == edges and refused[0]["reason"] == m["reason"]
+
+
+def test_connect_to_an_occupied_input_and_a_cycle_are_refused(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    second = pipe.add_component(PROBE)
+    pipe.connect("widget_probe_1", "results_dataset", second, "dataset")
+    c.handle_message({"type": "connect", "temp": "t", "source": "probe_data_1", "source_port": "dataset",
+                      "target": second.id, "target_port": "dataset"})
+    assert "already connected" in custom_messages(c)[-1]["reason"]
+    c.handle_message({"type": "connect", "temp": "t", "source": second.id, "source_port": "results_dataset",
+                      "target": "widget_probe_1", "target_port": "right"})
+    assert "cycle" in custom_messages(c)[-1]["reason"]
+
+
+def test_delete_request_is_one_message_and_one_undo_step(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    nodes_before, edges_before = set(pipe.nodes), set(pipe.edges)
+    sent = c.stats["messages"]
+    c.handle_message({"type": "delete", "nodes": ["widget_probe_1"], "edges": list(pipe.edges)})
+    assert set(pipe.nodes) == {"probe_data_1"} and not pipe.edges
+    assert c.stats["messages"] == sent + 1
+    batch = custom_messages(c)[-1]
+    assert batch["type"] == "batch"
+    assert [m["type"] for m in batch["messages"]] == ["remove_edge", "remove_node"]
+    assert pipe.undo()
+    assert set(pipe.nodes) == nodes_before and set(pipe.edges) == edges_before
+
+
+def test_selection_from_the_view_and_from_python(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    got = []
+    c.on("select", got.append)
+    c.handle_message({"type": "select", "nodes": ["widget_probe_1"], "edges": []})
+    assert c.selection == {"nodes": ["widget_probe_1"], "edges": []} and got
+    c.select(["probe_data_1"], center=True)
+    assert custom_messages(c)[-1] == {"type": "select", "nodes": ["probe_data_1"], "edges": [],
+                                      "center": True}
+    pipe.remove_node("probe_data_1")
+    assert c.selection["nodes"] == []
+
+
+def test_status_messages_and_labels(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    c.set_status("widget_probe_1", "running")
+    assert custom_messages(c)[-1] == {"type": "status", "nodes": {
+        "widget_probe_1": {"status": "running", "text": "\u25cf running"}}}
+    c.set_status("widget_probe_1", "completed", duration=0.4213)
+    assert custom_messages(c)[-1]["nodes"]["widget_probe_1"]["text"] == "\u2713 0.42 s"
+    assert c.statuses == {"widget_probe_1": "completed"}
+    # a late view gets the statuses in its snapshot
+    snap = ready(c, "v2")
+    probe = next(n for n in snap["nodes"] if n["id"] == "widget_probe_1")
+    assert probe["status"] == "completed" and probe["status_text"] == "\u2713 0.42 s"
+    c.clear_status()
+    assert custom_messages(c)[-1] == {"type": "status", "nodes": {}, "reset": True}
+    assert c.statuses == {}
+    with pytest.raises(ValueError, match="unknown node status"):
+        c.set_status("widget_probe_1", "done")
+
+
+def test_status_text():
+    assert status_text("completed", 75) == "\u2713 1 min 15 s"
+    assert status_text("completed", 3.25) == "\u2713 3.2 s"
+    assert status_text("failed") == "\u2717 failed"
+    assert status_text("reused") == "\u21bb reused"
+    assert status_text(None) == ""
+
+
+def test_issues_mark_nodes(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    c.set_issues({"widget_probe_1": "Required input port 'Dataset' is not connected."})
+    assert custom_messages(c)[-1]["type"] == "issues"
+    snap = ready(c, "v3")
+    probe = next(n for n in snap["nodes"] if n["id"] == "widget_probe_1")
+    assert probe["issue"].startswith("Required input")
+
+
+def test_readonly_canvas_refuses_edits(pipe):
+    c = Canvas(pipe, readonly=True)
+    ready(c)
+    c.handle_message({"type": "move", "moves": [{"id": "widget_probe_1", "x": 9, "y": 9}]})
+    c.handle_message({"type": "delete", "nodes": ["widget_probe_1"], "edges": []})
+    c.handle_message({"type": "connect", "temp": "t", "source": "probe_data_1", "source_port": "dataset",
+                      "target": "widget_probe_1", "target_port": "right"})
+    assert pipe.nodes["widget_probe_1"].position == (0.0, 150.0)
+    assert "widget_probe_1" in pipe.nodes and len(pipe.edges) == 1
+    assert custom_messages(c)[-1]["ok"] is False
+
+
+def test_attach_another_pipeline_sends_a_new_snapshot(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    other = Pipeline("other")
+    other.add_component(PROBE)
+    c.attach(other)
+    snap = custom_messages(c)[-1]
+    assert snap["type"] == "snapshot" and [n["id"] for n in snap["nodes"]] == ["widget_probe_1"]
+    pipe.add_component(PROBE)          # the old draft is not followed any more
+    assert custom_messages(c)[-1] is not None and custom_messages(c)[-1]["type"] == "snapshot"
+
+
+def test_hold_groups_messages_into_one_batch(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    sent = c.stats["messages"]
+    with c.hold():
+        pipe.auto_layout()
+        c.set_status("widget_probe_1", "queued")
+    assert c.stats["messages"] == sent + 1
+    kinds = [m["type"] for m in flat(custom_messages(c)[-1:])]
+    assert "status" in kinds and set(kinds) <= {"update_node", "status"}
+
+
+def test_node_view_of_a_bound_dataset():
+    p = Pipeline("x")
+    d = p.add_dataset("probe data")
+    p.bind_parameter(d.id, None, "input_data")
+    v = node_view(p.nodes[d.id].as_dict())
+    assert v["bound"] is True and v["outputs"][0]["type"] == "DataFrameDirectory"
+
+
+def test_unknown_messages_reach_handlers(pipe):
+    c = Canvas(pipe)
+    got = []
+    c.on("context", got.append)
+    c.handle_message({"type": "context", "node": "widget_probe_1"})
+    c.handle_message({"no": "type"})
+    assert got == [{"type": "context", "node": "widget_probe_1"}]
+
+
+def test_a_failing_handler_answers_the_view(pipe, monkeypatch):
+    c = Canvas(pipe)
+    ready(c)
+
+    def broken(*a, **k):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(pipe, "connect", broken)
+    c.handle_message({"type": "connect", "temp": "t", "source": "probe_data_1", "source_port": "dataset",
+                      "target": "widget_probe_1", "target_port": "right"})
+    msgs = custom_messages(c)
+    assert msgs[-2] == {"type": "connect_result", "temp": "t", "ok": False,
+                        "reason": "RuntimeError: disk on fire"}
+    assert msgs[-1]["type"] == "toast" and msgs[-1]["level"] == "error"
