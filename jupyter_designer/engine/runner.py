@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from .component import ComponentSpec, RunContext
+from .compute import DatasetSource, input_ref, load_input
 from .errors import (ComponentError, DesignerError, PipelineError, RunInterrupted)
 from .params import is_binding
 from .ports import ANY, DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, UNTRAINED_MODEL
@@ -137,6 +138,12 @@ def node_key(spec: ComponentSpec, params: dict, input_keys: dict, seed: int = 0)
     h.update(_canonical(params).encode())
     h.update(_canonical(sorted(input_keys.items())).encode())
     h.update(str(seed).encode())
+    fingerprint = spec.extra.get("cache_fingerprint")
+    if fingerprint is not None:  # e.g. Import Data: the files' paths, sizes and times
+        try:
+            h.update(str(fingerprint(params)).encode())
+        except Exception as exc:  # unreadable source: never reuse; the run reports it
+            h.update(f"{type(exc).__name__}:{exc}:{time.time()}".encode())
     return h.hexdigest()[:32]
 
 
@@ -287,7 +294,9 @@ class Runner:
             keys[nid] = key
             execute = only_ids is None or nid in only_ids
             plans.append(NodePlan(nid, node.title, "component", spec, params, inputs, key=key,
-                                  compute=target_name, regenerate=regenerate or node.regenerate,
+                                  compute=target_name,
+                                  # components without outputs act on the world (Export Data): always run
+                                  regenerate=regenerate or node.regenerate or not spec.outputs,
                                   execute=execute))
         return plans, pvalues
 
@@ -366,17 +375,18 @@ class Runner:
         return handle
 
     def _target(self, name: str):
-        if name in (None, "", "local"):
-            return None
-        if name in self.compute_targets:
-            return self.compute_targets[name]
-        getter = getattr(self.workspace, "compute_target", None)
-        if getter is not None:
-            target = getter(name)
-            self.compute_targets[name] = target
-            return target
-        raise PipelineError(f"Unknown compute target {name!r}. Register it in the workspace "
-                            "or use 'local'.")
+        """The compute target object named ``name``, checked to be usable now: an unknown
+        name or an unreachable Dask scheduler raises here, within a few seconds."""
+        from .compute import resolve_target
+
+        name = name or "local"
+        target = self.compute_targets.get(name)
+        if target is None:
+            target = resolve_target(self.workspace, name)
+        check = getattr(target, "check", None)
+        if check is not None:
+            check()
+        return target
 
     def _run_guarded(self, handle, plans, emit, stop_on_failure, overrides):
         try:
@@ -424,16 +434,30 @@ class Runner:
                               duration=kw.get("duration"), error=kw.get("error"),
                               log=kw.get("log"), done=done_count, total=total, target=plan.compute))
 
+        def held(src, sport):
+            """(value in memory or None, artifact id or None) of an upstream output."""
+            with lock:
+                cached = values.get(src)
+            arts = artifacts.get(src) or {}
+            aid = arts.get(sport) or (getattr(cached, "artifact_ids", None) or {}).get(sport)
+            if cached is None or sport not in cached:
+                return None, aid
+            if hasattr(cached, "artifact_ids") and aid:  # stored outputs: read them lazily
+                return None, aid
+            return cached[sport], aid
+
         def inputs_of(plan):
+            """The node's inputs in this process; tables only with the columns it reads."""
             out = {}
             for port, (src, sport) in plan.inputs.items():
-                with lock:
-                    cached = values.get(src)
-                if cached is not None and sport in cached:
-                    out[port] = cached[sport]
-                else:
-                    out[port] = ws.load_artifact(artifacts[src][sport])
+                value, aid = held(src, sport)
+                out[port] = load_input(ws, plan, port, value, aid)
             return out
+
+        def input_refs(plan):
+            """How a worker reads the node's inputs itself (artifact ids, not data)."""
+            return {port: input_ref(plan, port, *held(src, sport))
+                    for port, (src, sport) in plan.inputs.items()}
 
         def release(plan):
             for src, _ in plan.inputs.values():
@@ -447,22 +471,50 @@ class Runner:
             if plan.node_id in overrides:
                 return "override", {"outputs": dict(overrides[plan.node_id])}
             t0 = time.time()
-            ins = inputs_of(plan)
-            target = self._target(plan.compute)
-            if target is not None:
-                return target.execute(self, plan, ins)
-            return execute_component(plan, ins, workspace=ws, t0=t0)
+            try:
+                target = self._target(plan.compute)
+                if getattr(target, "remote", False):
+                    return target.execute(plan, input_refs(plan), workspace=ws)
+                ins = inputs_of(plan)
+            except DesignerError as exc:
+                return "failed", {"error": f"{plan.title}: {exc}", "log": "",
+                                  "duration": time.time() - t0}
+            return execute_component(plan, ins, workspace=ws, t0=t0, compute=target)
 
         position = {p.node_id: i for i, p in enumerate(plans)}
         pending = {p.node_id for p in plans}
         running: dict[Future, NodePlan] = {}
+        # Outputs are stored by a background thread while downstream nodes already run on
+        # the in-memory values; a node is "completed" (and reusable) once they are stored.
+        saving: dict[Future, tuple] = {}
+        computed: set = set()              # outputs in memory, still being stored
+        remote_nodes: dict[str, bool] = {}
         stop = False
         pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="designer-node")
+        saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="designer-save")
+
+        def runs_remotely(plan) -> bool:
+            if plan.node_id not in remote_nodes:
+                try:
+                    remote_nodes[plan.node_id] = bool(getattr(self._target(plan.compute), "remote", False))
+                except DesignerError:  # execute() reports it
+                    remote_nodes[plan.node_id] = True
+            return remote_nodes[plan.node_id]
+
+        def inputs_ready(plan, srcs) -> bool:
+            """Every input done; a node in this process may start on in-memory outputs that
+            are still being stored, a worker process needs them stored."""
+            if all(status[s] in ("completed", "reused") for s in srcs):
+                return True
+            # only while no other output waits to be stored: a backlog of saves would hold
+            # one table per node in memory
+            return all(status[s] in ("completed", "reused") or s in computed for s in srcs) \
+                and computed <= set(srcs) and not runs_remotely(plan)
         try:
             for p in plans:
                 if p.kind == "component" and p.execute:
                     set_status(p, "queued")
-            while pending or running:
+            while pending or running or saving:
                 # schedule every ready node
                 progressed = False
                 for nid in sorted(pending, key=position.__getitem__):
@@ -476,7 +528,7 @@ class Runner:
                                                            if failed_src else "Not run: the run was stopped."))
                         release(plan)
                         continue
-                    if not all(status[s] in ("completed", "reused") for s in srcs):
+                    if not inputs_ready(plan, srcs):
                         continue
                     pending.discard(nid)
                     progressed = True
@@ -484,10 +536,10 @@ class Runner:
                         try:
                             if nid in overrides:
                                 values[nid] = dict(overrides[nid])
-                            else:
-                                val = self._load_data(plan.data)
+                            else:  # read when (and as far as) a consumer needs it
                                 port = "dataset" if plan.data.get("type", "dataset") == "dataset" else plan.data["type"]
-                                values[nid] = {port: val}
+                                values[nid] = {port: DatasetSource(ws, plan.data,
+                                                                   lambda d=plan.data: self._load_data(d))}
                             status[nid] = "completed"
                             ws.set_node(run_id, nid, status="completed", title=plan.title, cache_key=plan.key)
                         except DesignerError as exc:
@@ -510,7 +562,7 @@ class Runner:
                         continue
                     set_status(plan, "running", started=time.time())
                     running[pool.submit(execute, plan)] = plan
-                if not running:
+                if not running and not saving:
                     if pending and progressed:
                         continue
                     for nid in sorted(pending, key=position.__getitem__):
@@ -519,8 +571,24 @@ class Runner:
                     break
                 if handle._cancel.is_set():
                     stop = True
-                finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                finished, _ = wait([*running, *saving], timeout=0.2, return_when=FIRST_COMPLETED)
                 for fut in finished:
+                    if fut in saving:
+                        plan, payload = saving.pop(fut)
+                        computed.discard(plan.node_id)
+                        try:
+                            arts = fut.result()
+                        except Exception as exc:
+                            msg = str(exc) if isinstance(exc, DesignerError) else f"{type(exc).__name__}: {exc}"
+                            set_status(plan, "failed", finished=time.time(), duration=payload["duration"],
+                                       error=f"{plan.title}: its outputs could not be stored ({msg}).",
+                                       log=payload.get("log"))
+                            continue
+                        artifacts[plan.node_id] = arts
+                        set_status(plan, "completed", finished=time.time(), duration=payload["duration"],
+                                   cache_key=plan.key, outputs=arts, log=payload.get("log"),
+                                   metrics=payload.get("metrics") or None)
+                        continue
                     plan = running.pop(fut)
                     nid = plan.node_id
                     try:
@@ -534,13 +602,17 @@ class Runner:
                             values[nid] = payload["outputs"]
                         set_status(plan, "completed", duration=0.0)
                     elif outcome == "completed":
-                        outs = payload.get("outputs")
+                        outs = payload.pop("outputs", None)
                         if outs is not None:
-                            with lock:
-                                values[nid] = outs
-                            arts = ws.put_outputs(plan.key, outs)
-                        else:  # a remote target stored them already
-                            arts = payload["artifacts"]
+                            if remaining_uses[nid] > 0:  # kept in memory only while needed
+                                with lock:
+                                    values[nid] = outs
+                            computed.add(nid)
+                            saving[saver.submit(ws.put_outputs, plan.key, outs)] = (plan, payload)
+                            del outs
+                            release(plan)
+                            continue
+                        arts = payload["artifacts"]  # a remote target stored them already
                         artifacts[nid] = arts
                         set_status(plan, "completed", finished=time.time(), duration=payload["duration"],
                                    cache_key=plan.key, outputs=arts, log=payload.get("log"),
@@ -553,7 +625,7 @@ class Runner:
                     release(plan)
         except KeyboardInterrupt:
             handle._cancel.set()
-            for fut, plan in running.items():
+            for fut, plan in [*running.items(), *((f, sp[0]) for f, sp in saving.items())]:
                 fut.cancel()
                 set_status(plan, "interrupted", error="Interrupted.")
             for nid in pending:
@@ -564,8 +636,10 @@ class Runner:
             handle.status = "interrupted"
             emit(RunEvent("run_finished", run_id, status="interrupted", duration=time.time() - started))
             pool.shutdown(wait=False, cancel_futures=True)
+            saver.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+        saver.shutdown(wait=True)
         failed = [p for p in plans if status[p.node_id] == "failed"]
         if handle._cancel.is_set():
             final, err = "canceled", "Canceled."

@@ -102,7 +102,12 @@ def write_parquet(df, f) -> None:
     roles = {k: v for k, v in dict(df.attrs.get(ROLES_ATTR, {}) or {}).items()}
     out = df.copy(deep=False)  # copy-on-write: no data copied, only the attrs replaced
     out.attrs = {ROLES_ATTR: roles} if roles else {}
-    out.to_parquet(f, engine="pyarrow", index=None)
+    # dictionary-encode only columns whose values tend to repeat: attempting it on
+    # floating-point columns costs most of the write time and rarely pays off
+    from pandas.api.types import is_float_dtype
+
+    repeating = [str(c) for c, dtype in out.dtypes.items() if not is_float_dtype(dtype)]
+    out.to_parquet(f, engine="pyarrow", index=None, use_dictionary=repeating)
 
 
 def parquet_columns(path: Path) -> list[str]:

@@ -194,3 +194,24 @@ def test_kill_9_leaves_a_readable_workspace(tmp_path, frame):
     assert rec.nodes["slow"].status == "interrupted"
     out = w2.run_output(rec.id, "fast", "results_dataset")
     assert list(out["x"]) == [2.0, 4.0, 6.0]
+
+
+def test_import_data_reruns_when_its_file_changes_and_export_always_writes(ws, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("a,b\n1,2\n3,4\n")
+    out = tmp_path / "out.csv"
+    p = Pipeline("io", workspace=ws)
+    imp = p.add_component("Import Data", {"path": str(src), "file_format": "CSV"})
+    exp = p.add_component("Export Data", {"path": str(out), "file_format": "CSV", "overwrite": True})
+    p.connect(imp, None, exp, None)
+    r = Runner(ws)
+    r.submit(p)
+    assert r.submit(p).record().nodes[imp.id].status == "reused"
+    out.unlink()
+    r.submit(p)
+    assert out.exists(), "a node with no outputs acts on the world, so it always runs"
+    time.sleep(0.01)
+    src.write_text("a,b\n1,2\n3,4\n5,6\n")
+    rec = r.submit(p).record()
+    assert rec.nodes[imp.id].status == "completed"
+    assert len(pd.read_csv(out)) == 3
