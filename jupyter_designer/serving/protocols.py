@@ -1,0 +1,338 @@
+"""The scoring protocols a real-time endpoint speaks, on one compiled pipeline.
+
+- the reference product's format (``POST .../score``)::
+
+      {"Inputs": {"WebServiceInput0": [{"col": value, ...}]}, "GlobalParameters": {}}
+      -> {"Results": {"WebServiceOutput0": [{"col": value, ..., "Scored Labels": ...}]}}
+
+  (the classic ``{"ColumnNames": [...], "Values": [[...]]}`` form of an input is accepted too);
+- the MLflow scoring protocol (``POST .../invocations``): JSON with ``dataframe_split``,
+  ``dataframe_records``, ``instances`` or ``inputs``, or CSV (``text/csv``)
+  -> ``{"predictions": [rows]}``;
+- the Open Inference Protocol (KServe V2) REST API (``.../v2/...``): server and model
+  liveness, readiness and metadata, and ``infer`` with one typed tensor per column.
+
+Each function takes the request and returns ``(status, JSON-ready body)``; it raises
+:class:`~.errors.ServingError` subclasses for what the caller did wrong. None of them
+touches a web framework.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from jupyter_designer import __version__
+
+from . import tables
+from .errors import EndpointNotFoundError, RequestError
+
+MLFLOW_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
+V2_TYPES = {"integer": "INT64", "double": "FP64", "string": "BYTES", "categorical": "BYTES",
+            "boolean": "BOOL", "datetime": "BYTES", "timespan": "BYTES"}
+_V2_ACCEPT = {
+    "integer": {"INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"},
+    "double": {"FP16", "FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16",
+               "UINT32", "UINT64"},
+    "string": {"BYTES"}, "categorical": {"BYTES"}, "datetime": {"BYTES"}, "timespan": {"BYTES"},
+    "boolean": {"BOOL"},
+}
+
+
+def parse_json(body: bytes):
+    if not body:
+        raise RequestError("The request body is empty; send a JSON object.")
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        raise RequestError("The request body is not UTF-8 text.") from None
+    except json.JSONDecodeError as exc:
+        raise RequestError(f"The request body is not valid JSON (line {exc.lineno}, column "
+                           f"{exc.colno}: {exc.msg}).") from None
+
+
+def dumps(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+# -- the reference format --------------------------------------------------------------------
+def score_reference(compiled, body: bytes) -> tuple[int, dict]:
+    doc = parse_json(body)
+    if not isinstance(doc, dict):
+        raise RequestError('The request body must be a JSON object like {"Inputs": {"'
+                           f'{next(iter(compiled.specs))}": [{{...}}]}}, "GlobalParameters": {{}}}}.')
+    unknown = [k for k in doc if k not in ("Inputs", "GlobalParameters")]
+    if unknown:
+        raise RequestError(f"Unknown key {unknown[0]!r} in the request body; it takes \"Inputs\" "
+                           "and \"GlobalParameters\".")
+    inputs = doc.get("Inputs")
+    if not isinstance(inputs, dict):
+        raise RequestError('The request body needs "Inputs": an object with one list of rows '
+                           f"per input ({', '.join(map(repr, compiled.specs))}).")
+    gp = doc.get("GlobalParameters", {})
+    if gp not in ({}, None):
+        if not isinstance(gp, dict):
+            raise RequestError('"GlobalParameters" must be an object.')
+        raise RequestError(f"Unknown global parameter {next(iter(gp))!r}: this endpoint has no "
+                           "global parameters; send \"GlobalParameters\": {}.")
+    given = {}
+    for name, value in inputs.items():
+        spec = compiled.specs.get(name)
+        if spec is None:
+            raise RequestError(f"Unknown input {name!r} in \"Inputs\". This endpoint takes: "
+                               f"{', '.join(map(repr, compiled.specs))}.", details={"input": name})
+        where = f"Inputs.{name}"
+        if isinstance(value, dict) and ("ColumnNames" in value or "Values" in value):
+            given[name] = tables.columns_from_split(spec, value.get("ColumnNames"),
+                                                    value.get("Values"), where)
+        else:
+            given[name] = tables.columns_from_rows(spec, value, where)
+    for name in compiled.specs:
+        if name not in given:
+            raise RequestError(f"\"Inputs\" has no {name!r}; send its rows as a list of objects.",
+                               details={"input": name})
+    out = compiled.score(given)
+    return 200, {"Results": {name: tables.records(names, values)
+                             for name, (names, values) in out.items()}}
+
+
+# -- MLflow ------------------------------------------------------------------------------------
+def _single_input(compiled, protocol: str):
+    if len(compiled.specs) != 1:
+        raise RequestError(f"The {protocol} protocol takes one input table, but this endpoint has "
+                           f"{len(compiled.specs)} ({', '.join(map(repr, compiled.specs))}); use "
+                           "the /score route.")
+    return next(iter(compiled.specs.items()))
+
+
+def score_mlflow(compiled, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
+    name, spec = _single_input(compiled, "MLflow")
+    ctype = (content_type or "application/json").split(";")[0].strip().lower()
+    if ctype == "text/csv":
+        cols, n = _csv_columns(spec, body)
+    elif ctype in ("application/json", ""):
+        doc = parse_json(body)
+        if not isinstance(doc, dict):
+            raise RequestError("The request body must be a JSON object with one of the keys "
+                               f"{', '.join(map(repr, MLFLOW_KEYS))}.")
+        keys = [k for k in doc if k in MLFLOW_KEYS]
+        extra = [k for k in doc if k not in MLFLOW_KEYS and k != "params"]
+        if len(keys) != 1 or extra:
+            raise RequestError("The request body must have exactly one of the keys "
+                               f"{', '.join(map(repr, MLFLOW_KEYS))}"
+                               + (f"; got {', '.join(map(repr, list(doc)))}." if doc else "."))
+        if doc.get("params"):
+            raise RequestError("This endpoint takes no \"params\".")
+        key = keys[0]
+        value = doc[key]
+        if key == "dataframe_split":
+            if not isinstance(value, dict):
+                raise RequestError('"dataframe_split" must be an object with "columns" and "data".')
+            cols, n = tables.columns_from_split(spec, value.get("columns"), value.get("data"),
+                                                "dataframe_split")
+        elif key == "dataframe_records" or (isinstance(value, list) and all(isinstance(r, dict) for r in value)):
+            cols, n = tables.columns_from_rows(spec, value, key)
+        elif isinstance(value, dict):
+            lengths = {len(v) if isinstance(v, list) else -1 for v in value.values()}
+            if -1 in lengths or len(lengths) > 1:
+                raise RequestError(f'"{key}" as an object must map each column to a list of '
+                                   "values of the same length.")
+            n = lengths.pop() if lengths else 0
+            cols, n = tables.columns_from_lists(spec, dict(value), n, key)
+        else:
+            raise RequestError(f'"{key}" must be a list of row objects or an object of column '
+                               "lists.")
+    else:
+        raise RequestError(f"Unsupported content type {content_type!r}; send application/json "
+                           "or text/csv.", details={"content_type": content_type})
+    out = compiled.score({name: (cols, n)})
+    names, values = out[compiled.output_names[0]]
+    return 200, {"predictions": tables.records(names, values)}
+
+
+def _csv_columns(spec, body: bytes):
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RequestError("The CSV body is not UTF-8 text.") from None
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise RequestError("The CSV body is empty; send a header line and rows.") from None
+    except csv.Error as exc:
+        raise RequestError(f"The CSV body cannot be read: {exc}.") from None
+    rows = []
+    try:
+        for r in reader:
+            if not r:
+                continue
+            if len(r) != len(header):
+                raise RequestError(f"CSV line {reader.line_num} has {len(r)} values; the header has "
+                                   f"{len(header)}.")
+            rows.append(r)
+    except csv.Error as exc:
+        raise RequestError(f"The CSV body cannot be read: {exc}.") from None
+    cols = {}
+    for j, name in enumerate(header):
+        col = spec.by_name.get(name)
+        if col is None and not spec.open:
+            raise spec.unknown_column(name, "The CSV header")
+        kind = col.kind if col is not None else "string"
+        values = []
+        for i, r in enumerate(rows):
+            v = r[j]
+            if v == "":
+                values.append(None)
+                continue
+            try:
+                if kind == "integer":
+                    f = float(v)
+                    values.append(int(f) if f.is_integer() else f)
+                elif kind == "double":
+                    values.append(float(v))
+                elif kind == "boolean":
+                    low = v.strip().lower()
+                    if low not in ("true", "false", "1", "0"):
+                        raise ValueError
+                    values.append(low in ("true", "1"))
+                else:
+                    values.append(v)
+            except ValueError:
+                values.append(v)  # reported with the row and column by the check below
+        cols[name] = values
+    return tables.columns_from_lists(spec, cols, len(rows), "The CSV body")
+
+
+# -- Open Inference Protocol (KServe V2) ------------------------------------------------------
+def v2_server_metadata() -> dict:
+    return {"name": "jupyter-designer", "version": __version__, "extensions": []}
+
+
+def v2_model_metadata(compiled, model_name: str, version) -> dict:
+    name, spec = _single_input(compiled, "Open Inference")
+    outs = compiled.output_columns.get(compiled.output_names[0]) or []
+    return {"name": model_name, "versions": [str(version)], "platform": "jupyter-designer",
+            "inputs": [{"name": c.name, "datatype": V2_TYPES.get(c.kind, "BYTES"), "shape": [-1]}
+                       for c in spec.request_columns],
+            "outputs": [{"name": c["name"], "datatype": V2_TYPES.get(c["kind"], "BYTES"),
+                         "shape": [-1]} for c in outs]}
+
+
+def check_v2_model(model_name: str, version, endpoint_name: str, current_version) -> None:
+    if model_name != endpoint_name:
+        raise EndpointNotFoundError(f"This endpoint serves the model {endpoint_name!r}, not "
+                                    f"{model_name!r}.")
+    if version is not None and str(version) != str(current_version):
+        raise EndpointNotFoundError(f"Model {model_name!r} has no version {version!r} deployed; "
+                                    f"the deployed version is {current_version}.")
+
+
+def _flatten(data, where):
+    if not isinstance(data, list):
+        raise RequestError(f"{where}.data must be a list of values.")
+    if data and isinstance(data[0], list):
+        out = []
+        for d in data:
+            if not isinstance(d, list):
+                raise RequestError(f"{where}.data mixes nested lists and values.")
+            out.extend(_flatten(d, where))
+        return out
+    return data
+
+
+def score_v2(compiled, body: bytes, model_name: str, version) -> tuple[int, dict]:
+    name, spec = _single_input(compiled, "Open Inference")
+    doc = parse_json(body)
+    if not isinstance(doc, dict) or not isinstance(doc.get("inputs"), list):
+        raise RequestError('The inference request must be a JSON object with "inputs": a list of '
+                           'tensors {"name", "shape", "datatype", "data"}, one per column.')
+    if doc.get("parameters"):
+        params = doc["parameters"]
+        if not isinstance(params, dict) or any(k not in ("content_type",) for k in params):
+            raise RequestError("This model takes no request parameters.")
+    cols, n = {}, None
+    for i, t in enumerate(doc["inputs"]):
+        where = f"inputs[{i}]"
+        if not isinstance(t, dict):
+            raise RequestError(f"{where} must be a tensor object.")
+        for key in ("name", "shape", "datatype", "data"):
+            if key not in t:
+                raise RequestError(f"{where} has no {key!r}.")
+        tname = t["name"]
+        col = spec.by_name.get(tname)
+        if col is None and not spec.open:
+            raise spec.unknown_column(tname, where)
+        shape = t["shape"]
+        if not isinstance(shape, list) or not all(isinstance(s, int) and s >= 0 for s in shape) or not shape:
+            raise RequestError(f"{where}.shape must be a list of non-negative integers, e.g. [2] or "
+                               "[2, 1].")
+        data = _flatten(t["data"], where)
+        size = 1
+        for s in shape:
+            size *= s
+        if size != len(data):
+            raise RequestError(f"{where} ({tname!r}) has shape {shape} ({size} values) but "
+                               f"{len(data)} values.")
+        if len(shape) > 1 and any(s != 1 for s in shape[1:]):
+            raise RequestError(f"{where} ({tname!r}) must have one value per row: shape [n] or "
+                               "[n, 1].")
+        kind = col.kind if col is not None else "string"
+        dt = t["datatype"]
+        if dt not in _V2_ACCEPT.get(kind, {"BYTES"}):
+            raise RequestError(f"{where} ({tname!r}) has datatype {dt!r}; column {tname!r} holds "
+                               f"{kind} values: use {V2_TYPES.get(kind, 'BYTES')}.",
+                               details={"column": tname, "expected": V2_TYPES.get(kind)})
+        if kind in ("integer", "double") and dt.startswith("FP"):
+            data = [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in data]
+        if n is None:
+            n = shape[0]
+        elif shape[0] != n:
+            raise RequestError(f"{where} ({tname!r}) has {shape[0]} rows; the first input has {n}.")
+        if tname in cols:
+            raise RequestError(f"{where}: column {tname!r} is given twice.")
+        cols[tname] = data
+    cols, n = tables.columns_from_lists(spec, cols, n or 0, "The inference request")
+    wanted = None
+    if doc.get("outputs") is not None:
+        if not isinstance(doc["outputs"], list) or not all(isinstance(o, dict) and isinstance(o.get("name"), str)
+                                                          for o in doc["outputs"]):
+            raise RequestError('"outputs" must be a list of {"name": ...} objects.')
+        wanted = [o["name"] for o in doc["outputs"]]
+    out = compiled.score({name: (cols, n)})
+    names, values = out[compiled.output_names[0]]
+    kinds = {c["name"]: c["kind"] for c in compiled.output_columns.get(compiled.output_names[0]) or []}
+    by = dict(zip(names, values))
+    if wanted is not None:
+        missing = [w for w in wanted if w not in by]
+        if missing:
+            raise RequestError(f"Unknown output {missing[0]!r}; the outputs are: "
+                               f"{', '.join(map(repr, names))}.")
+        names = wanted
+    outputs = []
+    for c in names:
+        vals = by[c]
+        kind = kinds.get(c) or _guess_kind(vals)
+        if kind == "integer" and any(isinstance(v, float) for v in vals):
+            kind = "double"
+        outputs.append({"name": c, "datatype": V2_TYPES.get(kind, "BYTES"), "shape": [len(vals)],
+                        "data": vals})
+    resp = {"model_name": model_name, "model_version": str(version), "outputs": outputs}
+    if "id" in doc:
+        resp["id"] = doc["id"]
+    return 200, resp
+
+
+def _guess_kind(values) -> str:
+    for v in values:
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            return "boolean"
+        if isinstance(v, int):
+            return "integer"
+        if isinstance(v, float):
+            return "double"
+        return "string"
+    return "double"

@@ -1,0 +1,420 @@
+"""Real-time endpoints: deployed real-time inference pipelines answering scoring requests.
+
+An endpoint has a name, a primary and a secondary API key, and numbered versions; the
+latest deployed version answers. Everything is kept in the workspace folder::
+
+    endpoints/realtime/<name>/endpoint.json        name, description, keys, versions, state
+    endpoints/realtime/<name>/v<N>/pipeline.json   the inference pipeline of version N
+    endpoints/realtime/<name>/v<N>/sample-<i>.parquet  sample rows of its input <i>
+
+so endpoints come back when a server restarts, and any process serving the workspace sees
+a new version, a regenerated key or a deleted endpoint as soon as the files change.
+
+:class:`RealtimeEndpoints` changes endpoints (deploy, keys, delete); :class:`EndpointHost`
+holds the loaded endpoints of a serving process and swaps a new version in only once it
+is compiled, so no request fails during a redeploy.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import logging
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from jupyter_designer.engine.errors import DesignerError
+from jupyter_designer.engine.inference import create_realtime_inference, is_realtime
+from jupyter_designer.engine.pipeline import Pipeline
+
+from ._files import locked, name_key, read_json, write_json
+from .compiled import CompiledPipeline
+from .errors import (AuthenticationError, EndpointConflictError, EndpointNotFoundError,
+                     EndpointUnavailableError, ServingError)
+
+log = logging.getLogger("jupyter_designer.serving")
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+KEY_NAMES = ("primary", "secondary")
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def check_name(name) -> str:
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ServingError(
+            f"A real-time endpoint name must be 3 to 32 characters: lowercase letters, digits "
+            f"and hyphens, starting with a letter and not ending with a hyphen. Got {name!r} "
+            "instead.")
+    return name
+
+
+def _public(record: dict) -> dict:
+    """An endpoint record without its keys."""
+    return {k: v for k, v in record.items() if k != "keys"}
+
+
+class RealtimeEndpoints:
+    """The real-time endpoints of a workspace."""
+
+    def __init__(self, workspace):
+        self.ws = workspace
+        self.root = Path(workspace.path) / "endpoints" / "realtime"
+
+    # -- files -------------------------------------------------------------------------------
+    def _dir(self, name: str) -> Path:
+        return self.root / name_key(name)
+
+    def record_path(self, name: str) -> Path:
+        return self._dir(name) / "endpoint.json"
+
+    def _read(self, name: str) -> dict:
+        path = self.record_path(name)
+        for attempt in range(3):
+            try:
+                return read_json(path)
+            except FileNotFoundError:
+                raise EndpointNotFoundError(
+                    f"There is no real-time endpoint {name!r}. Endpoints: "
+                    f"{', '.join(e['name'] for e in self.list()) or '(none)'}.") from None
+            except ValueError:  # pragma: no cover - written atomically; a foreign edit
+                time.sleep(0.01)
+        raise ServingError(f"The record of endpoint {name!r} ({path}) is not valid JSON.")
+
+    def exists(self, name: str) -> bool:
+        return self.record_path(name).exists()
+
+    # -- reading -----------------------------------------------------------------------------
+    def list(self) -> list[dict]:
+        out = []
+        if not self.root.exists():
+            return out
+        for d in sorted(self.root.iterdir()):
+            p = d / "endpoint.json"
+            if p.exists():
+                try:
+                    out.append(_public(read_json(p)))
+                except (OSError, ValueError):
+                    continue
+        return out
+
+    def get(self, name: str) -> dict:
+        """The endpoint's record without its keys."""
+        return _public(self._read(name))
+
+    def keys(self, name: str) -> dict:
+        rec = self._read(name)
+        return {"primaryKey": rec["keys"]["primary"], "secondaryKey": rec["keys"]["secondary"]}
+
+    def pipeline_doc(self, name: str, version: int | None = None) -> dict:
+        rec = self._read(name)
+        version = rec["version"] if version is None else int(version)
+        path = self._dir(name) / f"v{version}" / "pipeline.json"
+        if not path.exists():
+            raise EndpointNotFoundError(f"Endpoint {name!r} has no version {version}.")
+        return read_json(path)
+
+    def samples(self, name: str, version: int) -> dict:
+        import pandas as pd
+
+        out = {}
+        vdir = self._dir(name) / f"v{version}"
+        meta = vdir / "meta.json"
+        if not meta.exists():
+            return out
+        for i, inp in enumerate(read_json(meta).get("inputs", [])):
+            p = vdir / f"sample-{i}.parquet"
+            if p.exists():
+                out[inp["name"]] = pd.read_parquet(p)
+        return out
+
+    def meta(self, name: str, version: int | None = None) -> dict:
+        rec = self._read(name)
+        version = rec["version"] if version is None else int(version)
+        p = self._dir(name) / f"v{version}" / "meta.json"
+        return read_json(p) if p.exists() else {}
+
+    def compile(self, name: str, version: int | None = None, *, fast: bool = True) -> CompiledPipeline:
+        """Load a version (the current one by default) ready to score."""
+        rec = self._read(name)
+        version = rec["version"] if version is None else int(version)
+        doc = self.pipeline_doc(name, version)
+        samples = self.samples(name, version)
+        return CompiledPipeline(doc, self.ws, fast=fast, samples=samples or None)
+
+    # -- changing ----------------------------------------------------------------------------
+    def resolve_source(self, run_id: str | None = None, pipeline=None) -> tuple[Pipeline, str | None]:
+        """The real-time inference pipeline to deploy, from a run or a draft."""
+        if (run_id is None) == (pipeline is None):
+            raise ServingError("Deploy from a run (run_id) or from a real-time inference pipeline "
+                               "(pipeline), one of the two.")
+        if pipeline is not None:
+            if isinstance(pipeline, dict):
+                pipeline = Pipeline.from_dict(pipeline, workspace=self.ws)
+            if not is_realtime(pipeline):
+                raise ServingError(
+                    f"{pipeline.name!r} is not a real-time inference pipeline (it has no Web "
+                    "Service Input and Output). Create one from a training run first.")
+            return pipeline, None
+        rec = self.ws.get_run(run_id)
+        snap = Pipeline.from_dict(rec.snapshot, workspace=self.ws)
+        if is_realtime(snap):
+            if rec.status != "completed":
+                raise ServingError(f"Run {run_id} is {rec.status}; deploy a completed run.")
+            return snap, run_id
+        return create_realtime_inference(self.ws, run_id), run_id
+
+    def deploy(self, name: str, *, run_id: str | None = None, pipeline=None,
+               description: str | None = None, replace: bool = False) -> tuple[dict, CompiledPipeline]:
+        """Deploy a real-time inference pipeline (from a training or inference run, or a draft)
+        as endpoint ``name``; with ``replace``, as a new version of an existing endpoint.
+
+        The pipeline is compiled (and its fast path checked) before anything is written, so
+        a pipeline that cannot serve leaves the endpoint as it was. Returns the endpoint's
+        record (without keys) and the compiled pipeline.
+        """
+        check_name(name)
+        if not replace and self.exists(name):
+            raise EndpointConflictError(f"A real-time endpoint {name!r} exists already. Replace "
+                                        "it with a new version (replace=True / --replace), or "
+                                        "choose another name.")
+        p, source_run = self.resolve_source(run_id, pipeline)
+        compiled = CompiledPipeline(p, self.ws)
+        now = time.time()
+        with locked(self.root):
+            existing = None
+            if self.exists(name):
+                if not replace:
+                    raise EndpointConflictError(f"A real-time endpoint {name!r} exists already.")
+                existing = self._read(name)
+            version = (max((v["version"] for v in existing["versions"]), default=0) + 1) if existing else 1
+            vdir = self._dir(name) / f"v{version}"
+            if vdir.exists():  # left over from an interrupted deploy
+                shutil.rmtree(vdir)
+            write_json(vdir / "pipeline.json", p.to_dict())
+            inputs = []
+            for i, (iname, spec) in enumerate(compiled.specs.items()):
+                sample = compiled.samples.get(iname)
+                if sample is not None:
+                    from ._files import atomic_write
+
+                    buf = io.BytesIO()
+                    frame = sample.copy(deep=False)
+                    frame.attrs = {}
+                    frame.to_parquet(buf, engine="pyarrow", index=False)
+                    atomic_write(vdir / f"sample-{i}.parquet", buf.getvalue())
+                inputs.append({"name": iname, "columns": spec.describe(), "open": spec.open})
+            example = {"Inputs": {k: compiled.example_rows(k, 1) for k in compiled.specs},
+                       "GlobalParameters": {}}
+            write_json(vdir / "meta.json", {
+                "inputs": inputs, "outputs": [{"name": k, "columns": compiled.output_columns.get(k)}
+                                              for k in compiled.output_names],
+                "example_request": example, "fast_path": compiled.describe()["fast_path"],
+                "fast_path_note": compiled.fast_reason})
+            entry = {"version": version, "created": now, "source_run": source_run,
+                     "pipeline_name": p.name, "description": description or "",
+                     "fast_path": compiled.describe()["fast_path"]}
+            if existing:
+                record = dict(existing)
+                record["versions"] = list(existing["versions"]) + [entry]
+                if description is not None:
+                    record["description"] = description
+            else:
+                record = {"name": name, "description": description or "", "created": now,
+                          "keys": {"primary": new_key(), "secondary": new_key()},
+                          "auth_mode": "key", "versions": [entry]}
+            record.update({"version": version, "updated": now, "state": "Healthy",
+                           "compute_type": "local"})
+            write_json(self.record_path(name), record)
+        return _public(record), compiled
+
+    def regenerate_key(self, name: str, which: str = "primary") -> dict:
+        """A new primary or secondary key; the old one is refused from now on."""
+        which = str(which).lower().replace("key", "").strip()
+        if which not in KEY_NAMES:
+            raise ServingError(f"The key to regenerate must be 'primary' or 'secondary'. Got "
+                               f"{which!r} instead.")
+        with locked(self.root):
+            rec = self._read(name)
+            rec["keys"][which] = new_key()
+            rec["updated"] = time.time()
+            write_json(self.record_path(name), rec)
+        return {"primaryKey": rec["keys"]["primary"], "secondaryKey": rec["keys"]["secondary"]}
+
+    def set_description(self, name: str, description: str) -> dict:
+        with locked(self.root):
+            rec = self._read(name)
+            rec["description"] = str(description)
+            rec["updated"] = time.time()
+            write_json(self.record_path(name), rec)
+        return _public(rec)
+
+    def delete(self, name: str) -> None:
+        with locked(self.root):
+            self._read(name)  # not found -> error
+            d = self._dir(name)
+            # the record goes first: from then on no process serves the endpoint
+            os.unlink(self.record_path(name))
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def authenticate(record: dict, authorization: str | None) -> None:
+    """Check an ``Authorization: Bearer <key>`` header against the endpoint's keys."""
+    if not authorization:
+        raise AuthenticationError("This endpoint needs an API key: send the header "
+                                  "'Authorization: Bearer <primary or secondary key>'.")
+    scheme, _, key = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise AuthenticationError("Send the API key as 'Authorization: Bearer <key>'.")
+    key = key.strip().encode()
+    ok = False
+    for k in (record.get("keys") or {}).values():
+        ok |= hmac.compare_digest(key, str(k).encode())
+    if not ok:
+        raise AuthenticationError("The API key is not valid for this endpoint.")
+
+
+class _Loaded:
+    def __init__(self, name: str):
+        self.name = name
+        self.lock = threading.Lock()
+        self.record: dict | None = None
+        self.sig = None
+        self.compiled: CompiledPipeline | None = None
+        self.compiled_version: int | None = None
+        self.loading: Future | None = None
+        self.loading_version: int | None = None
+        self.error: str | None = None
+
+
+class EndpointHost:
+    """The real-time endpoints a serving process answers for, kept in step with their files.
+
+    :meth:`lookup` costs one ``stat`` when nothing changed; a changed record (new key, new
+    version) is re-read at once, and a new version is compiled in a background thread while
+    the previous one keeps answering.
+    """
+
+    def __init__(self, workspace, *, loader: ThreadPoolExecutor | None = None):
+        self.registry = RealtimeEndpoints(workspace)
+        self._eps: dict[str, _Loaded] = {}
+        self._lock = threading.Lock()
+        self._loader = loader or ThreadPoolExecutor(1, thread_name_prefix="designer-endpoint-load")
+
+    @property
+    def workspace(self):
+        return self.registry.ws
+
+    def lookup(self, name: str) -> _Loaded:
+        key = name_key(name)
+        path = self.registry.record_path(name)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            with self._lock:
+                self._eps.pop(key, None)
+            raise EndpointNotFoundError(f"There is no real-time endpoint {name!r}.") from None
+        sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+        ep = self._eps.get(key)
+        if ep is None or ep.sig != sig:
+            try:
+                record = read_json(path)
+            except FileNotFoundError:
+                raise EndpointNotFoundError(f"There is no real-time endpoint {name!r}.") from None
+            except ValueError:  # pragma: no cover - atomic writes; keep the last good one
+                if ep is not None and ep.record is not None:
+                    return ep
+                raise EndpointUnavailableError(f"Endpoint {name!r} is being changed; retry.") from None
+            with self._lock:
+                ep = self._eps.get(key)
+                if ep is None:
+                    ep = self._eps[key] = _Loaded(record["name"])
+            ep.record, ep.sig = record, sig
+            if ep.compiled_version != record["version"]:
+                self._schedule(ep, record["version"])
+        return ep
+
+    def _schedule(self, ep: _Loaded, version: int) -> None:
+        with ep.lock:
+            if ep.loading_version == version and ep.loading is not None:
+                return
+            ep.loading_version = version
+            ep.loading = self._loader.submit(self._load, ep, version)
+
+    def _load(self, ep: _Loaded, version: int) -> CompiledPipeline:
+        t0 = time.perf_counter()
+        try:
+            cp = self.registry.compile(ep.name, version)
+        except BaseException as exc:
+            with ep.lock:
+                ep.error = str(exc) if isinstance(exc, DesignerError) else f"{type(exc).__name__}: {exc}"
+                if ep.loading_version == version:
+                    ep.loading = None
+                    ep.loading_version = None
+            log.error("endpoint %r version %s cannot be loaded: %s", ep.name, version, ep.error)
+            raise
+        with ep.lock:
+            if ep.compiled_version is None or version >= ep.compiled_version:
+                ep.compiled, ep.compiled_version = cp, version
+                ep.error = None
+            if ep.loading_version == version:
+                ep.loading = None
+                ep.loading_version = None
+        log.info("endpoint %r version %s loaded in %.2fs (%s)", ep.name, version,
+                 time.perf_counter() - t0, cp.fast_reason)
+        return cp
+
+    def install(self, name: str, version: int, compiled: CompiledPipeline) -> None:
+        """Use a pipeline compiled elsewhere in this process (right after a deploy)."""
+        ep = self.lookup(name)
+        with ep.lock:
+            if ep.compiled_version is None or version >= ep.compiled_version:
+                ep.compiled, ep.compiled_version = compiled, version
+
+    def compiled(self, ep: _Loaded, timeout: float | None = None) -> CompiledPipeline:
+        """The pipeline answering for ``ep`` (waits for the first load, blocking)."""
+        cp = ep.compiled
+        if cp is not None:
+            return cp
+        fut = ep.loading
+        if fut is None:
+            if ep.error:
+                raise EndpointUnavailableError(f"Endpoint {ep.name!r} cannot be loaded: {ep.error}")
+            self._schedule(ep, ep.record["version"])
+            fut = ep.loading
+        try:
+            return fut.result(timeout)
+        except DesignerError as exc:
+            raise EndpointUnavailableError(f"Endpoint {ep.name!r} cannot be loaded: {exc}") from None
+        except Exception as exc:
+            raise EndpointUnavailableError(f"Endpoint {ep.name!r} cannot be loaded: "
+                                           f"{type(exc).__name__}.") from None
+
+    def pending(self, ep: _Loaded) -> Future | None:
+        """The load to wait for before ``ep`` can answer, if any."""
+        if ep.compiled is not None:
+            return None
+        if ep.loading is None:
+            if ep.error:
+                raise EndpointUnavailableError(f"Endpoint {ep.name!r} cannot be loaded: {ep.error}")
+            self._schedule(ep, ep.record["version"])
+        return ep.loading
+
+    def preload(self) -> None:
+        """Start loading every endpoint of the workspace (in the background)."""
+        for rec in self.registry.list():
+            try:
+                self.lookup(rec["name"])
+            except DesignerError:
+                continue
+
+    def close(self) -> None:
+        self._loader.shutdown(wait=False, cancel_futures=True)
