@@ -1,0 +1,174 @@
+"""The OpenAPI document of the designer's REST API (``<base_url>/designer/api/openapi.json``)."""
+
+from __future__ import annotations
+
+from jupyter_designer import __version__
+
+
+def _op(summary, *, body=None, ok="200", ok_text="OK", params=(), tag="", extra=None):
+    op = {"summary": summary, "tags": [tag] if tag else [],
+          "responses": {ok: {"description": ok_text},
+                        "400": {"$ref": "#/components/responses/BadRequest"},
+                        "403": {"description": "Not authenticated with Jupyter (token or cookie)"},
+                        "404": {"$ref": "#/components/responses/NotFound"}}}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = list(params)
+    if extra:
+        op["responses"].update(extra)
+    return op
+
+
+def _path_param(name, text=""):
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"},
+            "description": text}
+
+
+def _query(name, type_="string", text=""):
+    return {"name": name, "in": "query", "required": False, "schema": {"type": type_},
+            "description": text}
+
+
+def rest_openapi(server_path: str = "/designer/api") -> dict:
+    obj = {"type": "object"}
+    name = _path_param("name")
+    run = _path_param("run_id")
+    node = _path_param("node_id")
+    paths = {
+        "/": {"get": _op("The API's links and version", tag="meta")},
+        "/openapi.json": {"get": _op("This document", tag="meta")},
+        "/components": {"get": _op("Every component (ports, parameters)", tag="components")},
+        "/datasets": {
+            "get": _op("Registered and sample datasets", tag="datasets",
+                       params=[_query("samples", "boolean", "include the built-in samples")]),
+            "post": _op("Register a dataset (a new version if the name exists)", tag="datasets",
+                        body={"type": "object", "required": ["name"], "properties": {
+                            "name": {"type": "string"}, "description": {"type": "string"},
+                            "path": {"type": "string"}, "csv": {"type": "string"},
+                            "records": {"type": "array", "items": obj}, "columns": obj}},
+                        ok="201", ok_text="Registered; Location names it")},
+        "/datasets/{name}": {
+            "get": _op("A dataset version's metadata", tag="datasets",
+                       params=[name, _query("version", "integer")]),
+            "delete": _op("Delete a dataset (or one version)", tag="datasets",
+                          params=[name, _query("version", "integer")], ok="204", ok_text="Deleted")},
+        "/datasets/{name}/preview": {"get": _op("The first rows", tag="datasets", params=[
+            name, _query("n", "integer"), _query("version", "integer")])},
+        "/pipelines": {"get": _op("Saved pipeline drafts", tag="pipelines")},
+        "/pipelines/{name}": {
+            "get": _op("A draft's pipeline document", tag="pipelines", params=[name, _query("version", "integer")]),
+            "put": _op("Save a draft (a new version)", tag="pipelines", params=[name], body=obj,
+                       extra={"201": {"description": "Created"}}),
+            "delete": _op("Delete a draft", tag="pipelines", params=[name], ok="204", ok_text="Deleted")},
+        "/runs": {
+            "get": _op("Runs, newest first", tag="runs", params=[
+                _query("experiment"), _query("status"), _query("pipeline"), _query("limit", "integer")]),
+            "post": _op("Submit a run; it executes in the background", tag="runs", body={
+                "type": "object", "properties": {
+                    "pipeline": obj, "draft": {"type": "string"}, "sample": {"type": "string"},
+                    "experiment": {"type": "string"}, "parameters": obj,
+                    "regenerate": {"type": "boolean"}}},
+                ok="202", ok_text="Accepted: {\"run_id\"}; poll GET /runs/{run_id}")},
+        "/runs/{run_id}": {
+            "get": _op("A run: status, per-node status, metrics", tag="runs",
+                       params=[run, _query("snapshot", "boolean")]),
+            "delete": _op("Delete a finished run", tag="runs", params=[run], ok="204", ok_text="Deleted")},
+        "/runs/{run_id}/cancel": {"post": _op("Cancel a run started by this server", tag="runs",
+                                              params=[run], ok="202", ok_text="Canceling")},
+        "/runs/{run_id}/nodes": {"get": _op("Per-node status, timings and outputs", tag="runs", params=[run])},
+        "/runs/{run_id}/nodes/{node_id}/log": {"get": _op("A node's log", tag="runs", params=[run, node])},
+        "/runs/{run_id}/nodes/{node_id}/outputs": {"get": _op("A node's outputs", tag="runs", params=[run, node])},
+        "/runs/{run_id}/nodes/{node_id}/outputs/{port}": {"get": _op(
+            "One output: a table preview or a model description", tag="runs",
+            params=[run, node, _path_param("port"), _query("n", "integer")])},
+        "/runs/{run_id}/inference": {"post": _op(
+            "Create a real-time or batch inference pipeline from a completed run", tag="runs",
+            params=[run], body={"type": "object", "properties": {
+                "kind": {"type": "string", "enum": ["realtime", "batch"]},
+                "name": {"type": "string"}, "save_as": {"type": "string"}}},
+            ok="201", ok_text="The inference pipeline document")},
+        "/pipeline-endpoints": {
+            "get": _op("Pipeline endpoints", tag="pipeline endpoints"),
+            "post": _op("Create a pipeline endpoint", tag="pipeline endpoints", body={
+                "type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string"}, "description": {"type": "string"}}},
+                ok="201", ok_text="Created", extra={"409": {"description": "Exists already"}})},
+        "/pipeline-endpoints/{name}": {
+            "get": _op("A pipeline endpoint and its versions", tag="pipeline endpoints", params=[name]),
+            "patch": _op("Change description, default version, enabled", tag="pipeline endpoints",
+                         params=[name], body={"type": "object", "properties": {
+                             "description": {"type": "string"}, "default_version": {"type": "string"},
+                             "enabled": {"type": "boolean"}}}),
+            "delete": _op("Delete a pipeline endpoint", tag="pipeline endpoints", params=[name],
+                          ok="204", ok_text="Deleted")},
+        "/pipeline-endpoints/{name}/versions": {
+            "get": _op("Published versions", tag="pipeline endpoints", params=[name]),
+            "post": _op("Publish a pipeline as a new version", tag="pipeline endpoints", params=[name],
+                        body={"type": "object", "properties": {
+                            "pipeline": obj, "run_id": {"type": "string"}, "draft": {"type": "string"},
+                            "description": {"type": "string"}, "set_default": {"type": "boolean"}}},
+                        ok="201", ok_text="Published")},
+        "/pipeline-endpoints/{name}/versions/{version}": {"get": _op(
+            "A version and its pipeline", tag="pipeline endpoints",
+            params=[name, _path_param("version")])},
+        "/pipeline-endpoints/{name}/runs": {"post": _op(
+            "Submit a run of the default (or given) version", tag="pipeline endpoints",
+            params=[name], body={"type": "object", "properties": {
+                "ExperimentName": {"type": "string"}, "ParameterAssignments": obj,
+                "Version": {"type": "string"}}},
+            ok="202", ok_text="Accepted: {\"run_id\"}; poll GET /runs/{run_id}",
+            extra={"409": {"description": "The endpoint is disabled"}})},
+        "/endpoints": {
+            "get": _op("Real-time endpoints", tag="real-time endpoints"),
+            "post": _op("Deploy a real-time endpoint", tag="real-time endpoints", body={
+                "type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string", "pattern": "^[a-z][a-z0-9-]{1,30}[a-z0-9]$"},
+                    "run_id": {"type": "string"}, "pipeline": obj, "description": {"type": "string"}}},
+                ok="201", ok_text="Deployed", extra={"409": {"description": "Exists already"}})},
+        "/endpoints/{name}": {
+            "get": _op("An endpoint: versions, inputs, scoring URIs", tag="real-time endpoints", params=[name]),
+            "put": _op("Deploy a new version", tag="real-time endpoints", params=[name], body={
+                "type": "object", "properties": {"run_id": {"type": "string"}, "pipeline": obj,
+                                                 "description": {"type": "string"}}}),
+            "patch": _op("Change the description", tag="real-time endpoints", params=[name],
+                         body={"type": "object", "properties": {"description": {"type": "string"}}}),
+            "delete": _op("Delete the endpoint", tag="real-time endpoints", params=[name],
+                          ok="204", ok_text="Deleted")},
+        "/endpoints/{name}/keys": {
+            "get": _op("The primary and secondary keys", tag="real-time endpoints", params=[name]),
+            "post": _op("Regenerate a key (the old one is refused from then on)",
+                        tag="real-time endpoints", params=[name], body={
+                            "type": "object", "properties": {"key": {"type": "string",
+                                                                     "enum": ["primary", "secondary"]}}})},
+        "/endpoints/{name}/openapi.json": {"get": _op("The endpoint's scoring OpenAPI document",
+                                                      tag="real-time endpoints", params=[name])},
+        "/endpoints/{name}/snippets": {"get": _op("curl and Python code calling the endpoint",
+                                                  tag="real-time endpoints", params=[name])},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "jupyter-designer REST API", "version": __version__,
+                 "description": "Datasets, pipelines, runs, pipeline endpoints and real-time "
+                                "endpoints of the designer's workspace. Authenticated like every "
+                                "Jupyter REST API (token or cookie). Scoring routes of real-time "
+                                "endpoints (<base_url>/designer/endpoints/<name>/score, "
+                                "/invocations, /v2/...) use the endpoint's API keys instead; each "
+                                "endpoint describes them in its own OpenAPI document."},
+        "servers": [{"url": server_path}],
+        "security": [{"jupyterToken": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"jupyterToken": {"type": "apiKey", "in": "header",
+                                                 "name": "Authorization",
+                                                 "description": "token <jupyter server token>"}},
+            "responses": {
+                "BadRequest": {"description": "Bad input; the JSON body's 'message' says what to fix",
+                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "NotFound": {"description": "No such dataset, run, pipeline or endpoint",
+                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "schemas": {"Error": {"type": "object", "properties": {
+                "message": {"type": "string"}, "error": {"type": "string"},
+                "details": {"type": "object"}}}},
+        },
+    }

@@ -1,0 +1,56 @@
+"""Fixtures of the server extension tests: a Jupyter server with the designer extension on a
+private copy of a trained workspace."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from traitlets.config import Config
+
+# jp_fetch, jp_serverapp, ... for these tests only (pytest_plugins is allowed only at the root,
+# where its autouse fixtures would start a ServerApp around every test of the suite)
+from pytest_jupyter.jupyter_server import *  # noqa: F401,F403,E402
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "serving"))
+
+from automobile import train  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def trained_dir(tmp_path_factory):
+    from jupyter_designer.store import Workspace
+
+    path = tmp_path_factory.mktemp("server-trained") / "ws"
+    ws = Workspace(path)
+    _, run_id = train(ws)
+    ws.close()
+    return path, run_id
+
+
+@pytest.fixture
+def designer_ws(trained_dir, tmp_path):
+    """``(workspace folder, run id)``: a private copy of the trained workspace."""
+    src, run_id = trained_dir
+    dst = tmp_path / "designer-ws"
+    shutil.copytree(src, dst)
+    return dst, run_id
+
+
+@pytest.fixture
+def jp_server_config(designer_ws):
+    path, _ = designer_ws
+    return Config({"ServerApp": {"jpserver_extensions": {"jupyter_designer": True}},
+                   "DesignerServer": {"workspace": str(path)}})
+
+
+@pytest.fixture
+def run_id(designer_ws):
+    return designer_ws[1]
+
+
+@pytest.fixture
+def state(jp_serverapp):
+    from jupyter_designer.server.state import SETTINGS_KEY
+
+    return jp_serverapp.web_app.settings[SETTINGS_KEY]
