@@ -1,0 +1,341 @@
+"""Real-time scoring benchmark: a jupyter-designer endpoint against `mlflow models serve`.
+
+Both serve the automobile price regression trained in the same run of this script (the
+designer endpoint serves the whole real-time inference pipeline: column selection, cleaning,
+the model; MLflow serves the trained scikit-learn model alone, given already-clean rows).
+A threaded load generator with keep-alive connections sends bounded numbers of requests on
+loopback at concurrency 1, 8 and 32, with one-row and 100-row bodies, and reports requests
+per second, p50/p99 latency, server CPU per request, and the designer/MLflow ratios.
+
+    python benchmarks/serving/bench_scoring.py [--quick] [--workers 1] [--mlflow-python PY]
+
+MLflow is optional: without it (or ``--no-mlflow``) the MLflow side is skipped with a
+message. ``--mlflow-python`` names another interpreter that has mlflow installed (the model
+is saved and served there). Results go to benchmarks/results/serving.json; a markdown table
+is printed for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results" / "serving.json"
+DATASET = "Automobile price data (Raw)"
+
+
+# -- setup --------------------------------------------------------------------------------------
+def automobile_pipeline(ws):
+    from jupyter_designer.api import load_sample
+    from jupyter_designer.engine.errors import DesignerError
+    from jupyter_designer.engine.pipeline import Pipeline
+
+    try:
+        p = load_sample("Automobile price prediction (basic)", workspace=ws)
+        if any(n.kind == "component" and n.component == "score_model" for n in p.nodes.values()):
+            return p
+    except DesignerError:
+        pass
+    p = Pipeline("Automobile price prediction (basic)", workspace=ws)
+    d = p.add_dataset(DATASET)
+    sel = p.add_component("Select Columns in Dataset", {"select_columns": {
+        "begin_with": "all", "rules": [{"action": "exclude", "by": "names", "values": ["normalized-losses"]}]}})
+    clean = p.add_component("Clean Missing Data", {"columns_to_be_cleaned": {"begin_with": "all", "rules": []},
+                                                   "cleaning_mode": "Remove entire row"})
+    split = p.add_component("Split Data", {"fraction_of_rows_in_the_first_output_dataset": 0.7})
+    lr = p.add_component("Linear Regression")
+    tm = p.add_component("Train Model", {"label_column": "price"})
+    sm = p.add_component("Score Model")
+    p.connect(d, None, sel, None)
+    p.connect(sel, None, clean, "dataset")
+    p.connect(clean, "cleaned_dataset", split, None)
+    p.connect(lr, None, tm, None)
+    p.connect(split, "results_dataset1", tm, "dataset")
+    p.connect(tm, None, sm, None)
+    p.connect(split, "results_dataset2", sm, "dataset")
+    return p
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port, path, timeout=180, proc=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", path)
+            c.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"port {port} did not answer within {timeout}s")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (the server workers)."""
+    try:
+        import psutil
+    except ImportError:
+        return float("nan")
+    try:
+        p = psutil.Process(pid)
+        procs = [p] + p.children(recursive=True)
+        total = 0.0
+        for q in procs:
+            try:
+                t = q.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
+    except psutil.Error:
+        return float("nan")
+
+
+# -- the load generator ----------------------------------------------------------------------------
+def load(port: int, path: str, body: bytes, headers: dict, *, concurrency: int, requests: int,
+         check) -> dict:
+    per_thread = max(1, requests // concurrency)
+    lat: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(concurrency + 1)
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        start.wait()
+        for _ in range(per_thread):
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                r = conn.getresponse()
+                data = r.read()
+                if r.status != 200 or not check(data):
+                    errors.append(f"{r.status}: {data[:200]!r}")
+            except (OSError, http.client.HTTPException) as exc:
+                errors.append(repr(exc))
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            mine.append(time.perf_counter() - t0)
+        conn.close()
+        with lock:
+            lat.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    lat.sort()
+    n = len(lat)
+    return {"requests": n, "errors": len(errors), "first_error": errors[0] if errors else None,
+            "seconds": wall, "rps": n / wall if wall else 0.0,
+            "p50_ms": 1e3 * lat[n // 2] if n else None,
+            "p99_ms": 1e3 * lat[min(n - 1, int(n * 0.99))] if n else None,
+            "mean_ms": 1e3 * statistics.fmean(lat) if n else None}
+
+
+def run_matrix(name, port, pid, path, bodies, headers, check, concurrencies, counts) -> list:
+    out = []
+    for rows, body in bodies.items():
+        # warm up (first requests load and compile)
+        load(port, path, body, headers, concurrency=1, requests=20, check=check)
+        for c in concurrencies:
+            n = counts[rows] if c == 1 else counts[rows] * 2
+            cpu0 = process_cpu(pid)
+            res = load(port, path, body, headers, concurrency=c, requests=n, check=check)
+            cpu = process_cpu(pid) - cpu0
+            res.update({"server": name, "rows": rows, "concurrency": c,
+                        "server_cpu_ms_per_request": 1e3 * cpu / res["requests"] if res["requests"] else None})
+            print(f"  {name:<10} rows={rows:<4} c={c:<3} {res['rps']:8.1f} req/s  p50 {res['p50_ms']:7.2f} ms  "
+                  f"p99 {res['p99_ms']:7.2f} ms  cpu/req {res['server_cpu_ms_per_request']:.2f} ms"
+                  + (f"  ERRORS {res['errors']}: {res['first_error']}" if res["errors"] else ""),
+                  flush=True)
+            out.append(res)
+    return out
+
+
+# -- the two servers --------------------------------------------------------------------------------
+def start_designer(ws_path, workers):
+    cmd = [sys.executable, "-m", "jupyter_designer.server.standalone", "--workspace", str(ws_path),
+           "--port", "0", "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = proc.stdout.readline()
+    port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+    wait_http(port, "/designer/health", proc=proc)
+    return proc, port
+
+
+def mlflow_python(args) -> str | None:
+    if args.no_mlflow:
+        return None
+    if args.mlflow_python:
+        return args.mlflow_python
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        return None
+    return sys.executable
+
+
+def start_mlflow(py, model, tmp: Path, port: int):
+    """Save the scikit-learn estimator as an MLflow model (with that interpreter) and serve it."""
+    import pickle
+
+    pkl = tmp / "estimator.pkl"
+    pkl.write_bytes(pickle.dumps(model.estimator))
+    mdir = tmp / "mlflow-model"
+    code = ("import pickle, sys, mlflow.sklearn\n"
+            f"est = pickle.load(open({str(pkl)!r}, 'rb'))\n"
+            f"mlflow.sklearn.save_model(est, {str(mdir)!r})\n")
+    subprocess.run([py, "-c", code], check=True, capture_output=True, text=True, timeout=600)
+    bindir = Path(py).parent
+    mlflow_cli = shutil.which("mlflow", path=str(bindir)) or shutil.which("mlflow")
+    cmd = [mlflow_cli, "models", "serve", "-m", str(mdir), "-h", "127.0.0.1", "-p", str(port),
+           "--env-manager", "local", "--workers", "1"]
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ.get('PATH', '')}"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            start_new_session=True)
+    wait_http(port, "/ping", proc=proc)
+    return proc
+
+
+def stop(proc):
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM) if os.getpgid(proc.pid) == proc.pid else proc.terminate()
+    except (ProcessLookupError, PermissionError):
+        proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def markdown(results: list, mlflow_note: str | None) -> str:
+    by = {(r["server"], r["rows"], r["concurrency"]): r for r in results}
+    lines = ["| rows | concurrency | designer req/s | designer p50 / p99 (ms) | MLflow req/s | "
+             "MLflow p50 / p99 (ms) | req/s ratio |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    keys = sorted({(r["rows"], r["concurrency"]) for r in results})
+    for rows, c in keys:
+        d, m = by.get(("designer", rows, c)), by.get(("mlflow", rows, c))
+        ratio = f"{d['rps'] / m['rps']:.1f}x" if d and m and m["rps"] else "-"
+        lines.append(
+            f"| {rows} | {c} | {d['rps']:.0f} | {d['p50_ms']:.2f} / {d['p99_ms']:.2f} | "
+            + (f"{m['rps']:.0f} | {m['p50_ms']:.2f} / {m['p99_ms']:.2f} | " if m else "- | - | ")
+            + f"{ratio} |")
+    if mlflow_note:
+        lines.append(f"\n{mlflow_note}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="few requests per cell (a smoke run)")
+    ap.add_argument("--workers", type=int, default=1, help="designer worker processes")
+    ap.add_argument("--mlflow-python", help="a Python interpreter with mlflow installed")
+    ap.add_argument("--no-mlflow", action="store_true")
+    ap.add_argument("--output", default=str(RESULTS))
+    args = ap.parse_args(argv)
+    concurrencies = (1, 8, 32)
+    counts = {1: 200, 100: 40} if args.quick else {1: 2000, 100: 300}
+
+    from jupyter_designer import serving
+    from jupyter_designer.engine.runner import Runner
+    from jupyter_designer.serving import tables
+    from jupyter_designer.store import Workspace
+
+    tmp = Path(tempfile.mkdtemp(prefix="designer-bench-"))
+    procs = []
+    try:
+        ws = Workspace(tmp / "ws")
+        p = automobile_pipeline(ws)
+        h = Runner(ws).submit(p, "bench")
+        assert ws.get_run(h.run_id).status == "completed"
+        info = serving.deploy(ws, "autos", run_id=h.run_id)
+        key = serving.endpoint_keys(ws, "autos")["primaryKey"]
+        train_node = next(n.id for n in p.nodes.values() if n.kind == "component" and n.component == "train_model")
+        model = ws.run_output(h.run_id, train_node, "trained_model")
+        raw = ws.get_dataset(DATASET).drop(columns=["price"])
+        complete = raw.drop(columns=["normalized-losses"]).dropna()
+        raw_rows = tables.frame_records(raw.loc[complete.index])
+        rows100 = (raw_rows * 2)[:100]
+        fast = info["versions"][-1]["fast_path"]
+        ws.close()
+
+        print(f"designer endpoint (scoring path: {fast or 'faithful'}; {args.workers} worker(s))", flush=True)
+        proc, port = start_designer(tmp / "ws", args.workers)
+        procs.append(proc)
+        bodies = {n: json.dumps({"Inputs": {"WebServiceInput0": r}, "GlobalParameters": {}}).encode()
+                  for n, r in ((1, raw_rows[:1]), (100, rows100))}
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+        results = run_matrix("designer", port, proc.pid, "/designer/endpoints/autos/score", bodies, headers,
+                             lambda b: b.startswith(b'{"Results"'), concurrencies, counts)
+        stop(proc)
+
+        mlflow_note = None
+        py = mlflow_python(args)
+        if py is None:
+            mlflow_note = ("MLflow side skipped: mlflow is not installed (pip install mlflow, or pass "
+                           "--mlflow-python with an interpreter that has it).")
+            print(mlflow_note, flush=True)
+        else:
+            port = free_port()
+            print(f"mlflow models serve ({py})", flush=True)
+            proc = start_mlflow(py, model, tmp, port)
+            procs.append(proc)
+            feats = model.feature_columns
+            recs = [dict(r) for r in raw_rows]
+            mbodies = {n: json.dumps({"dataframe_split": {"columns": feats,
+                                                          "data": [[r[c] for c in feats] for r in rs]}}).encode()
+                       for n, rs in ((1, recs[:1]), (100, (recs * 2)[:100]))}
+            results += run_matrix("mlflow", port, proc.pid, "/invocations", mbodies,
+                                  {"Content-Type": "application/json"},
+                                  lambda b: b"predictions" in b, concurrencies, counts)
+        doc = {"benchmark": "real-time scoring, automobile price regression", "quick": args.quick,
+               "designer_workers": args.workers, "designer_scoring_path": fast,
+               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                           "platform": platform.platform()},
+               "mlflow": mlflow_note or "measured", "results": results,
+               "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(doc, indent=2) + "\n")
+        print()
+        print(markdown(results, mlflow_note))
+        print(f"\nWrote {out}")
+        bad = [r for r in results if r["errors"]]
+        return 1 if bad else 0
+    finally:
+        for proc in procs:
+            stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
