@@ -37,7 +37,7 @@ def _parser() -> _Parser:
     p = _Parser(prog="%designer", add_help=False)
     sub = p.add_subparsers(dest="cmd")
     o = sub.add_parser("open", add_help=False)
-    o.add_argument("name")
+    o.add_argument("name", nargs="+")  # names have spaces: no quotes needed
     s = sub.add_parser("sample", add_help=False)
     s.add_argument("name", nargs="+")
     r = sub.add_parser("run", add_help=False)
@@ -93,7 +93,7 @@ def designer_magic(line: str, cell: str | None = None):
         if args.cmd in ("open", "sample"):
             from .widgets import Designer
 
-            name = args.name if args.cmd == "open" else " ".join(args.name)
+            name = " ".join(args.name)
             if args.cmd == "sample":
                 from .api import load_sample
                 p = load_sample(name, workspace=ws)

@@ -48,7 +48,9 @@ def test_dragged_node_keeps_its_place_after_save_and_reopen(dp, notebook):
     kernel = json_from_output(dp.add_cell_and_run(POSITIONS))
     assert kernel[clean] == pytest.approx(list(after), abs=0.11)
 
-    # reload the page: the view is rebuilt from the kernel's draft
+    # save the notebook and reload the page: the view is rebuilt from the kernel's live widget
+    dp.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    dp.page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
     dp.page.reload()
     dp.page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')")
     dp.page.evaluate("() => { const s = window.jupyterapp.shell; if (!s.leftCollapsed) s.collapseLeft(); }")
@@ -118,9 +120,11 @@ def test_failing_node_shows_its_error(dp, notebook):
     assert "ValueError" in logs.inner_text()
     assert dp.designer().locator(".jd-outputs .lm-TabBar-tab.lm-mod-current").inner_text() == "Logs"
 
-    # hovering the node shows the error too
+    # hovering the node shows the error too (once the pan to the failed node has ended)
+    dp.page.wait_for_timeout(500)
     x, y = dp.visible_point(script)
-    dp.page.mouse.move(x, y)
+    dp.page.mouse.move(x - 60, y - 60)
+    dp.page.mouse.move(x, y, steps=6)
     tip = dp.designer().locator(".jd-tooltip.jd-tooltip-show")
     tip.wait_for()
     assert "41 rows this script refuses" in tip.inner_text()
