@@ -456,7 +456,7 @@ status, answer = call(f"{base}/score", bad, key=keys["primaryKey"])
 assert status == 400, answer
 answer["error"]
 """),
-    md("## Clean up\n\nStop the server (by its own process id; it stops its workers), then delete the endpoint if you no longer need it."),
+    md("## Clean up\n\nStop the server (by its own process id; it stops its workers), then delete the endpoint if you no longer need it; leave out the last two lines to keep it."),
     code("""
 server.terminate()
 try:
@@ -709,6 +709,12 @@ comparison.head(8)
     code("""
 errors = comparison[["Linear Regression", "Boosted Decision Tree"]].sub(comparison["price"], axis=0).abs()
 errors.mean().round()    # mean absolute error on the dealer's stock list
+"""),
+    md("## Clean up\n\nDelete the pipeline endpoint if you no longer need it (its runs stay in the workspace); skip this cell to keep it."),
+    code("""
+endpoints.delete("automobile-price-batch")
+assert serving.list_pipeline_endpoints(ws) == []
+ws.get_run(run_id).status
 """),
 ]
 
