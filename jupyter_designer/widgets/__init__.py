@@ -9,10 +9,12 @@ Importing this package is cheap: the widgets load on first use.
 
 from __future__ import annotations
 
-__all__ = ["Designer", "Canvas", "Palette", "PropertiesPanel", "OutputViews", "RunsPanel"]
+__all__ = ["Designer", "Canvas", "Palette", "PropertiesPanel", "OutputViews", "RunsPanel",
+           "EndpointPanel"]
 
 _WHERE = {"Designer": "designer", "RunsPanel": "designer", "Canvas": "canvas",
-          "Palette": "palette", "PropertiesPanel": "properties", "OutputViews": "outputs"}
+          "Palette": "palette", "PropertiesPanel": "properties", "OutputViews": "outputs",
+          "EndpointPanel": "endpoints"}
 
 
 def __getattr__(name):

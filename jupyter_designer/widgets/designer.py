@@ -15,7 +15,8 @@ import ipywidgets as W
 
 from .canvas import Canvas, format_duration
 from .charts import esc, fmt, table
-from .outputs import OutputViews
+from .endpoints import ServingActions
+from .outputs import TAB_TITLES, OutputViews
 from .palette import Palette
 from .properties import PropertiesPanel
 
@@ -40,7 +41,7 @@ ACTIONS = (
 )
 EDIT_ACTIONS = {"undo", "redo", "paste", "delete", "auto-layout", "submit", "run-selected",
                 "run-up-to", "copy", "validate"}
-#: placeholder slots other features fill in (``designer.toolbar_extra``)
+#: from a training run to production (``designer.toolbar_extra``; see widgets/endpoints.py)
 EXTRA_ACTIONS = (("create-inference", "Create inference pipeline", "magic"),
                  ("publish", "Publish", "upload"), ("deploy", "Deploy", "cloud-upload"))
 
@@ -98,11 +99,11 @@ class Designer(W.VBox):
         self.toolbar_extra = W.HBox(layout=W.Layout(margin="0 0 0 8px"))
         self.toolbar_extra.add_class("jd-toolbar-extra")
         for action, label, icon in EXTRA_ACTIONS:
-            b = W.Button(description=label, icon=icon, disabled=True,
-                         tooltip=f"{label} (not available in this installation)",
+            b = W.Button(description=label, icon=icon, disabled=True, tooltip=label,
                          layout=W.Layout(width="auto"))
             b.add_class("jd-btn")
             b.add_class(f"jd-btn-{action}")
+            b.on_click(lambda _b, a=action: self.do(a))
             self.buttons[action] = b
         self.toolbar_extra.children = [self.buttons[a] for a, _, _ in EXTRA_ACTIONS]
         self.toolbar = W.HBox(tools[:2] + [self.experiment] + tools[2:] + [self.toolbar_extra],
@@ -122,11 +123,13 @@ class Designer(W.VBox):
                                  layout=W.Layout(align_items="center", justify_content="space-between"))
 
         self.runs_panel = RunsPanel(self)
-        self.outputs = OutputViews(runs=self.runs_panel)
+        self.serving = ServingActions(self)
+        self.endpoints = self.serving.panel
+        self.outputs = OutputViews(runs=self.runs_panel, endpoints=self.endpoints)
         main = W.HBox([self.palette, self.canvas, self.properties],
                       layout=W.Layout(width="100%", align_items="stretch"))
         main.add_class("jd-main")
-        super().__init__([self.toolbar, main, self.status_bar, self.outputs],
+        super().__init__([self.toolbar, self.serving.form, main, self.status_bar, self.outputs],
                          layout=W.Layout(width="100%"))
         self.add_class("jd-designer")
 
@@ -142,8 +145,11 @@ class Designer(W.VBox):
         self._update_buttons()
 
     def _on_tab(self, change) -> None:
-        if change["new"] == len(self.outputs.children) - 1:  # Runs: list them when opened
+        # Runs and Endpoints list what the workspace holds when opened
+        if change["new"] == TAB_TITLES.index("Runs"):
             self.runs_panel.refresh()
+        elif change["new"] == TAB_TITLES.index("Endpoints"):
+            self.endpoints.refresh()
 
     # -- workspace and runner -----------------------------------------------------------------
     @property
@@ -198,11 +204,12 @@ class Designer(W.VBox):
         self.properties.refresh()
 
     # -- editing (what the palette and toolbar call) ------------------------------------------------
-    def add_component(self, name: str, **kw):
-        """Add a component by name at a free spot and select it."""
+    def add_component(self, name: str, params: dict | None = None, **kw):
+        """Add a component by name (with parameter values, as ``Pipeline.add_component``) at a
+        free spot and select it."""
         if self.readonly:
             return None
-        node = self._guard(lambda: self.pipeline.add_component(name, **kw))
+        node = self._guard(lambda: self.pipeline.add_component(name, params, **kw))
         if node is not None:
             self.select([node.id])
             self.set_status(f"Added {node.title}.")
@@ -237,6 +244,9 @@ class Designer(W.VBox):
             "copy": self.copy, "paste": self.paste, "delete": self.delete_selection,
             "auto-layout": self.auto_layout, "fit": self.canvas.fit, "clone": self.clone,
             "first-failed": self.go_to_first_failed,
+            "create-inference": lambda: self.serving.open("create-inference"),
+            "publish": lambda: self.serving.open("publish"),
+            "deploy": lambda: self.serving.open("deploy"),
         }.get(action)
         if fn is None:
             raise ValueError(f"unknown action {action!r}")
@@ -655,6 +665,34 @@ class Designer(W.VBox):
         self.buttons["cancel"].disabled = not running
         self.buttons["cancel"].layout.display = None if running else "none"
         self.buttons["clone"].layout.display = None if (ro and self.run_id) else "none"
+        if hasattr(self, "serving"):
+            self.serving.update_buttons()
+
+    # -- serving ------------------------------------------------------------------------------------
+    def create_inference(self, kind: str = "realtime"):
+        """Create a real-time (``"realtime"``) or batch (``"batch"``) inference pipeline from the
+        completed training run shown here and open it as the draft; returns it or ``None``."""
+        return self.serving.create_inference(kind)
+
+    def publish(self, endpoint: str, *, description: str = "", set_default: bool = False):
+        """Publish the draft (or the run shown) to a pipeline endpoint; returns the version."""
+        return self.serving.publish(endpoint, description=description, set_default=set_default)
+
+    def deploy(self, name: str, *, description: str | None = None, replace: bool = False):
+        """Deploy this real-time inference pipeline as endpoint ``name`` and show it in the
+        Endpoints tab; returns the endpoint's record or ``None``."""
+        return self.serving.deploy(name, description=description, replace=replace)
+
+    def open_draft(self, pipeline, status: str | None = None):
+        """Show a new, editable draft in place of the current pipeline or run view."""
+        self.canvas.clear_status()
+        self.run_id = None
+        self.run_state = {}
+        self.first_failed_button.layout.display = "none"
+        self.set_pipeline(pipeline, readonly=False)
+        if status:
+            self.set_status(status)
+        return pipeline
 
     # -- run views ---------------------------------------------------------------------------------
     @classmethod
@@ -709,13 +747,7 @@ class Designer(W.VBox):
         new = Pipeline.from_dict(doc, workspace=self._workspace)
         if not str(new.name).endswith("(clone)"):
             new.name = f"{new.name} (clone)"
-        self.canvas.clear_status()
-        self.run_id = None
-        self.run_state = {}
-        self.first_failed_button.layout.display = "none"
-        self.set_pipeline(new, readonly=False)
-        self.set_status("Cloned into a new draft: edit and submit it.")
-        return new
+        return self.open_draft(new, "Cloned into a new draft: edit and submit it.")
 
 
 class RunsPanel(W.VBox):
@@ -797,12 +829,7 @@ class RunsPanel(W.VBox):
         doc = d.workspace.clone_run(run_id)
         new = Pipeline.from_dict(doc, workspace=d.workspace)
         new.name = f"{new.name} (clone)"
-        d.run_id = None
-        d.run_state = {}
-        d.canvas.clear_status()
-        d.set_pipeline(new)
-        d.set_status(f"Cloned run {run_id} into a new draft.")
-        return new
+        return d.open_draft(new, f"Cloned run {run_id} into a new draft.")
 
     def compare(self, run_ids=None):
         ids = list(run_ids) if run_ids is not None else sorted(rid for rid, c in self.checks.items() if c.value)

@@ -1,4 +1,4 @@
-"""The output area under the canvas: Preview, Visualize, Metrics, Logs and Runs tabs.
+"""The output area under the canvas: Preview, Visualize, Metrics, Logs, Runs and Endpoints tabs.
 
 Everything is rendered into ipywidgets HTML (tables and inline SVG), so the views work in
 any Jupyter front end and are testable without a browser.
@@ -13,7 +13,7 @@ import ipywidgets as W
 
 from .charts import curve_svg, esc, fmt, heatmap_table, histogram_svg, table
 
-TAB_TITLES = ("Preview", "Visualize", "Metrics", "Logs", "Runs")
+TAB_TITLES = ("Preview", "Visualize", "Metrics", "Logs", "Runs", "Endpoints")
 PREVIEW_ROWS = 20
 MAX_VISUALIZE_COLUMNS = 40
 
@@ -270,18 +270,21 @@ class MetricsView(W.VBox):
 
 
 class OutputViews(W.Tab):
-    """Tabs: Preview, Visualize, Metrics, Logs, Runs (the last filled by the designer)."""
+    """Tabs: Preview, Visualize, Metrics, Logs, Runs and Endpoints (the last two filled by the
+    designer)."""
 
-    def __init__(self, runs: W.Widget | None = None):
+    def __init__(self, runs: W.Widget | None = None, endpoints: W.Widget | None = None):
         self.preview = W.HTML("<i>Click an output port (bottom dot) of a finished node to preview it.</i>")
         self.visualize = W.HTML("<i>Preview a dataset output to see its column statistics here.</i>")
         self.metrics = MetricsView()
         self.logs = W.HTML("<i>Select a node of a run to see its log.</i>")
         self.runs = runs or W.VBox()
+        self.endpoints = endpoints or W.VBox()
         for w, cls in ((self.preview, "jd-preview"), (self.visualize, "jd-visualize-tab"),
-                       (self.logs, "jd-logs"), (self.runs, "jd-runs")):
+                       (self.logs, "jd-logs"), (self.runs, "jd-runs"), (self.endpoints, "jd-endpoints")):
             w.add_class(cls)
-        super().__init__(children=[self.preview, self.visualize, self.metrics, self.logs, self.runs])
+        super().__init__(children=[self.preview, self.visualize, self.metrics, self.logs, self.runs,
+                                   self.endpoints])
         self.titles = TAB_TITLES
         self.add_class("jd-outputs")
         self._frame = None

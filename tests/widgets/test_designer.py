@@ -55,7 +55,7 @@ def test_layout_and_stable_class_names(designer):
     assert [b.description for b in d.toolbar_extra.children] == [
         "Create inference pipeline", "Publish", "Deploy"]
     assert all(b.disabled for b in d.toolbar_extra.children)
-    assert d.outputs.titles == ("Preview", "Visualize", "Metrics", "Logs", "Runs")
+    assert d.outputs.titles == ("Preview", "Visualize", "Metrics", "Logs", "Runs", "Endpoints")
     assert "jd-palette" in classes(d.palette) and "jd-properties" in classes(d.properties)
     assert d.pipeline is d.canvas.pipeline
 
