@@ -75,6 +75,10 @@ class LabServer:
     def url(self, notebook: str) -> str:
         return f"{self.base}/lab/tree/{notebook}?reset&token={self.token}"
 
+    def notebook7_url(self, notebook: str) -> str:
+        """The same notebook in the Jupyter Notebook 7 interface (served by the same server)."""
+        return f"{self.base}/notebooks/{notebook}?token={self.token}"
+
     def start(self) -> "LabServer":
         settings = self.home / "app-settings"
         settings.mkdir(parents=True, exist_ok=True)
@@ -92,6 +96,7 @@ class LabServer:
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
                f"--port={self.port}", "--port-retries=0", f"--IdentityProvider.token={self.token}",
                "--allow-root", "--LabApp.expose_app_in_browser=True",
+               "--JupyterNotebookApp.expose_app_in_browser=True",
                f"--LabApp.app_settings_dir={settings}", f"--ServerApp.root_dir={self.root}",
                "--ServerApp.disable_check_xsrf=False", "--LabApp.news_url=",
                "--MappingKernelManager.cull_idle_timeout=0"]

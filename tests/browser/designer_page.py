@@ -61,16 +61,18 @@ class DesignerPage:
         (self.artifacts / "console.log").write_text("\n".join(self.console))
 
     # -- notebook --------------------------------------------------------------------------
-    def open_notebook(self, name: str) -> None:
+    def open_notebook(self, name: str, *, ui: str = "lab") -> None:
+        """Open ``name`` in JupyterLab (``ui="lab"``) or in Jupyter Notebook 7 (``"notebook"``)."""
         p = self.page
-        p.goto(self.lab.url(name))
+        p.goto(self.lab.url(name) if ui == "lab" else self.lab.notebook7_url(name))
         p.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')",
                             timeout=90_000)
         p.add_init_script(_JS_CY)
         p.evaluate(_JS_CY)
         self.wait_kernel_idle(timeout=90)
         # more room for the designer: close the file browser
-        p.evaluate("() => { const s = window.jupyterapp.shell; if (!s.leftCollapsed) s.collapseLeft(); }")
+        if ui == "lab":
+            p.evaluate("() => { const s = window.jupyterapp.shell; if (!s.leftCollapsed) s.collapseLeft(); }")
 
     def wait_kernel_idle(self, timeout: float = 60) -> None:
         self.page.wait_for_function(
