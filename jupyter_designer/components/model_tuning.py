@@ -208,8 +208,11 @@ def _cv_unit(untrained, df, train_pos, test_pos, label, component):
 def _run_parallel(ctx, calls):
     from joblib import Parallel, delayed
 
+    from jupyter_designer.engine.compute import SequentialInside
+
     with ctx.parallel():
-        return Parallel(n_jobs=ctx.n_jobs())(delayed(fn)(*args) for fn, *args in calls)
+        return Parallel(n_jobs=ctx.n_jobs())(delayed(SequentialInside(fn))(*args)
+                                             for fn, *args in calls)
 
 
 # -- Tune Model Hyperparameters ------------------------------------------------------------

@@ -144,3 +144,31 @@ def test_reused_run_does_not_read_the_dataset(cws, monkeypatch):
     again = run(cws, p)
     assert again.record().nodes["a"].status == "reused"
     assert reads == []
+
+
+def test_fan_out_units_run_their_inner_joblib_calls_sequentially():
+    from joblib import parallel_config
+    from joblib.parallel import SequentialBackend, get_active_backend
+
+    def backend_inside():
+        return type(get_active_backend()[0])
+
+    with parallel_config(backend="threading", n_jobs=2):
+        assert backend_inside() is not SequentialBackend
+        assert compute.SequentialInside(backend_inside)() is SequentialBackend
+    assert repr(compute.SequentialInside(backend_inside)) == "backend_inside"
+
+
+def test_sweep_fits_do_not_become_nested_cluster_tasks(cws, binary, cluster):
+    """Each fit of a sweep is one task on the cluster: scikit-learn's own joblib calls inside
+    it (the ColumnTransformer's) stay in that task instead of each becoming cluster tasks."""
+    if "tune_model_hyperparameters" not in REGISTRY:
+        pytest.skip("Tune Model Hyperparameters is not available")
+    from distributed import get_task_stream
+
+    with get_task_stream(cluster.client()) as stream:
+        h = run(cws, _sweep("cluster", runs=2), regenerate=True)
+    assert h.status == "completed", h.record().nodes["tune"].error
+    names = [str(t["key"]) for t in stream.data]
+    assert sum("sweep_unit" in n for n in names) >= 1, names
+    assert not [n for n in names if "transform" in n], names
