@@ -43,7 +43,7 @@ function copyText(text) {
 export default {
   render({ model, el }) {
     const button = document.createElement("button");
-    button.className = "jupyter-widgets jupyter-button widget-button jd-btn jd-copy-button";
+    button.className = "jupyter-widgets jupyter-button jd-btn jd-copy-button";
     const label = () => {
       button.textContent = model.get("description");
       button.title = model.get("tooltip");
@@ -70,7 +70,7 @@ _CSS = """
 .jd-endpoint-panel .jd-key-value code, .jd-endpoint-url code { user-select: all; }
 .jd-endpoint-panel .jd-endpoint-section { font-weight: 600; margin-top: 8px; }
 .jd-endpoint-note { color: #605e5c; font-size: 11px; }
-.jd-copy-button { height: 28px; padding: 0 10px; }
+.jd-copy-button { height: 28px; width: auto; padding: 0 10px; margin: 0 2px; }
 .jd-endpoint-test textarea { font-family: Menlo, Consolas, monospace; font-size: 12px; }
 """
 
@@ -85,6 +85,7 @@ class CopyButton(anywidget.AnyWidget):
     tooltip = traitlets.Unicode("Copy to the clipboard").tag(sync=True)
 
     def __init__(self, text: str = "", *, on_copied=None, **kw):
+        kw.setdefault("layout", W.Layout(width="auto"))
         super().__init__(text=text, **kw)
         self._on_copied = on_copied
         self.on_msg(self._on_view_message)
