@@ -187,7 +187,7 @@ def main(argv=None) -> int:
             note=f"table in memory: {table / 2**20:.0f} MB; designer {d_mem / table:.2f}x the "
                  f"table, script {s_mem / table:.2f}x"),
     ]
-    write_results("pipeline", rows_out, {"rows": rows, "repeat": repeat, "script": scripts,
+    write_results("pipeline", rows_out, {"n_rows": rows, "repeat": repeat, "script": scripts,
                                          "designer": designers}, quick=args.quick)
     return 0
 

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+#: where results go; the benchmark tests point it at a temporary folder
+RESULTS = Path(os.environ.get("JUPYTER_DESIGNER_BENCH_RESULTS") or HERE / "results")
 ROOT = HERE.parent
 
 CATEGORIES = {
@@ -114,6 +115,92 @@ class PeakRSS:
         return self.peak - self.baseline
 
 
+class RecordingComm:
+    """A kernel comm stand-in that records what a widget sends: the state it opens with and
+    every message after. Sizes are those of the JSON the kernel would send (plus buffers)."""
+
+    kernel = "recording"  # widgets send only through a comm with a kernel
+
+    def __init__(self, target_name="", data=None, metadata=None, buffers=None, comm_id=None, **kw):
+        import uuid
+
+        self.comm_id = comm_id or uuid.uuid4().hex
+        self.target_name = target_name
+        self.opened = {"data": data, "buffers": buffers}
+        self.messages: list[dict] = []
+
+    @staticmethod
+    def size(data, buffers=None) -> int:
+        n = len(json.dumps(data, separators=(",", ":"), default=str))
+        return n + sum(len(memoryview(b).cast("B")) for b in (buffers or ()))
+
+    @property
+    def open_bytes(self) -> int:
+        return self.size(self.opened["data"], self.opened["buffers"])
+
+    @property
+    def sent_bytes(self) -> int:
+        return sum(self.size(m["data"], m["buffers"]) for m in self.messages)
+
+    def send(self, data=None, metadata=None, buffers=None):
+        self.messages.append({"data": data, "buffers": buffers})
+
+    def open(self, *a, **k):
+        pass
+
+    def close(self, *a, **k):
+        pass
+
+    def on_msg(self, callback):
+        pass
+
+    def on_close(self, callback):
+        pass
+
+
+def record_comms() -> list[RecordingComm]:
+    """Make every widget created from now on talk through a :class:`RecordingComm`; returns
+    the (growing) list of those comms."""
+    import comm
+
+    comms: list[RecordingComm] = []
+
+    def create(**kwargs):
+        c = RecordingComm(**kwargs)
+        comms.append(c)
+        return c
+
+    comm.create_comm = create
+    comm.get_comm_manager = lambda: {}
+    return comms
+
+
+class Traffic:
+    """Messages and bytes the recorded comms send between two points of a benchmark."""
+
+    def __init__(self, comms: list[RecordingComm]):
+        self.comms = comms
+        self._mark = {}
+        self._known = 0
+
+    def mark(self):
+        self._mark = {id(c): len(c.messages) for c in self.comms}
+        self._known = len(self.comms)
+
+    def since(self, only=None) -> dict:
+        msgs = opened = nbytes = 0
+        for i, c in enumerate(self.comms):
+            if only is not None and c is not only:
+                continue
+            if i >= self._known:
+                opened += 1
+                nbytes += c.open_bytes
+            new = c.messages[self._mark.get(id(c), 0):]
+            msgs += len(new)
+            nbytes += sum(c.size(m["data"], m["buffers"]) for m in new)
+        return {"messages": msgs, "opened": opened, "bytes": nbytes}
+
+
 def run_python(code_or_args, *, env=None, timeout=1800) -> dict:
     """Run a Python snippet (or ``-m module args``) in a fresh interpreter; it prints one
     JSON object as its last line of output, which is returned."""
@@ -158,7 +245,11 @@ def write_results(name: str, rows: list[dict], extra: dict | None = None, *, qui
     (each: metric, value, baseline, ratio, target, ok, note)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     doc = {"benchmark": name, "quick": quick, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-           "machine": machine(), "rows": rows, **(extra or {})}
+           "machine": machine(), "rows": rows}
+    clash = sorted(set(doc) & set(extra or {}))
+    if clash:
+        raise ValueError(f"extra results may not replace {', '.join(clash)}")
+    doc.update(extra or {})
     path = RESULTS / f"{name}{'-quick' if quick else ''}.json"
     path.write_text(json.dumps(doc, indent=1, default=str) + "\n")
     print(markdown_table(rows))
