@@ -193,11 +193,19 @@ class EndpointPanel(W.VBox):
         self.choose.add_class("jd-endpoint-choose")
         self.choose.observe(self._on_choose, "value")
         self.refresh_button = _button("Refresh", "refresh", "jd-endpoint-refresh", self.refresh)
+        # deleting cannot be undone: the first click asks, a second click (Confirm) deletes
+        self.delete_button = _button("Delete", "trash", "jd-endpoint-delete", self._delete_clicked,
+                                     tooltip="Delete this real-time endpoint (asks to confirm)")
+        self.delete_button.disabled = True
+        self.delete_cancel = _button("Keep it", "times", "jd-endpoint-delete-cancel", self.disarm_delete,
+                                     tooltip="Do not delete the endpoint")
+        self.delete_cancel.layout.display = "none"
+        self.delete_armed = False
         self.message = W.HTML("")
         self.message.add_class("jd-endpoint-message")
         self.body = W.VBox()
         self.body.add_class("jd-endpoint-body")
-        self.children = [W.HBox([self.choose, self.refresh_button],
+        self.children = [W.HBox([self.choose, self.refresh_button, self.delete_button, self.delete_cancel],
                                 layout=W.Layout(align_items="center")), self.message, self.body]
         self.loaded = False
         self.body.children = [W.HTML("<i>Open this tab or press Refresh to list the real-time "
@@ -234,6 +242,7 @@ class EndpointPanel(W.VBox):
         self._set_choices(names, self.name if self.name in names else (names[0] if names else None))
         if not names:
             self.name = self.record = None
+            self.disarm_delete()
             self.body.children = [W.HTML(
                 "<i>No real-time endpoints yet: create a real-time inference pipeline from a "
                 "completed training run, then press Deploy.</i>")]
@@ -267,6 +276,7 @@ class EndpointPanel(W.VBox):
             self.message.value = _error_html(_message(exc))
             return False
         self.name, self.record, self.api_keys = name, record, keys
+        self.disarm_delete()
         self.example = meta.get("example_request") or {"Inputs": {}, "GlobalParameters": {}}
         self.last_response = None
         self.message.value = ""
@@ -279,6 +289,59 @@ class EndpointPanel(W.VBox):
         self.snippets = serving.endpoint_snippets(name, snippet_base, workspace=ws)
         self.body.children = [self._details(meta), self._url_box(), self._keys_box(),
                               self._test_box(), self._consume_box()]
+        return True
+
+    # -- deleting -----------------------------------------------------------------------------
+    def _delete_clicked(self) -> None:
+        if self.delete_armed:
+            self.delete()
+        else:
+            self.arm_delete()
+
+    def arm_delete(self) -> None:
+        """The first click on Delete: ask to confirm (a deleted endpoint cannot come back)."""
+        if self.name is None:
+            return
+        self.delete_armed = True
+        self.delete_button.description = "Confirm delete"
+        self.delete_button.button_style = "danger"
+        self.delete_button.tooltip = f"Delete {self.name!r} and all its versions now"
+        self.delete_cancel.layout.display = None
+        self.message.value = _error_html(
+            f"Delete real-time endpoint {self.name!r} and all its versions? Requests to it are "
+            "refused from then on and this cannot be undone: press 'Confirm delete', or 'Keep it'.")
+
+    def disarm_delete(self) -> None:
+        was_armed = self.delete_armed
+        self.delete_armed = False
+        self.delete_button.description = "Delete"
+        self.delete_button.button_style = ""
+        self.delete_button.tooltip = "Delete this real-time endpoint (asks to confirm)"
+        self.delete_button.disabled = self.name is None
+        self.delete_cancel.layout.display = "none"
+        if was_armed:
+            self.message.value = ""
+
+    def delete(self, name: str | None = None) -> bool:
+        """Delete real-time endpoint ``name`` (default: the one shown) with all its versions and
+        keys, then list the remaining ones; ``False`` (and a message) when it cannot."""
+        from jupyter_designer import serving
+
+        name = self.name if name is None else name
+        if not name:
+            self._say("Choose the endpoint to delete.", error=True)
+            return False
+        self.disarm_delete()
+        try:
+            serving.delete_endpoint(self.workspace, name)
+        except Exception as exc:
+            self._say(f"Endpoint {name!r} was not deleted: {_message(exc)}", error=True)
+            return False
+        if name == self.name:
+            self.name = self.record = None
+            self.api_keys = {}
+        self.refresh()
+        self._say(f"Deleted real-time endpoint {name!r}: it no longer answers scoring requests.")
         return True
 
     def _details(self, meta: dict) -> W.HTML:

@@ -319,6 +319,55 @@ def test_regenerate_a_key(trained):
     assert new_primary == serving.endpoint_keys(ws, "autos")["primaryKey"] != before["primaryKey"]
 
 
+def test_delete_an_endpoint_asks_first_then_lists_the_others(trained):
+    ws, run_id = trained
+    d = deployed(ws, run_id, "autos")
+    serving.deploy(ws, "cars", run_id=run_id)
+    panel = d.endpoints
+    panel.refresh()
+    assert panel.name == "autos" and not panel.delete_button.disabled
+    assert panel.delete_cancel.layout.display == "none"
+
+    # the first click only asks; "Keep it" changes nothing
+    panel.delete_button.click()
+    assert panel.delete_armed and panel.delete_button.description == "Confirm delete"
+    assert panel.delete_button.button_style == "danger" and panel.delete_cancel.layout.display is None
+    assert "cannot be undone" in panel.message.value
+    assert serving.RealtimeEndpoints(ws).exists("autos")
+    panel.delete_cancel.click()
+    assert not panel.delete_armed and panel.delete_button.description == "Delete"
+    assert panel.delete_cancel.layout.display == "none" and panel.message.value == ""
+    assert serving.RealtimeEndpoints(ws).exists("autos")
+
+    # choosing another endpoint forgets a pending confirmation
+    panel.delete_button.click()
+    panel.choose.value = "cars"
+    assert panel.name == "cars" and not panel.delete_armed
+    panel.choose.value = "autos"
+
+    # the second click deletes, the chooser shows what is left, the status line says so
+    panel.delete_button.click()
+    panel.delete_button.click()
+    assert not serving.RealtimeEndpoints(ws).exists("autos")
+    assert [e["name"] for e in serving.list_endpoints(ws)] == ["cars"]
+    assert panel.choose.options == ("cars",) and panel.name == "cars"
+    assert d.status_text == "Deleted real-time endpoint 'autos': it no longer answers scoring requests."
+    assert not failed(d) and "Deleted real-time endpoint" in panel.message.value
+    with pytest.raises(Exception, match="no real-time endpoint 'autos'"):
+        serving.score(ws, "autos", panel.example)
+
+    # the last one: the panel says there are none, and Delete is off
+    assert panel.delete("cars")
+    assert panel.choose.options == () and panel.name is None and panel.delete_button.disabled
+    assert "No real-time endpoints yet" in panel.body.children[0].value
+    panel.delete_button.click()
+    assert not panel.delete_armed
+
+    # an endpoint deleted elsewhere: the error goes to the status line, no traceback
+    assert not panel.delete("autos") and failed(d)
+    assert d.status_text.startswith("Endpoint 'autos' was not deleted: There is no real-time endpoint")
+
+
 def test_deploy_errors_go_to_the_status_line(trained):
     ws, run_id = trained
     training = ready(Designer(automobile_pipeline(ws), ws))
