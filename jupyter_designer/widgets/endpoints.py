@@ -246,9 +246,20 @@ class EndpointPanel(W.VBox):
             self.body.children = [W.HTML(
                 "<i>No real-time endpoints yet: create a real-time inference pipeline from a "
                 "completed training run, then press Deploy.</i>")]
-        elif self.choose.value != self.name or self.record is None:
+        elif self.choose.value != self.name or self.record is None or self._changed():
             self.show(self.choose.value)
         return names
+
+    def _changed(self) -> bool:
+        """Whether the endpoint shown changed elsewhere (a new version, a regenerated key): then
+        the panel is rebuilt; otherwise it is left as it is, with the Test form's request."""
+        from jupyter_designer import serving
+
+        try:
+            return (serving.get_endpoint(self.workspace, self.name) != self.record
+                    or serving.endpoint_keys(self.workspace, self.name) != self.api_keys)
+        except Exception:
+            return True  # show() says what is wrong
 
     def _set_choices(self, names, value) -> None:
         self._choosing = True
@@ -335,6 +346,8 @@ class EndpointPanel(W.VBox):
         try:
             serving.delete_endpoint(self.workspace, name)
         except Exception as exc:
+            if isinstance(exc, serving.EndpointNotFoundError):
+                self.refresh()  # deleted elsewhere: list what is left
             self._say(f"Endpoint {name!r} was not deleted: {_message(exc)}", error=True)
             return False
         if name == self.name:
@@ -416,6 +429,7 @@ class EndpointPanel(W.VBox):
 
         try:
             self.api_keys = serving.regenerate_key(self.workspace, self.name, which)
+            self.record = serving.get_endpoint(self.workspace, self.name)  # its time of change
         except Exception as exc:
             self._say(f"The {which} key was not regenerated: {_message(exc)}", error=True)
             return None
