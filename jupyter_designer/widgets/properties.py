@@ -133,13 +133,17 @@ class ColumnPicker(W.VBox):
         self.on_change(list(ch["new"]))
 
     def _resolved(self) -> list | None:
+        return self._resolve()[0]
+
+    def _resolve(self) -> tuple[list | None, str | None]:
+        """(the selected names, or None; why the selection does not resolve, or None)."""
         if self.schema is None or self.value is None:
-            return None
+            return None, None
         try:
             from jupyter_designer.engine.params import resolve_selection
-            return resolve_selection(self.value, self.schema)
-        except Exception:
-            return None
+            return resolve_selection(self.value, self.schema), None
+        except Exception as exc:
+            return None, str(exc)
 
     # -- rules --------------------------------------------------------------------------
     def _render_rules(self):
@@ -167,8 +171,9 @@ class ColumnPicker(W.VBox):
         apply.on_click(lambda _b: self.apply_rules())
         self._render_rule_rows()
         self.children = [self.mode, self.begin, self.rule_rows, W.HBox([add, apply]), self.summary]
-        names = self._resolved()
+        names, problem = self._resolve()
         self.summary.value = ("Selected: " + esc(", ".join(names)) if names is not None
+                              else f"<span class='jd-error'>{esc(problem)}</span>" if problem
                               else "Rules pick columns by name, type or 1-based index (e.g. 1-4,6).")
 
     def _render_rule_rows(self):
@@ -184,7 +189,9 @@ class ColumnPicker(W.VBox):
                 vals = W.TagsInput(value=[v for v in rule["values"] if v in COLUMN_TYPES],
                                    allowed_tags=list(COLUMN_TYPES), allow_duplicates=False)
             elif rule["by"] == "names" and self.names is not None:
-                vals = W.TagsInput(value=list(rule["values"]), allowed_tags=list(self.names),
+                # names the input no longer has stay visible (the summary and validation say so)
+                missing = [v for v in rule["values"] if v not in self.names]
+                vals = W.TagsInput(value=list(rule["values"]), allowed_tags=list(self.names) + missing,
                                    allow_duplicates=False)
             else:
                 vals = W.Text(value=",".join(rule["values"]), continuous_update=True,

@@ -214,6 +214,22 @@ def test_column_picker_rule_form(wired):
     assert picker.mode.value == "With rules" and "a, c" in picker.summary.value
 
 
+def test_column_picker_keeps_rule_names_the_input_no_longer_has(wired):
+    """A selection naming a column the input lost (renamed upstream, another dataset
+    connected) opens without error, keeps the name visible and says what is wrong."""
+    d, _, probe = wired
+    d.pipeline.set_params(probe.id, {"columns": {"begin_with": "all", "rules": [
+        {"action": "exclude", "by": "names", "values": ["b", "gone"]}]}})
+    d.select([])
+    d.select([probe.id])
+    picker = d.properties.controls["columns"]
+    assert picker.mode.value == "With rules"
+    tags = picker.rule_rows.children[0].children[1]
+    assert isinstance(tags, W.TagsInput)
+    assert list(tags.value) == ["b", "gone"]
+    assert "gone" in picker.summary.value and "jd-error" in picker.summary.value
+
+
 def test_column_picker_without_a_schema_takes_names(designer):
     d = designer
     probe = d.add_component(PROBE)
