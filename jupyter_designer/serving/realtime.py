@@ -335,7 +335,10 @@ class EndpointHost:
                 raise EndpointUnavailableError(f"Endpoint {name!r} is being changed; retry.") from None
             with self._lock:
                 ep = self._eps.get(key)
-                if ep is None:
+                # deleted and deployed again under the same name: another endpoint, whose
+                # versions start again at 1, so nothing compiled for the old one may answer
+                if ep is None or (ep.record is not None
+                                  and ep.record.get("created") != record.get("created")):
                     ep = self._eps[key] = _Loaded(record["name"])
             ep.record, ep.sig = record, sig
             if ep.compiled_version != record["version"]:

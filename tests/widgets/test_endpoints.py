@@ -376,9 +376,6 @@ def test_delete_an_endpoint_asks_first_then_lists_the_others(trained):
     assert panel.choose.options == () and panel.name is None and panel.delete_button.disabled
 
 
-@pytest.mark.xfail(strict=True, reason="a serving process that scored an endpoint before it was "
-                   "deleted keeps its compiled pipeline when an endpoint of the same name and "
-                   "version is deployed again")
 def test_deploy_again_after_delete_serves_the_new_pipeline_everywhere(trained):
     from jupyter_designer.serving import protocols
     from jupyter_designer.serving.realtime import EndpointHost
