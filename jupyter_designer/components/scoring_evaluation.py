@@ -15,8 +15,10 @@ from jupyter_designer.engine.errors import DesignerError
 from jupyter_designer.engine.models import EvaluationResult, Transformation, TrainedModel
 from jupyter_designer.engine.params import Bool
 from jupyter_designer.engine.ports import DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, Port
+from jupyter_designer.engine.schema import get_roles, set_roles
 
 from . import _ml
+from .data_transformation.columns import LABEL_COLUMNS
 
 CATEGORY = "Model Scoring & Evaluation"
 
@@ -118,10 +120,54 @@ def _apply_schema(inputs, params):
     return {"transformed_dataset": None}
 
 
+def for_scoring(transformation: Transformation, label_columns) -> Transformation:
+    """``transformation`` as an inference pipeline applies it to data to score, which may
+    lack the label columns.
+
+    A transformation that knows how (``for_scoring(label_columns)``, e.g. Clean Missing
+    Data's, which must not remove rows because their label is missing) gives its own
+    version; any other gets absent label columns as all-missing columns, taken out of its
+    result again.
+    """
+    labels = [str(c) for c in label_columns or []]
+    if not labels:
+        return transformation
+    own = getattr(transformation, "for_scoring", None)
+    if callable(own):
+        return own(labels)
+    return _LabelsPadded(transformation, labels)
+
+
+class _LabelsPadded(Transformation):
+    """A transformation applied to data that may lack the label columns it was fitted with."""
+
+    def __init__(self, inner: Transformation, label_columns: list):
+        self.inner = inner
+        self.label_columns = list(label_columns)
+        self.source = inner.source
+
+    def transform(self, df):
+        absent = [c for c in self.label_columns if c not in df.columns]
+        if not absent:
+            return self.inner.transform(df)
+        padded = df.assign(**{c: pd.Series(float("nan"), index=df.index) for c in absent})
+        set_roles(padded, get_roles(df), replace=True)
+        out = self.inner.transform(padded)
+        if isinstance(out, pd.DataFrame):
+            roles = get_roles(out)
+            out = out.drop(columns=[c for c in absent if c in out.columns])
+            set_roles(out, roles, replace=True)
+        return out
+
+    def output_schema(self, schema):
+        return self.inner.output_schema(schema)
+
+
 @component(
     "Apply Transformation", category=CATEGORY, subcategory="",
     inputs=[Port("transformation", TRANSFORMATION, "Transformation"), DATASET_IN],
     outputs=[Port("transformed_dataset", DATASET, "Transformed dataset")],
+    params=[LABEL_COLUMNS],
     schema=_apply_schema,
 )
 def apply_transformation(ctx, inputs, params):
@@ -133,7 +179,7 @@ def apply_transformation(ctx, inputs, params):
                         f"{type(transformation).__name__}.")
     df = _dataset_input(ctx, inputs)
     try:
-        out = transformation.transform(df)
+        out = for_scoring(transformation, params.get("label_columns")).transform(df)
     except DesignerError:
         raise
     except Exception as exc:

@@ -17,7 +17,13 @@ The conversion, as in the reference product:
 - training-only components (``ComponentSpec.training_only``: Split Data, Evaluate Model,
   SMOTE, Export Data, ...) are removed; one whose rows pass through (Split Data, SMOTE) is
   bridged, so what followed it now receives its input;
-- whatever no longer leads to a scored output is removed.
+- whatever no longer leads to a scored output is removed;
+- data to score has no label: every component left that declares the ``label_columns``
+  parameter (Apply Transformation, Select Columns in Dataset) is given the trained models'
+  label columns, so a label column may be absent, is not cleaned, and a missing label
+  removes no row. The rows scored, and their scores, are those training would have scored.
+  Every other column the training data had is still required, and its absence is an error
+  naming it.
 
 The result is an ordinary, editable draft (with a fresh undo history). The conversion is
 deterministic: the same run gives the same document, byte for byte.
@@ -44,6 +50,9 @@ WEB_SERVICE_OUTPUT = "web_service_output"
 APPLY_TRANSFORMATION = "apply_transformation"
 #: The pipeline parameter of a batch inference pipeline holding the dataset to score.
 BATCH_INPUT_PARAMETER = "input_data"
+#: The component parameter through which an inference pipeline tells a component the trained
+#: model's label columns, which data to score may lack.
+LABEL_COLUMNS_PARAMETER = "label_columns"
 KINDS = ("realtime", "batch")
 
 
@@ -58,7 +67,14 @@ def create_realtime_inference(ws, run_id: str, *, name: str | None = None) -> Pi
 
 def create_batch_inference(ws, run_id: str, *, name: str | None = None) -> Pipeline:
     """The batch inference pipeline of a completed training run: the training dataset is the
-    pipeline parameter ``input_data`` (default: the training dataset's name)."""
+    pipeline parameter ``input_data`` (default: the training dataset's name).
+
+    The dataset to score may leave out the label columns (new rows whose label is unknown).
+    The scored output then has no label column: it holds the columns given plus the score
+    columns (``Scored Labels``, ...), the same rows as the reference product would score with
+    a label column present, and never a made-up label. Given with its label column, the data
+    is scored the same, and the label comes out as it went in.
+    """
     return _create(ws, run_id, "batch", name)
 
 
@@ -312,6 +328,18 @@ def derive_inference(snapshot: dict, outputs: dict, *, kind: str = "realtime", w
         raise InferenceError(f"No dataset feeds the scored data of {pipeline_name!r}, so the "
                              "inference pipeline has nowhere for new data to enter.")
 
+    # data to score lacks the label: components that may meet it by name are told which
+    # columns it is (Apply Transformation, Select Columns in Dataset, ...)
+    if labels:
+        for nid, node in g.nodes.items():
+            spec = g.spec(nid)
+            if spec is None or LABEL_COLUMNS_PARAMETER not in {p.key for p in spec.params}:
+                continue
+            given = node["params"].get(LABEL_COLUMNS_PARAMETER)
+            given = [c for c in given if c not in labels] if isinstance(given, list) else []
+            node["params"][LABEL_COLUMNS_PARAMETER] = list(labels) + given
+        g.nodes[entry]["data"]["label_columns"] = list(labels)
+
     parameters = [p for p in doc.get("parameters", [])]
     if kind == "realtime":
         entry_node = g.nodes[entry]
@@ -321,8 +349,6 @@ def derive_inference(snapshot: dict, outputs: dict, *, kind: str = "realtime", w
             request = schema.drop(labels)
             entry_node["data"]["request_schema"] = [
                 {"name": c.name, "kind": c.kind} for c in request.columns]
-        if labels:
-            entry_node["data"]["label_columns"] = list(labels)
         wsi = g.new_id(WEB_SERVICE_INPUT)
         g.resource(entry, "dataset", wsi, "dataset")
         comment = "Request rows enter here"

@@ -22,8 +22,8 @@ import pandas as pd
 
 from jupyter_designer.engine.component import RunContext
 from jupyter_designer.engine.errors import DesignerError
-from jupyter_designer.engine.inference import (WEB_SERVICE_INPUT, WEB_SERVICE_OUTPUT,
-                                               web_service_io)
+from jupyter_designer.engine.inference import (LABEL_COLUMNS_PARAMETER, WEB_SERVICE_INPUT,
+                                               WEB_SERVICE_OUTPUT, web_service_io)
 from jupyter_designer.engine.pipeline import Pipeline
 from jupyter_designer.engine.ports import DATASET
 from jupyter_designer.engine.schema import Schema, kind_of_dtype
@@ -169,6 +169,14 @@ class CompiledPipeline:
             spec = node.spec
             self.steps.append(Step(nid, node.title, spec, spec.resolve_params(node.params, self.pvalues),
                                    dict(edges_in[nid])))
+        # a fitted transformation is held as the inference pipeline applies it to request
+        # rows, the label columns passed through, so the fast path compiles that version
+        for step in self.steps:
+            labels = step.params.get(LABEL_COLUMNS_PARAMETER)
+            src, sport = step.inputs.get("transformation", (None, None))
+            held = self._const.get(src, {}).get(sport)
+            if labels and hasattr(held, "for_scoring"):
+                self._const[src] = {**self._const[src], sport: held.for_scoring(labels)}
 
         # input tables: request schema + the training data's dtypes; sample rows
         self.specs: dict[str, TableSpec] = {}

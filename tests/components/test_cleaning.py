@@ -255,6 +255,72 @@ def test_cleaning_transformation_uses_training_statistics_on_new_data():
         t.transform(new.drop(columns=["b"]))
 
 
+def _fitted(df, **params):
+    spec = REGISTRY.get("Clean Missing Data")
+    params = {"columns_to_be_cleaned": {"begin_with": "all", "rules": []}, **params}
+    return spec.run(RunContext(spec), {"dataset": df}, spec.resolve_params(params))[
+        "cleaning_transformation"]
+
+
+def apply(t, df, label_columns=None):
+    params = {} if label_columns is None else {"label_columns": label_columns}
+    return run("Apply Transformation", {"transformation": t, "dataset": df},
+               **params)["transformed_dataset"]
+
+
+def test_cleaning_for_scoring_passes_label_columns_through():
+    """Data to score lacks the label (or has it missing): no row is removed for it, it is not
+    filled in, and scoring it does not require it."""
+    df = frame()[["a", "b", "k"]].rename(columns={"b": "label"})
+    train = df.dropna(subset=["a"]).reset_index(drop=True)
+    new = df.drop(columns=["label"])
+    remove = _fitted(df, cleaning_mode="Remove entire row")
+    with pytest.raises(ComponentError, match="no column 'label'.*same columns as the training"):
+        apply(remove, new)
+    out = apply(remove, new, ["label"])
+    pd.testing.assert_frame_equal(out, new.dropna().reset_index(drop=True))
+    # present and missing, the label removes no row and stays missing
+    out = apply(remove, df, ["label"])
+    pd.testing.assert_frame_equal(out, train)
+    assert out["label"].isna().sum() == 1
+    mean = _fitted(df, cleaning_mode="Replace with mean",
+                   generate_missing_value_indicator_column=True)
+    out = apply(mean, df, ["label"])
+    assert out["label"].isna().sum() == 1 and out["a"].notna().all()
+    assert out["label_IsMissing"].sum() == 1  # a present label keeps its indicator
+    out = apply(mean, new, ["label"])
+    assert list(out.columns) == ["a", "k", "a_IsMissing", "k_IsMissing"]
+    pd.testing.assert_frame_equal(out[["a", "k"]], apply(mean, df)[["a", "k"]])
+    # another absent column is still an error, naming it and what to do
+    with pytest.raises(ComponentError, match=r"no column 'a'.*only the label column 'label' may "
+                                             r"be left out"):
+        apply(remove, new.drop(columns=["a"]), ["label"])
+
+
+def test_cleaning_for_scoring_mice_without_the_label():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    df = pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "y": x[:, 0] * 2 + x[:, 1]})
+    df.loc[[3, 7, 11], "x1"] = np.nan
+    t = _fitted(df, cleaning_mode="Replace using MICE")
+    out = apply(t, df.drop(columns=["y"]), ["y"])
+    assert list(out.columns) == ["x1", "x2"] and out["x1"].notna().all()
+    pd.testing.assert_series_equal(out["x2"], df["x2"])
+    kept = df["x1"].notna()
+    pd.testing.assert_series_equal(out["x1"][kept], df["x1"][kept])
+
+
+def test_apply_transformation_pads_absent_label_columns_for_other_transformations():
+    df = frame()[["a", "b", "k"]]
+    t = run("Normalize Data", {"dataset": df}, columns_to_transform=["a", "b"])[
+        "transformation_function"]
+    with pytest.raises(ComponentError, match="no column 'b'"):
+        apply(t, df.drop(columns=["b"]))
+    out = apply(t, df.drop(columns=["b"]), ["b"])
+    assert list(out.columns) == ["a", "k"]
+    pd.testing.assert_series_equal(out["a"], apply(t, df)["a"])
+
+
 def test_clean_keeps_column_roles():
     df = frame()
     set_roles(df, {"k": "label"})

@@ -67,6 +67,28 @@ def test_select_columns_keeps_order_and_roles(cars):
     assert list(out.columns) == ["body", "doors", "price"]
 
 
+def test_select_columns_may_meet_data_without_its_label_columns(cars):
+    """In an inference pipeline the label may be selected by name and absent from the data."""
+    by_name = ["make", "price", "doors"]
+    with pytest.raises(ParameterError, match="'price'"):
+        out_of("Select Columns in Dataset", {"dataset": cars.drop(columns=["price"])},
+               select_columns=by_name)
+    out = out_of("Select Columns in Dataset", {"dataset": cars.drop(columns=["price"])},
+                 select_columns=by_name, label_columns=["price"])
+    assert list(out.columns) == ["make", "doors"]
+    # present, the label is selected as before; another absent column is still an error
+    out = out_of("Select Columns in Dataset", {"dataset": cars}, select_columns=by_name,
+                 label_columns=["price"])
+    assert list(out.columns) == by_name and get_roles(out) == {"price": "label"}
+    with pytest.raises(ParameterError, match="'doors'"):
+        out_of("Select Columns in Dataset", {"dataset": cars.drop(columns=["price", "doors"])},
+               select_columns=by_name, label_columns=["price"])
+    rules = {"begin_with": "all", "rules": [{"action": "exclude", "by": "names", "values": ["sold"]}]}
+    out = out_of("Select Columns in Dataset", {"dataset": cars.drop(columns=["price"])},
+                 select_columns=rules, label_columns=["price"])
+    assert list(out.columns) == ["make", "body", "doors"]
+
+
 def test_select_columns_transform(cars):
     spec = REGISTRY.get("Select Columns Transform")
     assert spec.transformation_output == "columns_selection_transformation"

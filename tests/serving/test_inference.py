@@ -109,6 +109,94 @@ def test_batch_inference(trained):
     np.testing.assert_array_equal(out["Scored Labels"].to_numpy(), scored["Scored Labels"].to_numpy())
 
 
+def _submit_batch(ws, run_id, rows, name="cars to price"):
+    """Register ``rows`` and score them with the run's batch inference pipeline."""
+    p = create_batch_inference(ws, run_id)
+    p.workspace = ws
+    ws.register_dataset(name, rows)
+    h = Runner(ws).submit(p, "batch", parameters={BATCH_INPUT_PARAMETER: name})
+    return p, ws.get_run(h.run_id)
+
+
+def test_batch_inference_scores_data_without_the_label(trained):
+    """New cars have no price: the batch pipeline scores them exactly as training did."""
+    ws, run_id = trained
+    train_p = Pipeline.from_dict(ws.get_run(run_id).snapshot)
+    rows, scored = _raw_rows_of(ws, run_id, (node_of(train_p, "score_model"), "scored_dataset"))
+    p, rec = _submit_batch(ws, run_id, rows.drop(columns=["price"]))
+    assert rec.status == "completed", {k: n.error for k, n in rec.nodes.items() if n.error}
+    # the inference pipeline knows the label column
+    labelled = [n for n in p.nodes.values() if n.kind == "component"
+                and n.component in ("apply_transformation", "select_columns_in_dataset")]
+    assert len(labelled) == 2 and all(n.params["label_columns"] == ["price"] for n in labelled)
+    entry = next(n for n in p.nodes.values() if n.kind == "dataset" and n.data["type"] == "dataset")
+    assert entry.data["label_columns"] == ["price"]
+    out = ws.run_output(rec.id, node_of(p, "score_model"), "scored_dataset")
+    assert len(out) == len(scored)  # no row dropped for its missing price
+    np.testing.assert_array_equal(out["Scored Labels"].to_numpy(), scored["Scored Labels"].to_numpy())
+    # no made-up price: the output is the columns given plus the scores
+    assert "price" not in out.columns
+    assert list(out.columns) == [c for c in scored.columns if c != "price"]
+    # the same rows with their price: the same scores, the price as it was
+    _, rec2 = _submit_batch(ws, run_id, rows, "cars with prices")
+    assert rec2.status == "completed"
+    out2 = ws.run_output(rec2.id, node_of(p, "score_model"), "scored_dataset")
+    np.testing.assert_array_equal(out2["Scored Labels"].to_numpy(), scored["Scored Labels"].to_numpy())
+    assert list(out2.columns) == list(scored.columns)
+    np.testing.assert_array_equal(out2["price"].to_numpy(), scored["price"].to_numpy())
+
+
+def test_batch_inference_keeps_rows_whose_label_is_missing(trained):
+    """Rows of the raw data whose price is unknown are scored; training had removed them."""
+    ws, run_id = trained
+    raw = ws.get_dataset(DATASET)
+    features = raw.drop(columns=["price", "normalized-losses"])
+    unknown = raw[raw["price"].isna() & features.notna().all(axis=1)]
+    assert len(unknown) > 0
+    p, rec = _submit_batch(ws, run_id, unknown.reset_index(drop=True))
+    assert rec.status == "completed", {k: n.error for k, n in rec.nodes.items() if n.error}
+    out = ws.run_output(rec.id, node_of(p, "score_model"), "scored_dataset")
+    assert len(out) == len(unknown) and out["Scored Labels"].notna().all()
+    assert out["price"].isna().all()  # the label as given: unknown, not filled in
+    # the same scores without the price column
+    _, rec2 = _submit_batch(ws, run_id, unknown.drop(columns=["price"]).reset_index(drop=True),
+                            "no price column")
+    out2 = ws.run_output(rec2.id, node_of(p, "score_model"), "scored_dataset")
+    np.testing.assert_array_equal(out2["Scored Labels"].to_numpy(), out["Scored Labels"].to_numpy())
+
+
+def test_batch_inference_without_a_feature_names_it(trained):
+    ws, run_id = trained
+    raw = ws.get_dataset(DATASET).drop(columns=["price", "horsepower"])
+    p, rec = _submit_batch(ws, run_id, raw)
+    assert rec.status == "failed"
+    error = rec.nodes[node_of(p, "apply_transformation")].error
+    assert "'horsepower'" in error and "'price'" in error
+    assert "Score data with the columns of the training data" in error
+    assert "may be left out" in error
+
+
+def test_realtime_rows_with_a_missing_label_are_scored_on_both_paths(trained):
+    """A request may carry the label for some rows only: none is dropped, fast path or not."""
+    from jupyter_designer.serving import tables
+    from jupyter_designer.serving.compiled import CompiledPipeline
+
+    ws, run_id = trained
+    cp = CompiledPipeline(create_realtime_inference(ws, run_id), ws)
+    assert cp.fast is not None
+    rows = cp.example_rows("WebServiceInput0", 3)
+    for row, price in zip(rows, (10000.0, None, 12000.0)):
+        row["price"] = price
+    spec = cp.specs["WebServiceInput0"]
+    given = {"WebServiceInput0": tables.columns_from_rows(spec, rows, "WebServiceInput0")}
+    fast, slow = cp.score(given), cp.score(given, use_fast=False)
+    names, values = slow["WebServiceOutput0"]
+    assert len(values[names.index("Scored Labels")]) == 3
+    assert fast["WebServiceOutput0"][0] == names
+    np.testing.assert_allclose(fast["WebServiceOutput0"][1][names.index("Scored Labels")],
+                               values[names.index("Scored Labels")], rtol=1e-6)
+
+
 def test_refuses_unfinished_and_unknown_runs(trained):
     ws, run_id = trained
     snap = ws.get_run(run_id).snapshot
@@ -203,6 +291,23 @@ def test_classification_with_normalize_and_two_scorers(tmp_path):
     assert len(m) == len(scored_a)
     np.testing.assert_allclose(m["Scored Probabilities_inf"], m["Scored Probabilities"], rtol=1e-12)
     assert (m["Scored Labels_inf"] == m["Scored Labels"]).all()
+    # batch inference of the raw rows without their class: the same scores, no class column
+    batch = create_batch_inference(ws, run_id)
+    assert node_of(batch, "apply_transformation") and all(
+        n.params["label_columns"] == ["Class"] for n in batch.nodes.values()
+        if n.kind == "component" and n.component == "apply_transformation")
+    batch.workspace = ws
+    ws.register_dataset("tumours", raw.drop(columns=["Class"]))
+    h = Runner(ws).submit(batch, "b", parameters={BATCH_INPUT_PARAMETER: "tumours"})
+    rec = ws.get_run(h.run_id)
+    assert rec.status == "completed", {k: n.error for k, n in rec.nodes.items() if n.error}
+    out = ws.run_output(h.run_id, sa.id, "scored_dataset")
+    assert len(out) == len(raw) and "Class" not in out.columns
+    m = scored_a.merge(out, on=keys, suffixes=("", "_batch"))
+    assert len(m) == len(scored_a)
+    np.testing.assert_allclose(m["Scored Probabilities_batch"], m["Scored Probabilities"],
+                               rtol=1e-12)
+    assert (m["Scored Labels_batch"] == m["Scored Labels"]).all()
 
 
 def test_clustering(tmp_path):

@@ -11,6 +11,7 @@ Python / numpy / scikit-learn data, so the store can save it with skops.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -105,12 +106,16 @@ def _unplain(value):
     return value
 
 
-def _missing_columns_error(source: str, missing: list[str], df) -> ComponentError:
+def _missing_columns_error(source: str, missing: list[str], df, label_columns=()) -> ComponentError:
+    todo = "Apply the transformation to data with the same columns as the training data"
+    if label_columns:
+        todo = ("Score data with the columns of the training data (only the label column"
+                f"{'s' if len(label_columns) > 1 else ''} "
+                f"{', '.join(repr(c) for c in label_columns)} may be left out)")
     return ComponentError(
         f"{source}: the dataset has no column {', '.join(repr(m) for m in missing)}, which the "
         f"transformation was fitted on. Available columns: "
-        f"{', '.join(map(str, df.columns)) or '(none)'}. Apply the transformation to data with "
-        f"the same columns as the training data.")
+        f"{', '.join(map(str, df.columns)) or '(none)'}. {todo}.")
 
 
 def _is_numeric_series(s: pd.Series) -> bool:
@@ -201,26 +206,49 @@ class CleaningTransformation(Transformation):
         self.imputer_columns = list(imputer_columns or [])
         self.integer_columns = list(integer_columns or [])
 
+    #: columns passed through as they come (see :meth:`for_scoring`)
+    label_columns: tuple = ()
+
+    def for_scoring(self, label_columns) -> "CleaningTransformation":
+        """This cleaning as an inference pipeline applies it to data to score (a copy): the
+        label columns pass through as they come. They may be absent; present, they are not
+        cleaned, and a missing label removes no row, so every row is scored as training
+        would have scored it. An absent label gets no missing-value indicator."""
+        labels = tuple(dict.fromkeys([*self.label_columns, *map(str, label_columns)]))
+        t = copy.copy(self)
+        t.label_columns = labels
+        t.columns = [c for c in self.columns if c not in labels]
+        t.fill = {c: v for c, v in self.fill.items() if c not in labels}
+        return t
+
     def transform(self, df):
-        missing = [c for c in self.columns if c not in df.columns]
+        labels = self.label_columns
+        cleaned = self.columns
+        missing = [c for c in cleaned if c not in df.columns]
         if missing:
-            raise _missing_columns_error(self.source, missing, df)
+            raise _missing_columns_error(self.source, missing, df, labels)
         roles = get_roles(df)
-        indicator_values = {name: df[col].isna().to_numpy() for col, name in self.indicators}
+        indicator_values = {name: df[col].isna().to_numpy() for col, name in self.indicators
+                            if col in df.columns}
         out = df
         if self.mode == REMOVE_ROW:
-            if self.columns:
-                keep = ~df[self.columns].isna().any(axis=1).to_numpy()
+            if cleaned:
+                keep = ~df[cleaned].isna().any(axis=1).to_numpy()
                 if not keep.all():
                     out = df[keep].reset_index(drop=True)
         elif self.mode == MICE and self.imputer is not None and self.imputer_columns:
-            absent = [c for c in self.imputer_columns if c not in df.columns]
+            absent = [c for c in self.imputer_columns if c not in df.columns and c not in labels]
             if absent:
-                raise _missing_columns_error(self.source, absent, df)
-            x = np.column_stack([_as_float(df[c]) for c in self.imputer_columns])
+                raise _missing_columns_error(self.source, absent, df, labels)
+            # an absent label enters the imputer as unknown, as a missing value would
+            n = len(df)
+            x = np.column_stack([_as_float(df[c]) if c in df.columns else np.full(n, np.nan)
+                                 for c in self.imputer_columns])
             filled = self.imputer.transform(x)
             new = {}
             for j, c in enumerate(self.imputer_columns):
+                if c in labels:
+                    continue
                 values = filled[:, j]
                 if c in self.integer_columns:
                     values = np.round(values)

@@ -13,7 +13,7 @@ import pandas as pd
 from jupyter_designer.engine.component import component
 from jupyter_designer.engine.errors import ComponentError
 from jupyter_designer.engine.models import Transformation
-from jupyter_designer.engine.params import Bool, Columns, Enum, Script, String
+from jupyter_designer.engine.params import Bool, Columns, Enum, List, Script, String
 from jupyter_designer.engine.ports import ANY, DATASET, TRANSFORMATION, Port
 from jupyter_designer.engine.schema import (NUMERIC_KINDS, Column, Schema, get_roles,
                                             kind_of_dtype, set_roles)
@@ -23,11 +23,34 @@ MANIPULATION = "Manipulation"
 CONVERSIONS = "Data Format Conversions"
 
 
+#: Declared by components that an inference pipeline tells the trained model's label columns
+#: (see :mod:`jupyter_designer.engine.inference`): data to score may lack them.
+LABEL_COLUMNS = List(
+    "label_columns", "Label columns", default=[], required=False,
+    item=String("label_column", "Label column", allow_empty=False),
+    description="Columns that data to score may leave out: the label columns of the trained "
+                "model. A missing label removes no row, and an absent one is not required. "
+                "Inference pipelines set this.")
+_SELECT_COLUMNS = Columns("select_columns", "Select columns", port="dataset",
+                          description="Columns to keep: names, or rules by name, type or index")
+
+
+def resolve_without_labels(param: Columns, value, schema: Schema, label_columns,
+                           component: str) -> list[str]:
+    """The columns ``value`` selects from ``schema``, where label columns the schema lacks
+    (data to score) count as selectable and are left out of the result."""
+    absent = [str(c) for c in label_columns or [] if str(c) not in schema]
+    if absent:
+        schema = schema.add(*[(c, "double") for c in absent])
+    return [n for n in param.resolve(value, schema, component) if n not in absent]
+
+
 def _select_schema(inputs, params):
     schema = inputs.get("dataset")
     if schema is None:
         return None
-    names = Columns("select_columns", "Select columns").resolve(params["select_columns"], schema)
+    names = resolve_without_labels(_SELECT_COLUMNS, params["select_columns"], schema,
+                                   params.get("label_columns"), "Select Columns in Dataset")
     return {"results_dataset": schema.select(names)}
 
 
@@ -35,15 +58,15 @@ def _select_schema(inputs, params):
     "Select Columns in Dataset", category=CATEGORY, subcategory=MANIPULATION,
     inputs=[Port("dataset", DATASET, "Dataset")],
     outputs=[Port("results_dataset", DATASET, "Results dataset")],
-    params=[Columns("select_columns", "Select columns", port="dataset",
-                    description="Columns to keep: names, or rules by name, type or index")],
+    params=[_SELECT_COLUMNS, LABEL_COLUMNS],
     schema=_select_schema,
 )
 def select_columns_in_dataset(ctx, inputs, params):
     """Choose a subset of columns to use in downstream operations."""
     df = inputs["dataset"]
-    spec = ctx.spec.param("select_columns")
-    names = spec.resolve(params["select_columns"], Schema.from_frame(df), ctx.component)
+    names = resolve_without_labels(ctx.spec.param("select_columns"), params["select_columns"],
+                                   Schema.from_frame(df), params.get("label_columns"),
+                                   ctx.component)
     out = df[names]  # copy-on-write: no copy until someone writes
     set_roles(out, get_roles(df))
     return {"results_dataset": out}
