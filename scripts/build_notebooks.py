@@ -544,15 +544,22 @@ ws.compare_runs([run.run_id, run2.run_id])
     md("""
 ## Register the data to score
 
-The dataset parameter takes any registered dataset with the training data's columns. The
-Clean Missing Data transformation was fitted on all of them, the label `price` included, so
-the table keeps that column; here it holds the cars' list prices, which lets us check the
-predictions. Rows with missing values are removed, exactly as in training.
+Cars to price have no price yet: the dataset parameter takes any registered dataset with the
+training data's feature columns, and the label `price` may be left out. The inference
+pipeline knows it is the label (its Apply Transformation and Select Columns in Dataset list
+it under *Label columns*), so the fitted Clean Missing Data neither requires nor cleans it,
+and an unknown price removes no row. Rows with missing *feature* values are still removed,
+exactly as in training; a missing feature column is an error that names it.
+
+Here the cars come from the raw data; their list prices are kept aside, out of the
+dataset, to check the predictions afterwards.
 """),
     code("""
 raw = ws.get_dataset("Automobile price data (Raw)")
 stock = raw.sample(20, random_state=7).reset_index(drop=True)
+list_prices = stock.pop("price")   # known to us, not to the pipeline
 info = ws.register_dataset("Cars to price", stock, description="20 cars of a dealer's stock list")
+assert "price" not in ws.get_dataset("Cars to price").columns
 info.name, info.version, info.rows
 """),
     md("""
@@ -568,8 +575,15 @@ record = handle.wait(120)
 assert record.status == "completed", record.error
 assert record.parameters == {"input_data": "Cars to price"} and record.pipeline_name == v1["pipeline_name"]
 scored = handle.output("score_model", "scored_dataset")
-assert "Scored Labels" in scored.columns and 0 < len(scored) <= len(stock)
-scored[["make", "body-style", "horsepower", "price", "Scored Labels"]].head()
+complete = stock.drop(columns="normalized-losses").notna().all(axis=1)   # the rows training would keep
+assert len(scored) == complete.sum() and "price" not in scored.columns
+assert scored["Scored Labels"].notna().all() and list_prices[complete].isna().any()
+scored[["make", "body-style", "horsepower", "Scored Labels"]].head()
+"""),
+    md("""
+The scored dataset is the columns given plus `Scored Labels`: no price column is made up.
+Even the car whose list price nobody knows (missing in the raw data, so training left it
+out) gets a predicted price.
 """),
     md("""
 ## The same submission over REST
@@ -701,13 +715,15 @@ be read like any other, here next to the Linear Regression's scores of the same 
     code("""
 over_http = ws.run_output(run_id, "score_model", "scored_dataset")
 assert list(over_http["Scored Labels"]) == list(boosted_scores["Scored Labels"])
-comparison = scored[["make", "body-style", "price"]].assign(
-    **{"Linear Regression": scored["Scored Labels"].round(),
+comparison = scored[["make", "body-style"]].assign(
+    **{"list price": list_prices[complete].reset_index(drop=True),
+       "Linear Regression": scored["Scored Labels"].round(),
        "Boosted Decision Tree": over_http["Scored Labels"].round()})
 comparison.head(8)
 """),
+    md("Against the list prices kept aside (the car without one is left out of the mean):"),
     code("""
-errors = comparison[["Linear Regression", "Boosted Decision Tree"]].sub(comparison["price"], axis=0).abs()
+errors = comparison[["Linear Regression", "Boosted Decision Tree"]].sub(comparison["list price"], axis=0).abs()
 errors.mean().round()    # mean absolute error on the dealer's stock list
 """),
     md("## Clean up\n\nDelete the pipeline endpoint if you no longer need it (its runs stay in the workspace); skip this cell to keep it."),
