@@ -45,7 +45,19 @@ def build_app(state, *, token: str | None = None):
             (r"/designer/api/runs/(?P<run_id>[^/]+)", RunStatusHandler, {"state": state, "token": token}),
         ]
     return web.Application(routes, default_handler_class=NotFoundHandler,
-                           default_handler_args={"state": state})
+                           default_handler_args={"state": state}, log_function=log_request)
+
+
+def log_request(handler) -> None:
+    """Tornado's access log line, built only when the level is on (most requests are 200s
+    logged at INFO, which the server's default WARNING level drops)."""
+    from tornado.log import access_log
+
+    status = handler.get_status()
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if access_log.isEnabledFor(level):
+        access_log.log(level, "%d %s %.2fms", status, handler._request_summary(),
+                       1000.0 * handler.request.request_time())
 
 
 def _handlers():

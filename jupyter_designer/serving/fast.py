@@ -1,7 +1,10 @@
 """The fast scoring path of a compiled inference pipeline.
 
 A request's rows travel as plain numpy columns (``{name: array}``) through steps prepared
-when the endpoint loads, with no DataFrame built per request:
+when the endpoint loads, with no DataFrame built per request. Along with the columns goes
+the set of column names known to hold no missing (or non-finite) value, seen on the
+request's Python values, so steps skip the per-column missing-value scans that would
+otherwise cost more than scoring a one-row request:
 
 - Select Columns in Dataset: the column list it selected on the sample rows;
 - Apply Transformation with a fitted Clean Missing Data, Normalize Data or Select Columns
@@ -22,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from math import isfinite
 
 import numpy as np
 import pandas as pd
@@ -33,6 +37,7 @@ from . import tables
 log = logging.getLogger("jupyter_designer.serving")
 
 CATEGORICAL_KINDS = ("string", "categorical", "boolean")
+_STR = {str}
 _UNKNOWN = "\x00designer-missing\x00"   # fed to ONNX for a missing category: an unseen level
 
 
@@ -77,7 +82,7 @@ class SelectColumns:
     def __init__(self, names):
         self.names = list(names)
 
-    def __call__(self, t: dict, n: int):
+    def __call__(self, t: dict, n: int, known: set):
         try:
             return {c: t[c] for c in self.names}, n
         except KeyError:
@@ -98,31 +103,34 @@ class ApplyCleaning:
         self.drop = set(tr.drop)
         self.indicators = [(c, name) for c, name in tr.indicators]
 
-    def __call__(self, t: dict, n: int):
+    def __call__(self, t: dict, n: int, known: set):
         for c in self.columns:
             if c not in t:
                 raise Fallback("column")
-        ind = {name: _isna(t[c]) for c, name in self.indicators}
+        ind = {name: np.zeros(n, dtype=bool) if c in known else _isna(t[c])
+               for c, name in self.indicators}
         if self.remove_rows:
-            if self.columns:
-                bad = np.zeros(n, dtype=bool)
-                for c in self.columns:
-                    bad |= _isna(t[c])
-                if bad.any():
-                    keep = ~bad
-                    t = {c: a[keep] for c, a in t.items()}
-                    ind = {k: v[keep] for k, v in ind.items()}
-                    n = int(keep.sum())
+            bad = None
+            for c in self.columns:
+                if c not in known:
+                    m = _isna(t[c])
+                    bad = m if bad is None else bad | m
+            if bad is not None and bad.any():
+                keep = ~bad
+                t = {c: a[keep] for c, a in t.items()}
+                ind = {k: v[keep] for k, v in ind.items()}
+                n = int(keep.sum())
         elif self.fill:
             t = dict(t)
             for c, v in self.fill.items():
-                if c in t:
+                if c in t and c not in known:
                     t[c] = _fill(t[c], v)
         if self.drop:
             t = {c: a for c, a in t.items() if c not in self.drop}
         if ind:
             t = dict(t)
             t.update(ind)
+            known.update(ind)
         return t, n
 
 
@@ -132,7 +140,7 @@ class ApplyNormalize:
         self.columns = [(c, tr.stats[c]) for c in tr.columns if tr.stats.get(c) is not None]
         self.all = list(tr.columns)
 
-    def __call__(self, t: dict, n: int):
+    def __call__(self, t: dict, n: int, known: set):
         for c in self.all:
             if c not in t or t[c].dtype.kind not in "fiu":
                 raise Fallback("column")
@@ -140,6 +148,7 @@ class ApplyNormalize:
         with np.errstate(all="ignore"):
             for c, st in self.columns:
                 t[c] = self.tr._scale(_as_float(t[c]), st)
+                known.discard(c)  # a scaled value may be NaN (a constant column, say)
         return t, n
 
 
@@ -151,7 +160,7 @@ class ApplyColumnSelection:
         self.columns = list(tr.columns)
         self.label = getattr(tr, "label", None) or getattr(tr, "target", None)
 
-    def __call__(self, t: dict, n: int):
+    def __call__(self, t: dict, n: int, known: set):
         for c in self.columns:
             if c not in t and c != self.label:
                 raise Fallback("column")
@@ -195,19 +204,20 @@ class Score:
     def kind(self) -> str:
         return "onnx" if self.onnx is not None else "sklearn"
 
-    def _check(self, t):
+    def _check(self, t, known):
         for c in self.features:
             a = t.get(c)
             if a is None:
                 raise Fallback("feature missing")
         for c in self.numeric:
             a = t[c]
-            if a.dtype.kind == "O" or (a.dtype.kind == "f" and np.isnan(a).any()):
+            if a.dtype.kind == "O" or (a.dtype.kind == "f" and c not in known and np.isnan(a).any()):
                 raise Fallback("numeric feature")
 
-    def __call__(self, t: dict, n: int):
-        self._check(t)
-        cols = self.onnx.predict(t, n) if self.onnx is not None else self._sklearn(t, n)
+    def __call__(self, t: dict, n: int, known: set):
+        self._check(t, known)
+        cols = self.onnx.predict(t, n, known) if self.onnx is not None else self._sklearn(t, n)
+        known.difference_update(cols)
         if self.append:
             out = dict(t)
             out.update(cols)
@@ -229,18 +239,22 @@ class _Onnx:
         self.task = model.task
         self.classes = np.asarray(model.classes, dtype=object) if model.classes is not None else None
         self.outputs = [o.name for o in session.get_outputs()]
+        # the session's own runner: every input is fed on every call, so the per-call check of
+        # the input names that InferenceSession.run makes first is not needed
+        inner = getattr(session, "_sess", None)
+        self._run = inner.run if inner is not None and hasattr(inner, "run") else None
 
-    def predict(self, t: dict, n: int) -> dict:
+    def predict(self, t: dict, n: int, known=frozenset()) -> dict:
         feed = {}
         for name, col, how in self.feeds:
             a = t[col]
             if how == "num":
-                feed[name] = a.astype(self.dtype).reshape(n, 1)
+                feed[name] = a.astype(self.dtype, copy=False).reshape(n, 1)
             else:
-                if a.dtype.kind != "O" or None in a.tolist():
+                if a.dtype.kind != "O" or (col not in known and None in a.tolist()):
                     a = np.array([_UNKNOWN if v is None else str(v) for v in a], dtype=object)
                 feed[name] = a.reshape(n, 1)
-        res = self.session.run(None, feed)
+        res = self._run(self.outputs, feed, None) if self._run is not None else self.session.run(None, feed)
         ml = _ml()
         if self.task == "regression":
             return {ml.SCORED_LABELS: np.asarray(res[0], dtype=np.float64).reshape(n)}
@@ -332,8 +346,10 @@ class FastPath:
         for c in self.spec.columns:
             self.converters.append((c.name, c.kind, c.required, c.placeholder))
 
-    def arrays(self, cols: dict, n: int) -> tuple[dict, list]:
-        t, filled = {}, []
+    def arrays(self, cols: dict, n: int) -> tuple[dict, list, set]:
+        """The columns as arrays, the label columns filled in, and the names of the columns
+        with no missing or non-finite value."""
+        t, filled, known = {}, [], set()
         for name, kind, required, placeholder in self.converters:
             values = cols.get(name)
             if not required and (values is None or all(v is None for v in values)):
@@ -341,28 +357,39 @@ class FastPath:
                 filled.append(name)
             if kind == "double":
                 t[name] = np.array(values, dtype=np.float64)
+                if None not in values and all(map(isfinite, values)):
+                    known.add(name)
             elif kind == "integer":
                 if None in values:
                     raise Fallback("missing integer")  # the faithful path turns it to double
                 t[name] = np.array(values, dtype=np.int64)
+                known.add(name)
             elif kind in ("string", "categorical"):
                 a = np.empty(n, dtype=object)
                 a[:] = values
                 t[name] = a
+                if None not in values and set(map(type, values)) == _STR:
+                    known.add(name)
             elif kind == "boolean":
                 if None in values:
                     raise Fallback("missing boolean")
                 t[name] = np.array(values, dtype=bool)
+                known.add(name)
             else:
                 raise Fallback(kind)
-        return t, filled
+        return t, filled, known
 
     def run(self, cols: dict, n: int):
-        t, filled = self.arrays(cols, n)
+        t, filled, known = self.arrays(cols, n)
         for step in self.steps:
-            t, n = step(t, n)
+            t, n = step(t, n, known)
         names = [c for c in t if c not in filled]
-        return names, [tables.array_values(t[c]) for c in names]
+        values = []
+        for c in names:
+            a = t[c]
+            # a column known complete needs no check for NaN/inf on its way out
+            values.append(a.tolist() if c in known and a.dtype.kind in "fiub" else tables.array_values(a))
+        return names, values
 
     def score(self, given: dict):
         """``{output: (names, values)}``, or ``None`` when the faithful path must answer."""

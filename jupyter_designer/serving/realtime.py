@@ -308,14 +308,19 @@ class EndpointHost:
         self._eps: dict[str, _Loaded] = {}
         self._lock = threading.Lock()
         self._loader = loader or ThreadPoolExecutor(1, thread_name_prefix="designer-endpoint-load")
+        self._paths: dict[str, tuple[str, str]] = {}   # name -> (key, record path), per request
 
     @property
     def workspace(self):
         return self.registry.ws
 
     def lookup(self, name: str) -> _Loaded:
-        key = name_key(name)
-        path = self.registry.record_path(name)
+        where = self._paths.get(name)
+        if where is None:
+            where = (name_key(name), str(self.registry.record_path(name)))
+            if len(self._paths) < 10_000:   # names come from request URLs: keep the cache bounded
+                self._paths[name] = where
+        key, path = where
         try:
             st = os.stat(path)
         except FileNotFoundError:

@@ -111,7 +111,7 @@ def check_column(spec: TableSpec, col: ColumnSpec, values: list, where_fmt: str,
         if types <= _INT_TYPES:
             return values
         if kind == "double" and types <= _NUM_TYPES and (
-                type(None) not in types and np.isfinite(np.array(values, dtype=np.float64)).all()):
+                type(None) not in types and all(map(math.isfinite, values))):
             return values
         out = values
         for i, v in enumerate(values):

@@ -291,3 +291,40 @@ def test_classifiers_fast_path(tmp_path, learner, dataset, label, prob):
     probs = [c for c in ref.columns if str(c).startswith("Scored Probabilities")]
     for c in probs:
         np.testing.assert_allclose([r[c] for r in out], ref[c].to_numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_json_bodies_read_as_the_standard_library_reads_them():
+    """The C JSON fast path gives the standard library's values, and hands it what it reads
+    differently (NaN, integers beyond 64 bits, a byte-order mark) or refuses."""
+    for body in (b'{"a": [1, 2.5, -0.0, "x", null, true]}', b'[NaN, Infinity]',
+                 b'[123456789012345678901234567890, -9223372036854775809]', b'\xef\xbb\xbf{"a": 1}',
+                 '{"é": "\u2028"}'.encode()):
+        got, want = protocols.parse_json(body), json.loads(body)
+        assert repr(got) == repr(want), body
+        assert [type(v) for v in (got if isinstance(got, list) else got.values())] == \
+            [type(v) for v in (want if isinstance(want, list) else want.values())]
+    with pytest.raises(RequestError, match="not valid JSON"):
+        protocols.parse_json(b'{"a": }')
+    for obj in ({"a": [1, None, "x\n\u00e9"], "b": {"c": 1.5}}, {"n": np.float64(2.5), 1: 2}, {"i": 2 ** 70}):
+        assert json.loads(protocols.dumps(obj)) == json.loads(json.dumps(obj, default=float))
+
+
+def test_fast_path_with_missing_values_agrees(compiled):
+    """Requests with missing values in some columns take the fast path's missing-value checks
+    for those columns only; the scores are the faithful path's."""
+    cp, ws, _ = compiled
+    rows = raw_rows(ws, 30)
+    holes = [dict(r) for r in rows]
+    for i, r in enumerate(holes):
+        for j, c in enumerate(list(r)):
+            if (i + j) % 7 == 0:
+                r[c] = None
+    spec = cp.specs[IN]
+    for batch in (rows[:1], holes[:1], holes[3:4], holes):
+        given = {IN: tables.columns_from_rows(spec, batch, IN)}
+        fast, slow = cp.score(given)[OUT], cp.score(given, use_fast=False)[OUT]
+        assert fast[0] == slow[0]
+        for a, b in zip(fast[1], slow[1]):
+            assert len(a) == len(b)
+            for x, y in zip(a, b):
+                assert x == y or (isinstance(x, float) and abs(x - y) <= 1e-9 * max(1.0, abs(y))), (x, y)
