@@ -51,12 +51,18 @@ export default {
     label();
     model.on("change:description", label);
     model.on("change:tooltip", label);
-    button.addEventListener("click", () => {
-      copyText(model.get("text")).then(() => {
+    const copy = (text) => {
+      copyText(text).then(() => {
         button.textContent = "Copied";
         model.send({ type: "copied" });
       }, () => { button.textContent = "Select and copy by hand"; });
       setTimeout(label, 1500);
+    };
+    // a secret (an API key) is not kept in the widget state: asked for on each click
+    model.on("msg:custom", (msg) => { if (msg && msg.type === "text") copy(msg.text); });
+    button.addEventListener("click", () => {
+      if (model.get("secret")) model.send({ type: "request" });
+      else copy(model.get("shared_text"));
     });
     el.appendChild(button);
   },
@@ -76,22 +82,43 @@ _CSS = """
 
 
 class CopyButton(anywidget.AnyWidget):
-    """A button that copies ``text`` to the clipboard of the browser showing it."""
+    """A button that copies ``text`` to the clipboard of the browser showing it.
+
+    With ``secret=True`` the text stays in the kernel (not in the widget state that a notebook
+    saved with its widget state would keep): each click asks for it in a one-off message.
+    """
 
     _esm = _COPY_ESM
     _css = _CSS
-    text = traitlets.Unicode("").tag(sync=True)
     description = traitlets.Unicode("Copy").tag(sync=True)
     tooltip = traitlets.Unicode("Copy to the clipboard").tag(sync=True)
+    secret = traitlets.Bool(False).tag(sync=True)
+    #: what the browser copies without asking (empty for a secret)
+    shared_text = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, text: str = "", *, on_copied=None, **kw):
+    def __init__(self, text: str = "", *, secret: bool = False, on_copied=None, **kw):
         kw.setdefault("layout", W.Layout(width="auto"))
-        super().__init__(text=text, **kw)
+        super().__init__(secret=secret, **kw)
+        self._text = ""
+        self.text = text
         self._on_copied = on_copied
         self.on_msg(self._on_view_message)
 
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = str(value or "")
+        self.shared_text = "" if self.secret else self._text
+
     def _on_view_message(self, _widget, msg, _buffers) -> None:
-        if isinstance(msg, dict) and msg.get("type") == "copied" and self._on_copied is not None:
+        if not isinstance(msg, dict):
+            return
+        if msg.get("type") == "request" and self.secret:
+            self.send({"type": "text", "text": self._text})
+        elif msg.get("type") == "copied" and self._on_copied is not None:
             self._on_copied()
 
 
@@ -402,7 +429,7 @@ class EndpointPanel(W.VBox):
                                   tooltip=f"Show the {label.lower()}", layout=W.Layout(width="auto"))
             show.add_class("jd-key-show")
             show.observe(lambda _c, w=which: self._render_key(w), "value")
-            copy = CopyButton(self.api_keys[field], tooltip=f"Copy the {label.lower()}",
+            copy = CopyButton(self.api_keys[field], secret=True, tooltip=f"Copy the {label.lower()}",
                               on_copied=lambda lab=label: self._say(f"Copied the {lab.lower()}."))
             regen = _button("Regenerate", "refresh", "jd-key-regenerate",
                             lambda w=which: self.regenerate(w),

@@ -135,6 +135,13 @@ def test_deploy_a_realtime_endpoint_from_the_canvas_and_call_it(dp, notebook, la
     assert shown_key == keys["primaryKey"] and len(shown_key) >= 20
     assert keys["secondaryKey"] not in panel.inner_text()
 
+    # -- Copy the (masked) secondary key: it reaches the clipboard, though the page never had it --
+    dp.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=dp.lab.base)
+    secondary.locator(".jd-copy-button").click()
+    d.locator(".jd-status", has_text="Copied the secondary key").wait_for()
+    assert dp.page.evaluate("() => navigator.clipboard.readText()") == keys["secondaryKey"]
+    assert keys["secondaryKey"] not in panel.inner_html()
+
     # -- Test with the prefilled example request ------------------------------------------------------
     panel.scroll_into_view_if_needed()
     request_text = panel.locator(".jd-endpoint-request textarea").input_value()

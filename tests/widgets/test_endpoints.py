@@ -531,3 +531,29 @@ def test_a_pipeline_object_still_works_after_switching(trained):
     before = len(new.nodes)
     d.add_component("Normalize Data")
     assert len(new.nodes) == before + 1 and d.pipeline.can_undo
+
+
+def test_keys_are_copied_without_being_kept_in_the_widget_state(trained):
+    """A notebook saved with its widget state must not contain the endpoint's keys: the key
+    copy buttons send a key only when clicked; other copy buttons share their text."""
+    from jupyter_designer.widgets.endpoints import CopyButton
+
+    ws, run_id = trained
+    d = deployed(ws, run_id, "autos-secret")
+    panel = d.endpoints
+    keys = panel.api_keys
+    for which, field in (("primary", "primaryKey"), ("secondary", "secondaryKey")):
+        button = panel.key_copy[which]
+        state = button.get_state()
+        assert keys[field] not in json.dumps(state, default=str)
+        assert state["secret"] is True and state["shared_text"] == ""
+        sent = []
+        button.send = lambda content, buffers=None, sent=sent: sent.append(content)
+        button._on_view_message(button, {"type": "request"}, [])
+        assert sent == [{"type": "text", "text": keys[field]}]
+    plain = CopyButton("http://127.0.0.1/x")
+    assert plain.get_state()["shared_text"] == "http://127.0.0.1/x"
+    sent = []
+    plain.send = lambda content, buffers=None: sent.append(content)
+    plain._on_view_message(plain, {"type": "request"}, [])
+    assert sent == []  # nothing secret to hand out
