@@ -80,7 +80,9 @@ def wait_http(port, path, timeout=180, proc=None):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {proc.stdout.read() if proc.stdout else ''}")
+            log = getattr(proc, "log_path", None)
+            text = (proc.stdout.read() if proc.stdout else "") or (Path(log).read_text() if log else "")
+            raise RuntimeError(f"the server exited: {text}")
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             c.request("GET", path)
@@ -186,6 +188,8 @@ def start_designer(ws_path, workers):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     line = proc.stdout.readline()
     port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+    # keep reading what it logs, so a full pipe never stalls it
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
     wait_http(port, "/designer/health", proc=proc)
     return proc, port
 
@@ -218,8 +222,12 @@ def start_mlflow(py, model, tmp: Path, port: int):
     cmd = [mlflow_cli, "models", "serve", "-m", str(mdir), "-h", "127.0.0.1", "-p", str(port),
            "--env-manager", "local", "--workers", "1"]
     env = {**os.environ, "PATH": f"{bindir}:{os.environ.get('PATH', '')}"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                            start_new_session=True)
+    # its access log goes to a file: a pipe nobody reads fills up and stalls the server
+    log_path = tmp / "mlflow-serve.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
+                                start_new_session=True)
+    proc.log_path = log_path
     wait_http(port, "/ping", proc=proc)
     return proc
 
