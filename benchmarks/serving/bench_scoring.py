@@ -161,7 +161,47 @@ def load(port: int, path: str, body: bytes, headers: dict, *, concurrency: int, 
             "mean_ms": 1e3 * statistics.fmean(lat) if n else None}
 
 
-def run_matrix(name, port, pid, path, bodies, headers, check, concurrencies, counts) -> list:
+_WRK_SCRIPT = """
+wrk.method = "POST"
+local f = assert(io.open(os.getenv("JD_BENCH_BODY"), "rb"))
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+local auth = os.getenv("JD_BENCH_AUTH")
+if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("JDRESULT %d %d %d %.1f %.1f %.1f\\n", summary.requests,
+    e.connect + e.read + e.write + e.status + e.timeout, summary.duration,
+    latency:percentile(50), latency:percentile(99), latency.mean))
+end
+"""
+
+
+def load_wrk(port: int, path: str, body: bytes, headers: dict, *, concurrency: int,
+             seconds: float) -> dict:
+    """The same measurement with wrk (a C load generator: it leaves the cores to the server),
+    bounded by time: ``seconds`` of requests on ``concurrency`` keep-alive connections."""
+    with tempfile.TemporaryDirectory(prefix="designer-wrk-") as d:
+        script, data = Path(d) / "post.lua", Path(d) / "body.json"
+        script.write_text(_WRK_SCRIPT)
+        data.write_bytes(body)
+        env = dict(os.environ, JD_BENCH_BODY=str(data), JD_BENCH_AUTH=headers.get("Authorization", ""))
+        cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", str(script), f"http://127.0.0.1:{port}{path}"]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60).stdout
+    line = next((ln for ln in out.splitlines() if ln.startswith("JDRESULT")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    n, errors, duration_us, p50, p99, mean = line.split()[1:]
+    n, wall = int(n), int(duration_us) / 1e6
+    return {"requests": n, "errors": int(errors), "first_error": "non-200 or socket errors (wrk)"
+            if int(errors) else None, "seconds": wall, "rps": n / wall if wall else 0.0,
+            "p50_ms": float(p50) / 1e3, "p99_ms": float(p99) / 1e3, "mean_ms": float(mean) / 1e3}
+
+
+def run_matrix(name, port, pid, path, bodies, headers, check, concurrencies, counts,
+               client: str = "python", seconds: float = 5.0) -> list:
     out = []
     for rows, body in bodies.items():
         # warm up (first requests load and compile)
@@ -169,9 +209,12 @@ def run_matrix(name, port, pid, path, bodies, headers, check, concurrencies, cou
         for c in concurrencies:
             n = counts[rows] if c == 1 else counts[rows] * 2
             cpu0 = process_cpu(pid)
-            res = load(port, path, body, headers, concurrency=c, requests=n, check=check)
+            if client == "wrk":
+                res = load_wrk(port, path, body, headers, concurrency=c, seconds=seconds)
+            else:
+                res = load(port, path, body, headers, concurrency=c, requests=n, check=check)
             cpu = process_cpu(pid) - cpu0
-            res.update({"server": name, "rows": rows, "concurrency": c,
+            res.update({"server": name, "rows": rows, "concurrency": c, "client": client,
                         "server_cpu_ms_per_request": 1e3 * cpu / res["requests"] if res["requests"] else None})
             print(f"  {name:<10} rows={rows:<4} c={c:<3} {res['rps']:8.1f} req/s  p50 {res['p50_ms']:7.2f} ms  "
                   f"p99 {res['p99_ms']:7.2f} ms  cpu/req {res['server_cpu_ms_per_request']:.2f} ms"
@@ -269,7 +312,18 @@ def main(argv=None) -> int:
     ap.add_argument("--mlflow-python", help="a Python interpreter with mlflow installed")
     ap.add_argument("--no-mlflow", action="store_true")
     ap.add_argument("--output", default=str(RESULTS))
+    ap.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                    help="load generator: wrk (Debian's wrk; time-bounded, leaves the cores to "
+                         "the servers) or a threaded Python client; auto: wrk when installed")
+    ap.add_argument("--seconds", type=float, default=5.0, help="seconds per cell with wrk")
     args = ap.parse_args(argv)
+    client = args.client
+    if client == "auto":
+        client = "wrk" if shutil.which("wrk") else "python"
+    if client == "wrk" and not shutil.which("wrk"):
+        ap.error("--client wrk needs wrk on PATH (apt-get install -y wrk)")
+    seconds = 1.0 if args.quick else args.seconds
+    print(f"load generator: {client}", flush=True)
     concurrencies = (1, 8, 32)
     counts = {1: 200, 100: 40} if args.quick else {1: 2000, 100: 300}
 
@@ -303,7 +357,8 @@ def main(argv=None) -> int:
                   for n, r in ((1, raw_rows[:1]), (100, rows100))}
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
         results = run_matrix("designer", port, proc.pid, "/designer/endpoints/autos/score", bodies, headers,
-                             lambda b: b.startswith(b'{"Results"'), concurrencies, counts)
+                             lambda b: b.startswith(b'{"Results"'), concurrencies, counts,
+                             client, seconds)
         stop(proc)
 
         mlflow_note = None
@@ -324,9 +379,11 @@ def main(argv=None) -> int:
                        for n, rs in ((1, recs[:1]), (100, (recs * 2)[:100]))}
             results += run_matrix("mlflow", port, proc.pid, "/invocations", mbodies,
                                   {"Content-Type": "application/json"},
-                                  lambda b: b"predictions" in b, concurrencies, counts)
+                                  lambda b: b"predictions" in b, concurrencies, counts,
+                                  client, seconds)
         doc = {"benchmark": "real-time scoring, automobile price regression", "quick": args.quick,
                "designer_workers": args.workers, "designer_scoring_path": fast,
+               "load_generator": client,
                "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                            "platform": platform.platform()},
                "mlflow": mlflow_note or "measured", "results": results,
