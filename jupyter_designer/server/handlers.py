@@ -49,6 +49,13 @@ def designer_errors(method):
     return inner
 
 
+def api_verb(method):
+    """What every verb of the REST API is: behind Jupyter's authentication and authorization
+    (``web.authenticated`` then ``authorized``, as jupyter_server's own handlers), with the
+    designer's errors as JSON HTTP errors."""
+    return web.authenticated(authorized(designer_errors(method)))
+
+
 def _json_default(o):
     import numpy as np
     import pandas as pd
@@ -136,9 +143,7 @@ class DesignerHandler(APIHandler):
 
 # -- index, OpenAPI, components ------------------------------------------------------------------
 class IndexHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self):
         from jupyter_designer import __version__
 
@@ -150,9 +155,7 @@ class IndexHandler(DesignerHandler):
 
 
 class OpenAPIHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self):
         from .openapi import rest_openapi
 
@@ -160,9 +163,7 @@ class OpenAPIHandler(DesignerHandler):
 
 
 class ComponentsHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self):
         from jupyter_designer.engine.component import REGISTRY
 
@@ -172,17 +173,13 @@ class ComponentsHandler(DesignerHandler):
 
 # -- datasets ------------------------------------------------------------------------------------
 class DatasetsHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self):
         samples = self.get_query_argument("samples", "true").lower() != "false"
         items = await self.blocking(self.ws.list_datasets, include_samples=samples)
         self.send([i.as_dict() for i in items])
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def post(self):
         doc = self.json_body()
         name = doc.get("name")
@@ -224,9 +221,7 @@ def _register_dataset(ws, name, kind, value, description):
 
 
 class DatasetHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name):
         version = self.query_int("version")
         info = await self.blocking(self.ws.dataset_info, name, version)
@@ -234,9 +229,7 @@ class DatasetHandler(DesignerHandler):
         out["versions"] = [v.version for v in await self.blocking(self.ws.dataset_versions, name)]
         self.send(out)
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def delete(self, name):
         await self.blocking(self.ws.delete_dataset, name, self.query_int("version"))
         self.set_status(204)
@@ -244,9 +237,7 @@ class DatasetHandler(DesignerHandler):
 
 
 class DatasetPreviewHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name):
         from jupyter_designer.serving import tables
 
@@ -258,25 +249,19 @@ class DatasetPreviewHandler(DesignerHandler):
 
 # -- pipeline drafts -------------------------------------------------------------------------------
 class PipelinesHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self):
         drafts = await self.blocking(self.ws.list_drafts)
         self.send([d.as_dict() if hasattr(d, "as_dict") else {"name": str(d)} for d in drafts])
 
 
 class PipelineHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name):
         doc = await self.blocking(self.ws.load_draft, name, self.query_int("version"))
         self.send(doc)
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def put(self, name):
         from jupyter_designer.engine.pipeline import Pipeline
 
@@ -288,9 +273,7 @@ class PipelineHandler(DesignerHandler):
                    "issues": [i.as_dict() for i in p.validate()]},
                   200 if existed else 201, None if existed else self.api_url("pipelines", name))
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def delete(self, name):
         await self.blocking(self.ws.delete_draft, name)
         self.set_status(204)
@@ -314,9 +297,7 @@ def _run_summary(rec, *, snapshot=False) -> dict:
 
 
 class RunsHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self):
         runs = await self.blocking(self.ws.list_runs, experiment=self.get_query_argument("experiment", None),
                                    status=self.get_query_argument("status", None),
@@ -324,9 +305,7 @@ class RunsHandler(DesignerHandler):
                                    limit=self.query_int("limit", 100))
         self.send([_run_summary(r) for r in runs])
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def post(self):
         doc = self.json_body()
         handle = await self.blocking(_submit_run, self.ws, doc)
@@ -364,17 +343,13 @@ def _submit_run(ws, doc):
 
 
 class RunHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, run_id):
         snapshot = self.get_query_argument("snapshot", "false").lower() in ("1", "true", "yes")
         rec = await self.blocking(self.ws.get_run, run_id)
         self.send(_run_summary(rec, snapshot=snapshot))
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def delete(self, run_id):
         rec = await self.blocking(self.ws.get_run, run_id)
         if not rec.done:
@@ -385,9 +360,7 @@ class RunHandler(DesignerHandler):
 
 
 class RunCancelHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def post(self, run_id):
         handle = self.state.runs.get(run_id)
         if handle is None:
@@ -399,9 +372,7 @@ class RunCancelHandler(DesignerHandler):
 
 
 class RunNodesHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, run_id):
         rec = await self.blocking(self.ws.get_run, run_id)
         self.send([{**{k: v for k, v in n.as_dict().items() if k != "log"}, "node_id": nid}
@@ -409,9 +380,7 @@ class RunNodesHandler(DesignerHandler):
 
 
 class RunNodeLogHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, run_id, node_id):
         rec = await self.blocking(self.ws.get_run, run_id)
         node = rec.nodes.get(node_id)
@@ -422,9 +391,7 @@ class RunNodeLogHandler(DesignerHandler):
 
 
 class RunNodeOutputsHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, run_id, node_id):
         rec = await self.blocking(self.ws.get_run, run_id)
         node = rec.nodes.get(node_id)
@@ -436,9 +403,7 @@ class RunNodeOutputsHandler(DesignerHandler):
 
 
 class RunNodeOutputHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, run_id, node_id, port):
         n = min(max(self.query_int("n", 20), 0), 10000)
         self.send(await self.blocking(_output_preview, self.ws, run_id, node_id, port, n))
@@ -466,9 +431,7 @@ def _output_preview(ws, run_id, node_id, port, n):
 class RunInferenceHandler(DesignerHandler):
     """``POST runs/<id>/inference {"kind": "realtime"|"batch", "save_as": draft name}``."""
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def post(self, run_id):
         from jupyter_designer.engine.inference import create_inference
 
@@ -486,15 +449,11 @@ class RunInferenceHandler(DesignerHandler):
 
 # -- pipeline endpoints ------------------------------------------------------------------------------
 class PipelineEndpointsHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self):
         self.send(await self.blocking(self.state.pipelines.list))
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def post(self):
         doc = self.json_body()
         rec = await self.blocking(self.state.pipelines.create, doc.get("name"),
@@ -503,15 +462,11 @@ class PipelineEndpointsHandler(DesignerHandler):
 
 
 class PipelineEndpointHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name):
         self.send(await self.blocking(self.state.pipelines.get, name))
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def patch(self, name):
         doc = self.json_body()
         pe = self.state.pipelines
@@ -529,9 +484,7 @@ class PipelineEndpointHandler(DesignerHandler):
             await self.blocking(pe.enable if doc["enabled"] else pe.disable, name)
         self.send(await self.blocking(pe.get, name))
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def delete(self, name):
         await self.blocking(self.state.pipelines.delete, name)
         self.set_status(204)
@@ -539,15 +492,11 @@ class PipelineEndpointHandler(DesignerHandler):
 
 
 class PipelineEndpointVersionsHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name):
         self.send(await self.blocking(self.state.pipelines.versions, name))
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def post(self, name):
         doc = self.json_body()
         sources = [k for k in ("pipeline", "run_id", "draft") if doc.get(k) is not None]
@@ -564,9 +513,7 @@ class PipelineEndpointVersionsHandler(DesignerHandler):
 
 
 class PipelineEndpointVersionHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name, version):
         v = await self.blocking(self.state.pipelines.version, name, version)
         p = await self.blocking(self.state.pipelines.pipeline, name, version)
@@ -576,9 +523,7 @@ class PipelineEndpointVersionHandler(DesignerHandler):
 class PipelineEndpointRunsHandler(DesignerHandler):
     """``POST {"ExperimentName", "ParameterAssignments", "Version"}`` -> 202 ``{"run_id"}``."""
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def post(self, name):
         doc = self.json_body(required=False)
         known = ("ExperimentName", "ParameterAssignments", "Version", "experiment", "parameters",
@@ -604,9 +549,7 @@ class PipelineEndpointRunsHandler(DesignerHandler):
 
 # -- real-time endpoints -------------------------------------------------------------------------------
 class EndpointsHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self):
         self.send([self._decorate(e) for e in await self.blocking(self.state.realtime.list)])
 
@@ -616,9 +559,7 @@ class EndpointsHandler(DesignerHandler):
         return {**rec, "scoring_uri": root + "/score", "swagger_uri": root + "/swagger.json",
                 "mlflow_uri": root + "/invocations", "v2_uri": root + "/v2"}
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def post(self):
         doc = self.json_body()
         info = await self.blocking(_deploy, self.state, doc, replace=False)
@@ -639,9 +580,7 @@ def _deploy(state, doc, *, replace, name=None):
 
 
 class EndpointHandler(EndpointsHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name):
         rec = await self.blocking(self.state.realtime.get, name)
         out = self._decorate(rec)
@@ -657,9 +596,7 @@ class EndpointHandler(EndpointsHandler):
             out["loaded_version"] = None
         self.send(out)
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def put(self, name):
         """Deploy a new version (``{"run_id"}`` or ``{"pipeline"}``)."""
         doc = self.json_body()
@@ -668,9 +605,7 @@ class EndpointHandler(EndpointsHandler):
         self.send(self._decorate(info), 200 if exists else 201,
                   None if exists else self.api_url("endpoints", name))
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def patch(self, name):
         doc = self.json_body()
         unknown = [k for k in doc if k != "description"]
@@ -680,9 +615,7 @@ class EndpointHandler(EndpointsHandler):
         rec = await self.blocking(self.state.realtime.set_description, name, doc.get("description", ""))
         self.send(self._decorate(rec))
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def delete(self, name):
         await self.blocking(self.state.realtime.delete, name)
         self.set_status(204)
@@ -690,15 +623,11 @@ class EndpointHandler(EndpointsHandler):
 
 
 class EndpointKeysHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name):
         self.send(await self.blocking(self.state.realtime.keys, name))
 
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def post(self, name):
         """Regenerate a key: ``{"key": "primary" | "secondary"}`` (``keyType`` works too)."""
         doc = self.json_body(required=False)
@@ -707,9 +636,7 @@ class EndpointKeysHandler(DesignerHandler):
 
 
 class EndpointOpenAPIHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name):
         from jupyter_designer.serving.openapi import endpoint_openapi
 
@@ -721,9 +648,7 @@ class EndpointOpenAPIHandler(DesignerHandler):
 
 
 class EndpointSnippetsHandler(DesignerHandler):
-    @web.authenticated
-    @authorized
-    @designer_errors
+    @api_verb
     async def get(self, name):
         from jupyter_designer.serving.openapi import endpoint_snippets
 
