@@ -26,6 +26,16 @@ ws = jd.workspace()      # ./.designer, or the folder in $JUPYTER_DESIGNER_WORKS
 %load_ext jupyter_designer
 """)
 
+#: notebooks 04 and 05 start from the same trained automobile price run
+TRAIN_AUTOMOBILE = code("""
+from jupyter_designer import serving
+
+training = jd.load_sample("Automobile price prediction (basic)", workspace=ws)
+run = jd.submit(training, experiment="automobile-price", workspace=ws)
+assert run.record().status == "completed"
+{k: round(v, 3) for k, v in run.metrics.items()}
+""")
+
 NB1 = [
     md("""
 # 01 · Automobile price prediction
@@ -250,14 +260,7 @@ program would: over HTTP, with an API key.
 """),
     SETUP,
     md("## Train the model\n\nThe basic automobile price sample: clean the raw data, train a Linear Regression on 70% of it, score and evaluate on the rest."),
-    code("""
-from jupyter_designer import serving
-
-training = jd.load_sample("Automobile price prediction (basic)", workspace=ws)
-run = jd.submit(training, experiment="automobile-price", workspace=ws)
-assert run.record().status == "completed"
-{k: round(v, 3) for k, v in run.metrics.items()}
-"""),
+    TRAIN_AUTOMOBILE,
     md("""
 ## Create the real-time inference pipeline
 
@@ -484,14 +487,7 @@ inference pipeline → Batch inference pipeline**, then **Publish**.
 """),
     SETUP,
     md("## Train the model"),
-    code("""
-from jupyter_designer import serving
-
-training = jd.load_sample("Automobile price prediction (basic)", workspace=ws)
-run = jd.submit(training, experiment="automobile-price", workspace=ws)
-assert run.record().status == "completed"
-{k: round(v, 3) for k, v in run.metrics.items()}
-"""),
+    TRAIN_AUTOMOBILE,
     md("""
 ## Create the batch inference pipeline
 

@@ -40,34 +40,10 @@ DATASET = "Automobile price data (Raw)"
 
 # -- setup --------------------------------------------------------------------------------------
 def automobile_pipeline(ws):
+    """The basic automobile price sample (it ships with the package), as a new draft."""
     from jupyter_designer.api import load_sample
-    from jupyter_designer.engine.errors import DesignerError
-    from jupyter_designer.engine.pipeline import Pipeline
 
-    try:
-        p = load_sample("Automobile price prediction (basic)", workspace=ws)
-        if any(n.kind == "component" and n.component == "score_model" for n in p.nodes.values()):
-            return p
-    except DesignerError:
-        pass
-    p = Pipeline("Automobile price prediction (basic)", workspace=ws)
-    d = p.add_dataset(DATASET)
-    sel = p.add_component("Select Columns in Dataset", {"select_columns": {
-        "begin_with": "all", "rules": [{"action": "exclude", "by": "names", "values": ["normalized-losses"]}]}})
-    clean = p.add_component("Clean Missing Data", {"columns_to_be_cleaned": {"begin_with": "all", "rules": []},
-                                                   "cleaning_mode": "Remove entire row"})
-    split = p.add_component("Split Data", {"fraction_of_rows_in_the_first_output_dataset": 0.7})
-    lr = p.add_component("Linear Regression")
-    tm = p.add_component("Train Model", {"label_column": "price"})
-    sm = p.add_component("Score Model")
-    p.connect(d, None, sel, None)
-    p.connect(sel, None, clean, "dataset")
-    p.connect(clean, "cleaned_dataset", split, None)
-    p.connect(lr, None, tm, None)
-    p.connect(split, "results_dataset1", tm, "dataset")
-    p.connect(tm, None, sm, None)
-    p.connect(split, "results_dataset2", sm, "dataset")
-    return p
+    return load_sample("Automobile price prediction (basic)", workspace=ws)
 
 
 def free_port() -> int:

@@ -142,29 +142,23 @@ def check_column(spec: TableSpec, col: ColumnSpec, values: list, where_fmt: str,
             if v.__class__ is not bool and v is not None:
                 raise _bad(spec, col, i + row_offset, v, where_fmt)
         return values
-    if kind == "datetime":
+    if kind in _PARSED_KINDS:
+        accepted, parse = _PARSED_KINDS[kind]
         for i, v in enumerate(values):
             if v is None:
                 continue
-            if v.__class__ is not str:
+            if v.__class__ not in accepted:
                 raise _bad(spec, col, i + row_offset, v, where_fmt)
             try:
-                pd.Timestamp(v)
-            except (ValueError, TypeError):
-                raise _bad(spec, col, i + row_offset, v, where_fmt) from None
-        return values
-    if kind == "timespan":
-        for i, v in enumerate(values):
-            if v is None:
-                continue
-            if v.__class__ not in (str, int, float):
-                raise _bad(spec, col, i + row_offset, v, where_fmt)
-            try:
-                pd.Timedelta(v)
+                parse(v)
             except (ValueError, TypeError):
                 raise _bad(spec, col, i + row_offset, v, where_fmt) from None
         return values
     return values
+
+
+#: kinds whose JSON values are checked by parsing them: (accepted JSON types, parser)
+_PARSED_KINDS = {"datetime": ((str,), pd.Timestamp), "timespan": ((str, int, float), pd.Timedelta)}
 
 
 def columns_from_rows(spec: TableSpec, rows, where: str) -> tuple[dict, int]:

@@ -14,18 +14,12 @@ from pytest_jupyter.jupyter_server import *  # noqa: F401,F403,E402
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "serving"))
 
-from automobile import train  # noqa: E402
+from automobile import trained_workspace  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def trained_dir(tmp_path_factory):
-    from jupyter_designer.store import Workspace
-
-    path = tmp_path_factory.mktemp("server-trained") / "ws"
-    ws = Workspace(path)
-    _, run_id = train(ws)
-    ws.close()
-    return path, run_id
+    return trained_workspace(tmp_path_factory.mktemp("server-trained") / "ws")
 
 
 @pytest.fixture

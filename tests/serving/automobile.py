@@ -7,39 +7,10 @@ DATASET = "Automobile price data (Raw)"
 
 
 def automobile_pipeline(ws):
-    """The sample pipeline if it ships with the package, else the same graph built here."""
+    """The basic automobile price sample (it ships with the package), as a new draft."""
     from jupyter_designer.api import load_sample
-    from jupyter_designer.engine.errors import DesignerError
-    from jupyter_designer.engine.pipeline import Pipeline
 
-    try:
-        p = load_sample(SAMPLE, workspace=ws)
-        if any(n.kind == "component" and n.component == "score_model" for n in p.nodes.values()):
-            return p
-    except DesignerError:
-        pass
-    p = Pipeline(SAMPLE, workspace=ws)
-    d = p.add_dataset(DATASET)
-    sel = p.add_component("Select Columns in Dataset", {"select_columns": {
-        "begin_with": "all", "rules": [{"action": "exclude", "by": "names",
-                                        "values": ["normalized-losses"]}]}})
-    clean = p.add_component("Clean Missing Data", {
-        "columns_to_be_cleaned": {"begin_with": "all", "rules": []},
-        "cleaning_mode": "Remove entire row"})
-    split = p.add_component("Split Data", {"fraction_of_rows_in_the_first_output_dataset": 0.7})
-    learner = p.add_component("Linear Regression")
-    train = p.add_component("Train Model", {"label_column": "price"})
-    score = p.add_component("Score Model")
-    evaluate = p.add_component("Evaluate Model")
-    p.connect(d, None, sel, None)
-    p.connect(sel, None, clean, "dataset")
-    p.connect(clean, "cleaned_dataset", split, None)
-    p.connect(learner, None, train, None)
-    p.connect(split, "results_dataset1", train, "dataset")
-    p.connect(train, None, score, None)
-    p.connect(split, "results_dataset2", score, "dataset")
-    p.connect(score, None, evaluate, None)
-    return p
+    return load_sample(SAMPLE, workspace=ws)
 
 
 def node_of(pipeline, component_id):
@@ -56,3 +27,14 @@ def train(ws, experiment="autos"):
     rec = ws.get_run(h.run_id)
     assert rec.status == "completed", {k: n.error for k, n in rec.nodes.items() if n.error}
     return p, h.run_id
+
+
+def trained_workspace(folder):
+    """A workspace folder at ``folder`` holding one completed run of the automobile
+    regression: ``(folder, run id)``."""
+    from jupyter_designer.store import Workspace
+
+    ws = Workspace(folder)
+    _, run_id = train(ws)
+    ws.close()
+    return folder, run_id

@@ -6,19 +6,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from automobile import train  # noqa: E402
+from automobile import trained_workspace  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def trained_dir(tmp_path_factory):
     """A workspace folder holding one completed run of the automobile regression."""
-    from jupyter_designer.store import Workspace
-
-    path = tmp_path_factory.mktemp("trained") / "ws"
-    ws = Workspace(path)
-    _, run_id = train(ws)
-    ws.close()
-    return path, run_id
+    return trained_workspace(tmp_path_factory.mktemp("trained") / "ws")
 
 
 @pytest.fixture
