@@ -7,6 +7,7 @@ browser console and the server log there.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -38,6 +39,9 @@ def _failed(request) -> bool:
 def lab(tmp_path_factory, request):
     why = have_browser_stack()
     if why:
+        # CI installs the stack (.ci/run): there a missing browser is a failure, not a skip
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests need a browser stack: {why}")
         pytest.skip(f"browser tests need a browser stack: {why}")
     base = tmp_path_factory.mktemp("lab")
     server = LabServer(base / "notebooks", workspace=base / "designer-workspace")

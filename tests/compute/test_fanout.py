@@ -41,8 +41,7 @@ def _sweep(target, runs=6):
 
 @pytest.mark.parametrize("target", ["cluster", "procs"])
 def test_sweep_fans_out_with_identical_results(cws, binary, target, request):
-    if "tune_model_hyperparameters" not in REGISTRY:
-        pytest.skip("Tune Model Hyperparameters is not available")
+    assert "tune_model_hyperparameters" in REGISTRY
     request.getfixturevalue(target)
     local = run(cws, _sweep("local"), regenerate=True)
     remote = run(cws, _sweep(target), regenerate=True)
@@ -162,8 +161,7 @@ def test_fan_out_units_run_their_inner_joblib_calls_sequentially():
 def test_sweep_fits_do_not_become_nested_cluster_tasks(cws, binary, cluster):
     """Each fit of a sweep is one task on the cluster: scikit-learn's own joblib calls inside
     it (the ColumnTransformer's) stay in that task instead of each becoming cluster tasks."""
-    if "tune_model_hyperparameters" not in REGISTRY:
-        pytest.skip("Tune Model Hyperparameters is not available")
+    assert "tune_model_hyperparameters" in REGISTRY
     from distributed import get_task_stream
 
     with get_task_stream(cluster.client()) as stream:
