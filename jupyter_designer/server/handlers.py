@@ -526,24 +526,10 @@ class PipelineEndpointRunsHandler(DesignerHandler):
     @api_verb
     async def post(self, name):
         doc = self.json_body(required=False)
-        known = ("ExperimentName", "ParameterAssignments", "Version", "experiment", "parameters",
-                 "version")
-        unknown = [k for k in doc if k not in known]
-        if unknown:
-            raise ServingError(f"Unknown field {unknown[0]!r}; the body takes ExperimentName, "
-                               "ParameterAssignments and Version.")
-        version = doc.get("Version", doc.get("version"))
-        params = doc.get("ParameterAssignments", doc.get("parameters"))
-        experiment = doc.get("ExperimentName", doc.get("experiment"))
-        pe = self.state.pipelines
-        handle = await self.blocking(pe.submit, name, parameters=params,
-                                     version=None if version is None else str(version),
-                                     experiment=experiment, background=True)
+        out = await self.blocking(self.state.pipelines.submit_request, name, doc)
+        handle = out.pop("handle")
         self.state.track(handle)
-        used = await self.blocking(pe.version, name, version)
-        self.send({"run_id": handle.run_id, "Id": handle.run_id, "status": "running",
-                   "endpoint": name, "version": used["version"],
-                   "experiment": experiment or name, "url": self.api_url("runs", handle.run_id)},
+        self.send({**out, "url": self.api_url("runs", handle.run_id)},
                   202, self.api_url("runs", handle.run_id))
 
 

@@ -10,18 +10,16 @@ up new versions, regenerated keys and deleted endpoints as their files change. W
 ``POST /designer/api/pipeline-endpoints/<name>/runs`` and ``GET /designer/api/runs/<id>``
 with ``Authorization: token <TOKEN>``.
 
-``--workers N`` starts N processes accepting connections on one listening socket (bound
-before they are forked); the parent restarts a worker that dies and stops them all on
-SIGINT/SIGTERM. It binds 127.0.0.1 unless told otherwise.
+The HTTP server is uvicorn (with httptools and uvloop when installed) running the ASGI
+application of :mod:`.asgi`. ``--workers N`` starts N processes accepting connections on one
+listening socket (bound before they are forked); the parent restarts a worker that dies and
+stops them all on SIGINT/SIGTERM. It binds 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import errno
-import hmac
-import json
 import logging
 import os
 import signal
@@ -32,135 +30,49 @@ log = logging.getLogger("jupyter_designer.server")
 
 
 def build_app(state, *, token: str | None = None):
-    from tornado import web
+    """The ASGI application answering the scoring (and, with a token, submission) routes."""
+    from .asgi import DesignerASGI
 
-    from .scoring import scoring_routes
-
-    routes = list(scoring_routes("/", state))
-    routes.append((r"/designer/health", HealthHandler, {"state": state}))
-    if token:
-        routes += [
-            (r"/designer/api/pipeline-endpoints/(?P<name>[^/]+)/runs", SubmitHandler,
-             {"state": state, "token": token}),
-            (r"/designer/api/runs/(?P<run_id>[^/]+)", RunStatusHandler, {"state": state, "token": token}),
-        ]
-    return web.Application(routes, default_handler_class=NotFoundHandler,
-                           default_handler_args={"state": state}, log_function=log_request)
+    return DesignerASGI(state, token=token)
 
 
-def log_request(handler) -> None:
-    """Tornado's access log line, built only when the level is on (most requests are 200s
-    logged at INFO, which the server's default WARNING level drops)."""
-    from tornado.log import access_log
+def _uvicorn_server():
+    import contextlib
 
-    status = handler.get_status()
-    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
-    if access_log.isEnabledFor(level):
-        access_log.log(level, "%d %s %.2fms", status, handler._request_summary(),
-                       1000.0 * handler.request.request_time())
+    import uvicorn
 
+    class Server(uvicorn.Server):
+        """uvicorn's server, ending normally (status 0) when stopped by SIGTERM/SIGINT: the
+        signal asked for the graceful stop it got, so it is not raised again afterwards."""
 
-def _handlers():
-    from tornado import web
+        @contextlib.contextmanager
+        def capture_signals(self):
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    captured = getattr(self, "_captured_signals", None)
+                    if isinstance(captured, list):
+                        captured.clear()
 
-    from jupyter_designer.engine.errors import DesignerError, NotFoundError
-    from jupyter_designer.serving.errors import ServingError
-
-    from .scoring import ScoringHandler
-
-    class HealthHandler(ScoringHandler):
-        def get(self):
-            self.send(200, json.dumps({"status": "ok", "pid": os.getpid()}).encode())
-
-    class NotFoundHandler(ScoringHandler):
-        def prepare(self):
-            self.send(404, json.dumps({"error": f"No route {self.request.path!r}. Scoring routes "
-                                                "are /designer/endpoints/<name>/score, "
-                                                "/invocations and /v2/..."}).encode())
-
-    class TokenHandler(ScoringHandler):
-        def initialize(self, state=None, token=None):
-            super().initialize(state)
-            self.token = token
-
-        def prepare(self):
-            auth = self.request.headers.get("Authorization", "")
-            scheme, _, given = auth.partition(" ")
-            if scheme.lower() not in ("token", "bearer") or not hmac.compare_digest(
-                    given.strip().encode(), self.token.encode()):
-                self.send(401, json.dumps({"error": "Send the server's token: 'Authorization: "
-                                                    "token <TOKEN>'."}).encode())
-
-        def error(self, exc):
-            status = exc.status if isinstance(exc, ServingError) else 404 if isinstance(exc, NotFoundError) else 400
-            self.send(status, json.dumps({"error": str(exc)}).encode())
-
-    class SubmitHandler(TokenHandler):
-        async def post(self, name):
-            try:
-                doc = json.loads(self.request.body or b"{}")
-                if not isinstance(doc, dict):
-                    raise ServingError("The request body must be a JSON object.")
-            except ValueError:
-                self.send(400, json.dumps({"error": "The request body is not valid JSON."}).encode())
-                return
-            loop = asyncio.get_running_loop()
-            try:
-                handle = await loop.run_in_executor(
-                    self.state.blocking, lambda: self.state.pipelines.submit(
-                        name, parameters=doc.get("ParameterAssignments"),
-                        version=None if doc.get("Version") is None else str(doc["Version"]),
-                        experiment=doc.get("ExperimentName"), background=True))
-            except DesignerError as exc:
-                self.error(exc)
-                return
-            self.state.track(handle)
-            self.set_header("Location", f"/designer/api/runs/{handle.run_id}")
-            self.send(202, json.dumps({"run_id": handle.run_id, "status": "running"}).encode())
-
-    class RunStatusHandler(TokenHandler):
-        async def get(self, run_id):
-            loop = asyncio.get_running_loop()
-            try:
-                rec = await loop.run_in_executor(self.state.blocking, self.state.ws.get_run, run_id)
-            except DesignerError as exc:
-                self.error(exc)
-                return
-            d = rec.as_dict(snapshot=False)
-            for n in d["nodes"].values():
-                n.pop("log", None)
-            self.send(200, json.dumps(d, default=str).encode())
-
-    del web
-    return HealthHandler, NotFoundHandler, SubmitHandler, RunStatusHandler
-
-
-HealthHandler, NotFoundHandler, SubmitHandler, RunStatusHandler = _handlers()
+    return Server
 
 
 def _serve(sockets, args, token) -> None:
-    """One worker: open the workspace, load the endpoints, answer until stopped."""
-    from tornado.httpserver import HTTPServer
-    from tornado.ioloop import IOLoop
+    """One worker: open the workspace, load the endpoints, answer until SIGTERM/SIGINT."""
+    import uvicorn
 
     from .state import DesignerState, open_workspace
 
     ws = open_workspace(args.workspace)
     state = DesignerState(ws, scoring_threads=args.threads or None)
-    app = build_app(state, token=token)
-    server = HTTPServer(app, xheaders=False)
-    server.add_sockets(sockets)
-    loop = IOLoop.current()
-
-    def stop(*_):
-        loop.add_callback_from_signal(loop.stop)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    config = uvicorn.Config(build_app(state, token=token), lifespan="off", access_log=False,
+                            log_config=None, server_header=False, loop="auto", http="auto",
+                            timeout_keep_alive=30, backlog=1024)
+    server = _uvicorn_server()(config)
     try:
-        loop.start()
+        server.run(sockets=sockets)   # graceful stop on SIGTERM/SIGINT (uvicorn's handlers)
     finally:
-        server.stop()
         state.close()
 
 

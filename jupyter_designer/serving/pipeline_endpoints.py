@@ -257,3 +257,30 @@ class PipelineEndpoints:
             raise
         except DesignerError as exc:
             raise RequestError(str(exc)) from None
+
+    def submit_request(self, name: str, doc, *, runner=None) -> dict:
+        """Submit a run from a REST body ``{"ExperimentName", "ParameterAssignments",
+        "Version"}`` (the reference's pipeline endpoint body); returns the 202 answer's fields
+        and, under ``"handle"``, the run handle."""
+        if doc is None:
+            doc = {}
+        if not isinstance(doc, dict):
+            raise RequestError('The request body must be a JSON object like {"ExperimentName": '
+                               '"...", "ParameterAssignments": {...}, "Version": "2"}.')
+        unknown = [k for k in doc if k not in SUBMIT_FIELDS]
+        if unknown:
+            raise RequestError(f"Unknown field {unknown[0]!r}; the body takes ExperimentName, "
+                               "ParameterAssignments and Version.")
+        version = doc.get("Version", doc.get("version"))
+        version = None if version is None else str(version)
+        experiment = doc.get("ExperimentName", doc.get("experiment"))
+        handle = self.submit(name, parameters=doc.get("ParameterAssignments", doc.get("parameters")),
+                             version=version, experiment=experiment, background=True, runner=runner)
+        used = self.version(name, version)
+        return {"handle": handle, "run_id": handle.run_id, "Id": handle.run_id, "status": "running",
+                "endpoint": name, "version": used["version"], "experiment": experiment or name}
+
+
+#: the fields of a pipeline endpoint submission (the reference's names, then short aliases)
+SUBMIT_FIELDS = ("ExperimentName", "ParameterAssignments", "Version", "experiment", "parameters",
+                 "version")

@@ -257,5 +257,7 @@ def test_standalone_serve_with_two_workers(tmp_path):
                             {"Authorization": f"Bearer {key}"})
         assert code == 400 and "has no 'WebServiceInput0'" in err["error"]
         assert http("GET", f"{root}/nothing/here")[0] == 404
+        # started without a token: no pipeline endpoint submissions
+        assert http("POST", f"{root}/designer/api/pipeline-endpoints/autos/runs", {})[0] == 404
     finally:
         stop(proc)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from jupyter_designer.server.scoring import ScoringThreads
+from jupyter_designer.server.endpoint_routes import ScoringThreads
 
 
 def test_results_errors_and_threads():
