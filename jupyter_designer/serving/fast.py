@@ -13,6 +13,12 @@ otherwise cost more than scoring a one-row request:
   the same score columns as Score Model), or else the scikit-learn model itself;
 - Web Service Output: the table as it is.
 
+A one-row request (the usual real-time call) travels as one row of Python values instead
+(``{name: value}``), through the same steps' row versions: numpy operations on one-element
+arrays would cost more than the work itself. The row keeps the values the columns would hold
+(a double column's values are floats, an integer column's ints, ...), and each step knows the
+numpy kind of every column it receives, so a row gives exactly what its column version gives.
+
 A pipeline with any other component between its Web Service Input and Output is served
 by the faithful path only. The fast path is used only after it gave the same results as the
 faithful path on the training data's sample rows (and on copies of them with missing values),
@@ -25,7 +31,8 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from math import isfinite
+from itertools import repeat
+from math import isfinite, isnan
 
 import numpy as np
 import pandas as pd
@@ -43,6 +50,10 @@ _UNKNOWN = "\x00designer-missing\x00"   # fed to ONNX for a missing category: an
 
 class Fallback(Exception):
     """The fast path cannot handle this request exactly; use the faithful path."""
+
+
+class _RowRemoved(Exception):
+    """A step removed the request's one row: the columns version answers (an empty table)."""
 
 
 # -- column helpers ------------------------------------------------------------------------
@@ -77,7 +88,36 @@ def _fill(a: np.ndarray, value) -> np.ndarray:
     raise Fallback("fill")
 
 
+def _row_missing(v) -> bool:
+    """Whether a row value is what :func:`_isna` finds missing in its column: a float column's
+    values are floats, an object column's None or a float NaN, other columns' never missing."""
+    return v is None or (v.__class__ is float and v != v)
+
+
+def _refuse(why: str):
+    """The row function of a step that cannot take the columns it receives (its columns
+    version refuses every request)."""
+    def row(r):
+        raise Fallback(why)
+    return row
+
+
+def _fill_value(kind: str, value):
+    """The value :func:`_fill` puts in place of a missing one, in a column of numpy ``kind``."""
+    if kind == "f":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Fallback("replacement type")
+        return float(value)
+    if kind == "O":
+        return value
+    raise Fallback("fill")
+
+
 # -- steps -----------------------------------------------------------------------------------
+# Each step takes ``(columns, n rows, known complete)`` and returns ``(columns, n)``. Its
+# ``row_function(kinds)``, given the numpy kind of each column the step receives (which
+# columns it receives and their kinds do not depend on the request), returns the function
+# doing the same to a one-row request: ``row -> row``.
 class SelectColumns:
     def __init__(self, names):
         self.names = list(names)
@@ -87,6 +127,12 @@ class SelectColumns:
             return {c: t[c] for c in self.names}, n
         except KeyError:
             raise Fallback("column") from None
+
+    def row_function(self, kinds: dict):
+        names = self.names
+        if any(c not in kinds for c in names):
+            return _refuse("column")
+        return lambda r: {c: r[c] for c in names}
 
 
 class ApplyCleaning:
@@ -133,6 +179,39 @@ class ApplyCleaning:
             known.update(ind)
         return t, n
 
+    def row_function(self, kinds: dict):
+        if any(c not in kinds for c in self.columns):
+            return _refuse("column")
+        if any(c not in kinds for c, _ in self.indicators):
+            return _refuse("indicator column")
+        indicators, drop = self.indicators, self.drop
+        # what can be missing: NaN in a float column, None or a float NaN in an object column
+        floats = [c for c in self.columns if kinds[c] == "f"]
+        objects = [c for c in self.columns if kinds[c] == "O"]
+        fill = {c: (kinds[c], v) for c, v in self.fill.items() if c in kinds}
+        remove_rows = self.remove_rows
+
+        def row(r):
+            ind = {name: _row_missing(r[c]) for c, name in indicators}
+            if remove_rows:
+                if any(map(isnan, [r[c] for c in floats])):
+                    raise _RowRemoved
+                values = [r[c] for c in objects]
+                if not set(map(type, values)) <= _STR and any(map(_row_missing, values)):
+                    raise _RowRemoved
+            elif fill:
+                r = dict(r)
+                for c, (kind, v) in fill.items():
+                    if _row_missing(r[c]):
+                        r[c] = _fill_value(kind, v)
+            if drop:
+                r = {c: v for c, v in r.items() if c not in drop}
+            if ind:
+                r = dict(r)
+                r.update(ind)
+            return r
+        return row
+
 
 class ApplyNormalize:
     def __init__(self, tr):
@@ -151,6 +230,19 @@ class ApplyNormalize:
                 known.discard(c)  # a scaled value may be NaN (a constant column, say)
         return t, n
 
+    def row_function(self, kinds: dict):
+        if any(c not in kinds or kinds[c] not in "fiu" for c in self.all):
+            return _refuse("column")
+        scale, columns = self.tr._scale, self.columns
+
+        def row(r):
+            r = dict(r)
+            with np.errstate(all="ignore"):
+                for c, st in columns:
+                    r[c] = float(scale(np.array([float(r[c])]), st)[0])
+            return r
+        return row
+
 
 class ApplyColumnSelection:
     """Select Columns Transform's and Filter Based Feature Selection's fixed column list (its
@@ -165,6 +257,9 @@ class ApplyColumnSelection:
             if c not in t and c != self.label:
                 raise Fallback("column")
         return {c: t[c] for c in self.columns if c in t}, n
+
+    def row_function(self, kinds: dict):
+        return lambda r: self(r, 1, set())[0]
 
 
 def _transformation_step(tr: Transformation):
@@ -204,6 +299,10 @@ class Score:
     def kind(self) -> str:
         return "onnx" if self.onnx is not None else "sklearn"
 
+    @property
+    def has_row(self) -> bool:
+        return self.onnx is not None   # the scikit-learn model costs more than its columns
+
     def _check(self, t, known):
         for c in self.features:
             a = t.get(c)
@@ -224,14 +323,47 @@ class Score:
             return out, n
         return cols, n
 
+    def row_function(self, kinds: dict):
+        if any(c not in kinds for c in self.features):
+            return _refuse("feature missing")
+        if any(kinds[c] == "O" for c in self.numeric):
+            return _refuse("numeric feature")
+        floats = [c for c in self.numeric if kinds[c] == "f"]
+        predict, append = self.onnx.row_function(kinds), self.append
+
+        def row(r):
+            if any(map(isnan, [r[c] for c in floats])):
+                raise Fallback("numeric feature")
+            cols = predict(r)
+            if append:
+                out = dict(r)
+                out.update(cols)
+                return out
+            return cols
+        return row
+
     def _sklearn(self, t, n):
         X = pd.DataFrame({c: t[c] for c in self.features})
         scored = self.ml.score_frame(self.model, X, append=False)
         return {str(c): scored[c].to_numpy() for c in scored.columns}
 
 
+class _Inputs:
+    """How a graph rewritten by :func:`_rewrite_inputs` is fed: ``numbers`` and ``strings``
+    are ``(input name, [columns in matrix order])`` or ``None``; ``onehots`` lists the one-hot
+    encodings computed here as ``(input name, width, [(column, {category: position})])``."""
+
+    def __init__(self, numbers=None, strings=None, onehots=()):
+        self.numbers, self.strings, self.onehots = numbers, strings, list(onehots)
+
+
 class _Onnx:
-    def __init__(self, session, feeds, model: TrainedModel, dtype):
+    """A session scoring the model's features: fed either one ``[n, 1]`` tensor per feature
+    (``feeds``), or, when ``inputs`` (the graph rewritten by :func:`_rewrite_inputs`), one
+    ``[n, k]`` matrix of the numeric features, one of the string features left in the graph
+    and the outputs of the graph's one-hot encoders of string features, computed here."""
+
+    def __init__(self, session, feeds, model: TrainedModel, dtype, inputs: _Inputs | None = None):
         self.session = session
         self.feeds = feeds            # [(onnx input name, column, "num" | "str")]
         self.model = model
@@ -239,22 +371,167 @@ class _Onnx:
         self.task = model.task
         self.classes = np.asarray(model.classes, dtype=object) if model.classes is not None else None
         self.outputs = [o.name for o in session.get_outputs()]
+        self.inputs = inputs
         # the session's own runner: every input is fed on every call, so the per-call check of
         # the input names that InferenceSession.run makes first is not needed
         inner = getattr(session, "_sess", None)
         self._run = inner.run if inner is not None and hasattr(inner, "run") else None
 
+    def _session_run(self, feed):
+        return self._run(self.outputs, feed, None) if self._run is not None else self.session.run(None, feed)
+
+    @staticmethod
+    def _strings(a: np.ndarray, col, known) -> np.ndarray:
+        if a.dtype.kind != "O" or (col not in known and None in a.tolist()):
+            a = np.array([_UNKNOWN if v is None else str(v) for v in a], dtype=object)
+        return a
+
+    @staticmethod
+    def _categories(a: np.ndarray, col, known) -> list:
+        """The strings ONNX Runtime sees for the column :meth:`_strings` feeds (it takes
+        ``str()`` of what is not a string)."""
+        if a.dtype.kind != "O":
+            return [str(v) for v in a]
+        values = a.tolist()
+        if col in known:
+            return values
+        return [v if v.__class__ is str else _UNKNOWN if v is None else str(v) for v in values]
+
     def predict(self, t: dict, n: int, known=frozenset()) -> dict:
         feed = {}
-        for name, col, how in self.feeds:
-            a = t[col]
-            if how == "num":
-                feed[name] = a.astype(self.dtype, copy=False).reshape(n, 1)
-            else:
-                if a.dtype.kind != "O" or (col not in known and None in a.tolist()):
-                    a = np.array([_UNKNOWN if v is None else str(v) for v in a], dtype=object)
-                feed[name] = a.reshape(n, 1)
-        res = self._run(self.outputs, feed, None) if self._run is not None else self.session.run(None, feed)
+        inputs = self.inputs
+        if inputs is None:
+            for name, col, how in self.feeds:
+                a = t[col]
+                if how == "num":
+                    feed[name] = a.astype(self.dtype, copy=False).reshape(n, 1)
+                else:
+                    feed[name] = self._strings(a, col, known).reshape(n, 1)
+            return self._columns(self._session_run(feed), n)
+        if inputs.numbers is not None:
+            name, cols = inputs.numbers
+            m = np.empty((n, len(cols)), dtype=self.dtype)
+            for j, col in enumerate(cols):
+                m[:, j] = t[col]       # cast as astype(dtype) casts
+            feed[name] = m
+        if inputs.strings is not None:
+            name, cols = inputs.strings
+            m = np.empty((n, len(cols)), dtype=object)
+            for j, col in enumerate(cols):
+                m[:, j] = self._strings(t[col], col, known)
+            feed[name] = m
+        for name, width, parts in inputs.onehots:
+            # the position of each value's category, ``width`` (a column cut off) for none
+            codes = np.empty((len(parts), n), dtype=np.intp)
+            for j, (col, positions) in enumerate(parts):
+                values = self._categories(t[col], col, known)
+                found = list(map(positions.get, values, repeat(width)))
+                if width in found:
+                    _unseen([v for v, i in zip(values, found) if i == width])
+                codes[j] = found
+            codes += np.arange(n) * (width + 1)
+            m = np.zeros((n, width + 1), dtype=np.float32)
+            m.reshape(-1)[codes.reshape(-1)] = 1.0
+            feed[name] = np.ascontiguousarray(m[:, :width]).reshape(n, 1, width)
+        return self._columns(self._session_run(feed), n)
+
+    def row_function(self, kinds: dict):
+        """:meth:`predict` on one row of Python values (``kinds``: the columns' numpy kinds)."""
+        dtype, run, string = self.dtype, self._session_run, self._string
+        inputs = self.inputs
+        if inputs is None:
+            feeds = [(name, col, how, kinds[col]) for name, col, how in self.feeds]
+
+            def feed_of(r):
+                feed = {}
+                for name, col, how, kind in feeds:
+                    v = r[col]
+                    if how == "num":
+                        feed[name] = np.array([[v]], dtype=dtype)
+                    else:
+                        feed[name] = np.array([[string(v, kind)]], dtype=object)
+                return feed
+        else:
+            num_name, num_cols = inputs.numbers or (None, [])
+            str_name, str_cols = inputs.strings or (None, [])
+            str_kinds = [kinds[c] for c in str_cols]
+            objects = all(k == "O" for k in str_kinds)
+            onehots = inputs.onehots
+
+            def feed_of(r):
+                feed = {}
+                if num_name is not None:
+                    feed[num_name] = np.array([[r[c] for c in num_cols]], dtype=dtype)
+                if str_name is not None:
+                    values = [r[c] for c in str_cols]
+                    if not objects or None in values:
+                        values = list(map(string, values, str_kinds))
+                    m = np.empty((1, len(values)), dtype=object)
+                    m[0] = values
+                    feed[str_name] = m
+                for name, width, parts in onehots:
+                    found = []
+                    for col, positions in parts:
+                        v = r[col]
+                        if v.__class__ is not str:
+                            v = _UNKNOWN if v is None else str(v)
+                        i = positions.get(v)
+                        if i is None:
+                            _unseen((v,))
+                        else:
+                            found.append(i)
+                    m = np.zeros((1, 1, width), dtype=np.float32)
+                    m[0, 0, found] = 1.0
+                    feed[name] = m
+                return feed
+
+        ml, task, classes = _ml(), self.task, self.classes
+        if task == "regression":
+            label = ml.SCORED_LABELS
+
+            def predict(r):
+                res = run(feed_of(r))[0]
+                if res.size != 1:
+                    raise Fallback("outputs")
+                return {label: float(res.item(0))}
+        elif task == "binary":
+            label, prob = ml.SCORED_LABELS, ml.SCORED_PROBABILITIES
+
+            def predict(r):
+                p1 = float(np.asarray(run(feed_of(r))[1], dtype=np.float64).reshape(1, -1)[0, 1])
+                return {label: classes[1 if p1 >= 0.5 else 0], prob: p1}
+        elif task == "multiclass":
+            label = ml.SCORED_LABELS
+            names = [ml.probability_column(c) for c in self.model.classes]
+
+            def predict(r):
+                proba = np.asarray(run(feed_of(r))[1], dtype=np.float64).reshape(1, -1)[0]
+                if len(proba) < len(names):
+                    raise Fallback("outputs")
+                out = {label: classes[int(np.argmax(proba))]}
+                out.update(zip(names, proba.tolist()))
+                return out
+        else:  # clustering
+            label = ml.ASSIGNMENTS
+
+            def predict(r):
+                res = run(feed_of(r))
+                if res[0].size != 1:
+                    raise Fallback("outputs")
+                out = {label: int(np.asarray(res[0], dtype=np.int64).item(0))}
+                for i, d in enumerate(np.asarray(res[1], dtype=np.float64).reshape(-1).tolist()):
+                    out[ml.distance_column(i)] = d
+                return out
+        return predict
+
+    @staticmethod
+    def _string(v, kind: str):
+        """The string feature :meth:`_strings` feeds for one value of a column of ``kind``."""
+        if v is None:
+            return _UNKNOWN
+        return v if kind == "O" else str(v)
+
+    def _columns(self, res, n: int) -> dict:
         ml = _ml()
         if self.task == "regression":
             return {ml.SCORED_LABELS: np.asarray(res[0], dtype=np.float64).reshape(n)}
@@ -280,6 +557,13 @@ class _Onnx:
 def _ml():
     from jupyter_designer.components import _ml as m
     return m
+
+
+def _unseen(values) -> None:
+    """Values of no category: the one-hot encoder gives zeros, unless ONNX Runtime could not
+    have read them (not UTF-8), and then the request is not scored here."""
+    for v in values:
+        v.encode("utf-8")
 
 
 def _compile_onnx(model: TrainedModel):
@@ -309,27 +593,166 @@ def _compile_onnx(model: TrainedModel):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 onx = convert_sklearn(est, initial_types=types, options=options)
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = 1
-            so.inter_op_num_threads = 1
-            so.log_severity_level = 3
-            sess = ort.InferenceSession(onx.SerializeToString(), so,
-                                        providers=["CPUExecutionProvider"])
         except Exception as exc:  # unsupported estimator, opset, type ...
             why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
             continue
-        inputs = sess.get_inputs()
+        stored = {i.name for i in onx.graph.initializer}
+        inputs = [i.name for i in onx.graph.input if i.name not in stored]
         if len(inputs) != len(types):
             why = "unexpected ONNX inputs"
             continue
-        feeds = [(i.name, c, "str" if kinds.get(c) in CATEGORICAL_KINDS else "num")
-                 for i, (c, _) in zip(inputs, types)]
+        feeds = [(name, c, "str" if kinds.get(c) in CATEGORICAL_KINDS else "num")
+                 for name, (c, _) in zip(inputs, types)]
+        sess, inputs = None, None
+        try:  # a few matrices: one feed per feature costs more than the model
+            graph, inputs = _rewrite_inputs(onx, feeds, dtype)
+            sess = _session(ort, graph)
+        except Exception as exc:
+            log.debug("the ONNX graph takes one input per feature (%s)", exc)
+            inputs = None
+        try:
+            if sess is None:
+                sess = _session(ort, onx)
+        except Exception as exc:
+            why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+            continue
         expected_outputs = 1 if model.task == "regression" else 2
         if len(sess.get_outputs()) < expected_outputs:
             why = "unexpected ONNX outputs"
             continue
-        return _Onnx(sess, feeds, model, dtype), f"ONNX Runtime ({np.dtype(dtype).name})"
+        return _Onnx(sess, feeds, model, dtype, inputs), f"ONNX Runtime ({np.dtype(dtype).name})"
     return None, why
+
+
+def _session(ort, graph):
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3
+    return ort.InferenceSession(graph.SerializeToString(), so, providers=["CPUExecutionProvider"])
+
+
+def _rewrite_inputs(onx, feeds, dtype):
+    """The converted graph fed by the inputs an :class:`_Inputs` describes, instead of one
+    ``[n, 1]`` input per feature (each costs more to feed than most of the graph to run):
+
+    - the graph's one-hot encoders (``ai.onnx.ml`` OneHotEncoder of string categories, zeros
+      for an unseen one) of string features whose outputs one Concat joins: the Concat's
+      output becomes an input, computed from the categories by :class:`_Onnx`;
+    - the numeric features: one ``[n, k]`` matrix; a Concat of them (as a converted
+      ColumnTransformer's passthrough makes) becomes one Gather of its columns, or the matrix;
+    - the other string features: one ``[n, m]`` matrix, each read by a Gather of its column.
+    """
+    from collections import Counter
+
+    from onnx import ModelProto, TensorProto, helper
+
+    g = onx.graph
+    if any(a.type in (a.GRAPH, a.GRAPHS) for node in g.node for a in node.attribute):
+        raise ValueError("subgraphs")
+    taken = ({i.name for i in g.input} | {o.name for o in g.output}
+             | {i.name for i in g.initializer} | {v for node in g.node for v in node.output}
+             | {v for node in g.node for v in node.input})
+
+    def fresh(base):
+        name, i = base, 0
+        while name in taken:
+            i += 1
+            name = f"{base}_{i}"
+        taken.add(name)
+        return name
+
+    def attribute(node, name, default=None):
+        return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name),
+                    default)
+
+    # one-hot encoders of string inputs, joined by a Concat along the categories
+    nodes = list(g.node)
+    columns = {name: col for name, col, _ in feeds}
+    strings = {name for name, _, how in feeds if how == "str"}
+    producer = {v: k for k, node in enumerate(nodes) for v in node.output}
+    uses = Counter(v for node in nodes for v in node.input)
+    uses.update(o.name for o in g.output)
+    onehots, dropped, encoded = [], set(), set()
+    for k, node in enumerate(nodes):
+        if node.op_type != "Concat" or attribute(node, "axis") not in (-1, 2) or not node.input \
+                or uses[node.output[0]] == 0 or node.output[0] in {o.name for o in g.output}:
+            continue
+        parts, width, encoders = [], 0, []
+        for v in node.input:
+            e = producer.get(v)
+            enc = nodes[e] if e is not None else None
+            if (enc is None or enc.op_type != "OneHotEncoder" or enc.domain != "ai.onnx.ml"
+                    or uses[v] != 1 or len(enc.input) != 1 or enc.input[0] not in strings
+                    or uses[enc.input[0]] != 1 or attribute(enc, "zeros", 1) != 1):
+                break
+            try:
+                cats = [c.decode("utf-8") for c in attribute(enc, "cats_strings") or []]
+            except UnicodeDecodeError:
+                break
+            if not cats or len(set(cats)) != len(cats):
+                break
+            parts.append((columns[enc.input[0]], {c: width + i for i, c in enumerate(cats)}))
+            width += len(cats)
+            encoders.append(e)
+        else:
+            onehots.append((node.output[0], width, parts))
+            dropped.update(encoders)
+            dropped.add(k)
+            encoded.update(nodes[e].input[0] for e in encoders)
+
+    elem = {np.dtype(np.float64): TensorProto.DOUBLE,
+            np.dtype(np.float32): TensorProto.FLOAT}[np.dtype(dtype)]
+    inputs, where, new_inputs = _Inputs(onehots=onehots), {}, []
+    for how, elem_type in (("num", elem), ("str", TensorProto.STRING)):
+        group = [(name, col) for name, col, h in feeds if h == how and name not in encoded]
+        if not group:
+            continue
+        name = fresh(f"designer_{'numbers' if how == 'num' else 'strings'}")
+        if how == "num":
+            inputs.numbers = (name, [col for _, col in group])
+        else:
+            inputs.strings = (name, [col for _, col in group])
+        new_inputs.append(helper.make_tensor_value_info(name, elem_type, [None, len(group)]))
+        for j, (input_name, _) in enumerate(group):
+            where[input_name] = (name, j)
+    for name, width, _ in onehots:
+        new_inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [None, 1, width]))
+
+    width_of = {group[0]: len(group[1]) for group in (inputs.numbers, inputs.strings) if group}
+    m = ModelProto()
+    m.CopyFrom(onx)
+    g = m.graph
+    head, body = [], []
+
+    def gather(source, index, output):
+        ind = fresh(f"{output}_columns")
+        g.initializer.append(helper.make_tensor(ind, TensorProto.INT64, [len(index)], index))
+        return helper.make_node("Gather", [source, ind], [output], axis=1)
+
+    for k, node in enumerate(list(g.node)):
+        if k in dropped:
+            continue
+        if (node.op_type == "Concat" and node.input and all(i in where for i in node.input)
+                and len({where[i][0] for i in node.input}) == 1
+                and attribute(node, "axis") in (1, -1)):
+            source = where[node.input[0]][0]
+            index = [where[i][1] for i in node.input]
+            if index == list(range(width_of[source])):
+                body.append(helper.make_node("Identity", [source], [node.output[0]]))
+            else:
+                body.append(gather(source, index, node.output[0]))
+            continue
+        body.append(node)
+    used = {i for node in body for i in node.input} | {o.name for o in g.output}
+    for input_name, (source, j) in where.items():
+        if input_name in used:
+            head.append(gather(source, [j], input_name))
+    del g.input[:]
+    g.input.extend(new_inputs)
+    del g.node[:]
+    g.node.extend(head + body)
+    return m, inputs
 
 
 # -- the fast path -----------------------------------------------------------------------------
@@ -345,6 +768,9 @@ class FastPath:
         self.converters = []
         for c in self.spec.columns:
             self.converters.append((c.name, c.kind, c.required, c.placeholder))
+        self.row_converters = [(c.name, _ROW_CODES.get(c.kind, c.kind), c.required, c.placeholder)
+                               for c in self.spec.columns]
+        self.row_plan = None   # the steps' row functions: plan_rows
 
     def arrays(self, cols: dict, n: int) -> tuple[dict, list, set]:
         """The columns as arrays, the label columns filled in, and the names of the columns
@@ -379,7 +805,63 @@ class FastPath:
                 raise Fallback(kind)
         return t, filled, known
 
-    def run(self, cols: dict, n: int):
+    def row(self, cols: dict) -> tuple[dict, list]:
+        """A one-row request as ``{column: value}`` holding what :meth:`arrays` puts in its
+        columns (floats in double columns, ints in integer columns, ...), and the label
+        columns filled in."""
+        r, filled = {}, []
+        for name, code, required, placeholder in self.row_converters:
+            if required:
+                v = cols[name][0]
+            else:
+                values = cols.get(name)
+                v = values[0] if values else None
+                if v is None:
+                    v = placeholder
+                    filled.append(name)
+            if code is _OBJECT:
+                r[name] = v
+            elif code is _DOUBLE:
+                r[name] = _NAN if v is None else float(v)
+            elif code is _INTEGER:
+                if v is None:
+                    raise Fallback("missing integer")  # the faithful path turns it to double
+                if v.__class__ is not int:
+                    v = int(v) if v.__class__ is float and v.is_integer() else _no_int(v)
+                if not _INT64_MIN <= v <= _INT64_MAX:
+                    raise Fallback("integer beyond 64 bits")
+                r[name] = v
+            elif code is _BOOLEAN:
+                if v.__class__ is not bool:
+                    raise Fallback("missing boolean" if v is None else "boolean")
+                r[name] = v
+            else:
+                raise Fallback(code)
+        return r, filled
+
+    def run_row(self, cols: dict):
+        r, filled = self.row(cols)
+        for step in self.row_plan:
+            r = step(r)
+        names, values = list(r), list(r.values())
+        for c in filled:
+            if c in r:
+                i = names.index(c)
+                del names[i], values[i]
+        # as :func:`tables.array_values` gives them: None for a non-finite float, numpy
+        # scalars (in object columns) as Python values
+        types = set(map(type, values))
+        if not types <= _PLAIN or (float in types and not isfinite(
+                sum([v for v in values if v.__class__ is float]))):
+            values = list(map(_json_value, values))
+        return names, [[v] for v in values]
+
+    def run(self, cols: dict, n: int, *, rows: bool = True):
+        if n == 1 and rows and self.row_plan is not None:
+            try:
+                return self.run_row(cols)
+            except _RowRemoved:
+                pass
         t, filled, known = self.arrays(cols, n)
         for step in self.steps:
             t, n = step(t, n, known)
@@ -391,17 +873,51 @@ class FastPath:
             values.append(a.tolist() if c in known and a.dtype.kind in "fiub" else tables.array_values(a))
         return names, values
 
-    def score(self, given: dict):
+    def plan_rows(self, cols: dict, n: int):
+        """The steps' row functions, given the numpy kinds of the columns each receives (seen
+        by running the columns version on ``cols``), or ``None`` when a step has none."""
+        if not all(getattr(step, "has_row", True) for step in self.steps):
+            return None
+        t, _, known = self.arrays(cols, n)
+        plan = []
+        for step in self.steps:
+            plan.append(step.row_function({c: a.dtype.kind for c, a in t.items()}))
+            t, n = step(t, n, known)
+        return plan
+
+    def score(self, given: dict, *, rows: bool = True):
         """``{output: (names, values)}``, or ``None`` when the faithful path must answer."""
         cols, n = given[self.input_name]
         try:
-            names, values = self.run(cols, n)
+            names, values = self.run(cols, n, rows=rows)
         except Fallback:
             return None
         except Exception:  # never let the fast path turn a request into a failure
             log.debug("fast path failed; using the faithful path", exc_info=True)
             return None
         return {self.output_name: (names, values)}
+
+
+_NAN = float("nan")
+_OBJECT, _DOUBLE, _INTEGER, _BOOLEAN = "object", "double", "integer", "boolean"
+_ROW_CODES = {"double": _DOUBLE, "integer": _INTEGER, "string": _OBJECT, "categorical": _OBJECT,
+              "boolean": _BOOLEAN}
+_PLAIN = {str, int, bool, float, type(None)}
+
+
+def _json_value(v):
+    t = v.__class__
+    if t is float:
+        return v if isfinite(v) else None
+    if t is str or t is int or t is bool or v is None:
+        return v
+    return tables.python_value(v)
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
+def _no_int(v):
+    """``np.array([v], dtype=np.int64)[0]`` as a Python int, for what is not an int or float."""
+    return int(np.array([v], dtype=np.int64)[0])
 
 
 def build_fast_path(compiled) -> tuple[FastPath | None, str]:
@@ -483,16 +999,58 @@ def _close(a, b, rtol) -> bool:
     return a == b
 
 
+def _same(a, b) -> bool:
+    return a.__class__ is b.__class__ and (a == b or (a != a and b != b))
+
+
+def _plan_rows(compiled, fp: FastPath, input_name: str, cases: list, rtol: float) -> str:
+    """Give ``fp`` its one-row path if every one-row request in ``cases`` gets from it what it
+    gets from the columns version (the same values of the same types), or the faithful path's
+    results where the columns version falls back. Returns why not, or ""."""
+    plan = None
+    for cols, rows in cases:  # the numpy kinds of the columns, seen on requests that score
+        try:
+            plan = fp.plan_rows(cols, rows)
+            break
+        except Exception:
+            continue
+    if plan is None:
+        return "no row version of a step, or no request scored"
+    fp.row_plan = plan
+    why = ""
+    for cols, rows in cases:
+        if rows != 1:
+            continue
+        got = fp.score({input_name: (cols, 1)})
+        if got is None:
+            continue  # the faithful path answers it
+        want = fp.score({input_name: (cols, 1)}, rows=False)
+        same = _same
+        if want is None:
+            try:
+                want = compiled.score_without_fast({input_name: (cols, 1)})
+            except Exception:
+                why = "the row version scores a request the faithful path refuses"
+                break
+            same = lambda a, b: _close(a, b, rtol)  # noqa: E731
+        (ng, vg), = got.values()
+        (nw, vw), = want.values()
+        if ng != nw or any(len(a) != len(b) or not all(map(same, a, b)) for a, b in zip(vg, vw)):
+            why = f"the row version differs from the columns version on {cols}"
+            break
+    if why:
+        fp.row_plan = None
+    return why
+
+
 def verify(compiled, fp: FastPath, input_name: str, sample: pd.DataFrame) -> tuple[bool, str]:
     """Whether the fast path gives the faithful path's results on the sample rows, one by one,
-    all at once and with each column missing in turn."""
+    all at once and with each column missing in turn (after giving the fast path its one-row
+    version if that agrees with its columns version on those one-row requests)."""
     spec = compiled.specs[input_name]
     req = [c.name for c in spec.request_columns]
     base = {c: tables.series_values(sample[c]) for c in req if c in sample.columns}
     n = len(sample)
-    cases = [(base, n)]
-    for i in range(min(n, 5)):
-        cases.append(({c: v[i:i + 1] for c, v in base.items()}, 1))
     # each column missing in turn: one request with a hole per row; if the faithful path
     # refuses it (e.g. no cleaning before the model), the columns one by one
     holes = {c: [v[i % n] for i in range(len(req))] for c, v in base.items()}
@@ -500,6 +1058,16 @@ def verify(compiled, fp: FastPath, input_name: str, sample: pd.DataFrame) -> tup
         if c in holes:
             holes[c][i] = None
     holes_case = (holes, len(req))
+    rtol = 1e-4 if fp.kind == "onnx" and any(
+        isinstance(s, Score) and s.onnx is not None and s.onnx.dtype == np.float32 for s in fp.steps) else 1e-7
+    singles = ([({c: v[i:i + 1] for c, v in base.items()}, 1) for i in range(n)]
+               + [({c: v[i:i + 1] for c, v in holes.items()}, 1) for i in range(len(req))])
+    why_not_rows = _plan_rows(compiled, fp, input_name, [(base, n)] + singles, rtol)
+    if why_not_rows and fp.kind == "onnx":
+        log.info("one-row requests take the columns version of the fast path: %s", why_not_rows)
+    cases = [(base, n)]
+    for i in range(min(n, 5)):
+        cases.append(({c: v[i:i + 1] for c, v in base.items()}, 1))
     try:
         compiled.score_without_fast({input_name: holes_case})
         cases.append(holes_case)
@@ -507,8 +1075,6 @@ def verify(compiled, fp: FastPath, input_name: str, sample: pd.DataFrame) -> tup
         first = {c: v[:1] for c, v in base.items()}
         for c in req[:12]:
             cases.append(({**first, c: [None]}, 1))
-    rtol = 1e-4 if fp.kind == "onnx" and any(
-        isinstance(s, Score) and s.onnx is not None and s.onnx.dtype == np.float32 for s in fp.steps) else 1e-7
     used = 0
     for cols, rows in cases:
         try:

@@ -206,18 +206,21 @@ def _rows_fast(spec: TableSpec, rows: list, where: str):
     """The common case: every row is an object with exactly the request columns."""
     cache = spec.__dict__.get("_fast_rows")
     if cache is None:
-        from operator import itemgetter
-
-        names = [c.name for c in spec.request_columns]
-        getter = itemgetter(*names) if len(names) > 1 else (lambda r, k=names[0]: (r[k],)) if names else None
-        cache = spec.__dict__["_fast_rows"] = (names, set(names), getter)
-    names, wanted, getter = cache
+        cache = spec.__dict__["_fast_rows"] = _RowsLayout(spec)
+    names, getter = cache.names, cache.getter
     if getter is None:
         return None
+    k = len(names)
     for r in rows:
-        if r.__class__ is not dict or r.keys() != wanted:
+        if r.__class__ is not dict or len(r) != k:
             return None
-    cols = dict(zip(names, map(list, zip(*map(getter, rows)))))
+    try:  # as many keys as columns, and every column there: exactly the request columns
+        if len(rows) == 1:
+            return cache.one_row(getter(rows[0]), where)
+        tuples = list(map(getter, rows))
+    except KeyError:
+        return None
+    cols = dict(zip(names, map(list, zip(*tuples))))
     fmt = where + "[{row}]"
     out = {}
     for c in spec.columns:
@@ -226,6 +229,82 @@ def _rows_fast(spec: TableSpec, rows: list, where: str):
         else:
             out[c.name] = [None] * len(rows)
     return out
+
+
+#: the JSON types a column of each kind takes with no check of the value itself
+_PLAIN_TYPES = {"integer": _INT_TYPES, "double": _INT_TYPES, "string": _STR_TYPES,
+                "categorical": _STR_TYPES, "boolean": {bool, type(None)}}
+
+
+class _RowsLayout:
+    """How the rows of requests that send exactly the request columns are read.
+
+    A one-row request is checked by the JSON types of its values: a combination of types seen
+    before is known to need no per-column check (a double column's float values are still
+    checked to be finite); any other one takes :func:`check_column` column by column.
+    """
+
+    _MAX_SIGNATURES = 256
+
+    def __init__(self, spec: TableSpec):
+        from operator import itemgetter
+
+        self.spec = spec
+        self.names = names = [c.name for c in spec.request_columns]
+        self.getter = (itemgetter(*names) if len(names) > 1
+                       else (lambda r, k=names[0]: (r[k],)) if names else None)
+        pos = {name: i for i, name in enumerate(names)}
+        self.layout = [(c.name, pos.get(c.name)) for c in spec.columns]
+        self.all_names = [c.name for c in spec.columns]
+        # where the label columns go among the request columns' values (in column order)
+        self.labels_at = [j for j, c in enumerate(spec.columns) if not c.required]
+        self.kinds = [c.kind for c in spec.request_columns]
+        self.signatures: dict = {}   # (type of each value) -> _picker of the floats, or None
+
+    def _verdict(self, types: tuple):
+        """What picks the float values to check for finiteness when the types need no other
+        check, else ``None``."""
+        floats = []
+        for i, (kind, t) in enumerate(zip(self.kinds, types)):
+            plain = _PLAIN_TYPES.get(kind)
+            if plain is None:
+                return None
+            if t not in plain:
+                if kind == "double" and t is float:
+                    floats.append(i)
+                else:
+                    return None
+        return _picker(floats)
+
+    def one_row(self, values: tuple, where: str) -> dict:
+        types = tuple(map(type, values))
+        floats = self.signatures.get(types, _MISSING)
+        if floats is _MISSING:
+            floats = self._verdict(types)
+            if len(self.signatures) >= self._MAX_SIGNATURES:
+                self.signatures.clear()
+            self.signatures[types] = floats
+        # a sum of finite floats is finite unless it overflows (then each is checked)
+        if floats is not None and math.isfinite(sum(floats(values))):
+            cols = [[v] for v in values]
+            for j in self.labels_at:
+                cols.insert(j, [None])
+            return dict(zip(self.all_names, cols))
+        spec, fmt = self.spec, where + "[{row}]"
+        return {c.name: check_column(spec, c, [values[i]], fmt) if i is not None else [None]
+                for c, (_, i) in zip(spec.columns, self.layout)}
+
+
+def _picker(positions: list):
+    """A function taking a tuple to the tuple of its items at ``positions``."""
+    from operator import itemgetter
+
+    if not positions:
+        return lambda values: ()
+    if len(positions) == 1:
+        i = positions[0]
+        return lambda values: (values[i],)
+    return itemgetter(*positions)
 
 
 def columns_from_split(spec: TableSpec, columns, data, where: str) -> tuple[dict, int]:
