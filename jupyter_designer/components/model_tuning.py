@@ -3,8 +3,8 @@
 Both train a learner many times (one fit per setting and fold) through the shared
 ``fit_model`` / ``score_frame`` / ``evaluate_scored`` of :mod:`._ml`, so a model behaves as
 it does in Train Model, Score Model and Evaluate Model. The fits are independent: they are
-fanned out with joblib inside ``ctx.parallel()`` (``n_jobs=ctx.n_jobs()``), so a
-``local-processes`` or ``dask`` compute target runs them side by side. Every fit is seeded
+fanned out with ``ctx.fan_out`` over the node's compute target, so a ``local-processes``
+pool or a ``dask`` cluster runs them side by side (on Dask, one task per fit). Every fit is seeded
 by the learner's own random seed and the results are collected in submission order, so the
 outputs are identical whatever the backend.
 
@@ -205,16 +205,6 @@ def _cv_unit(untrained, df, train_pos, test_pos, label, component):
     return scored, fold_metrics(scored)
 
 
-def _run_parallel(ctx, calls):
-    from joblib import Parallel, delayed
-
-    from jupyter_designer.engine.compute import SequentialInside
-
-    with ctx.parallel():
-        return Parallel(n_jobs=ctx.n_jobs())(delayed(SequentialInside(fn))(*args)
-                                             for fn, *args in calls)
-
-
 # -- Tune Model Hyperparameters ------------------------------------------------------------
 def sweep_settings(grid: dict, mode: str, max_runs: int, seed: int) -> list[dict]:
     """The settings a sweep tries: every combination of the grid ("Entire grid"), or
@@ -345,7 +335,7 @@ def tune_model_hyperparameters(ctx, inputs, params):
         n_parts = len(folds)
         ctx.log(f"Trying {len(settings)} setting(s) with {n_parts}-fold cross validation "
                 f"({len(calls)} fits).")
-    results = _run_parallel(ctx, calls)
+    results = ctx.fan_out(calls)
 
     rows = []
     for i, setting in enumerate(settings):
@@ -420,7 +410,7 @@ def cross_validate_model(ctx, inputs, params):
     folds = make_folds(df, label, untrained.task, CV_FOLDS, params["random_seed"], component_name)
     data = _without_folds(df)
     ctx.log(f"{len(folds)}-fold cross validation of {untrained.learner} on {len(df)} rows.")
-    results = _run_parallel(ctx, [(_cv_unit, untrained, data, tr, te, label, component_name)
+    results = ctx.fan_out([(_cv_unit, untrained, data, tr, te, label, component_name)
                                   for _, tr, te in folds])
 
     # Scored results: every row in its input position, with the fold it was scored in.

@@ -172,6 +172,15 @@ class RunContext:
         import contextlib
         return contextlib.nullcontext()
 
+    def fan_out(self, calls: list) -> list:
+        """Run independent units ``[(fn, *args), ...]`` over the node's compute target (a
+        sweep's fits, the folds of a cross validation); their results, in order."""
+        if self.compute is not None and hasattr(self.compute, "fan_out"):
+            return self.compute.fan_out(calls)
+        from .compute import SequentialInside
+
+        return [SequentialInside(fn)(*args) for fn, *args in calls]
+
     def n_jobs(self) -> int:
         if self.compute is not None and hasattr(self.compute, "n_jobs"):
             return self.compute.n_jobs

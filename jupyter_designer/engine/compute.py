@@ -18,9 +18,10 @@ writes its outputs there, and the runner records their artifact ids. So the work
 must be reachable at the same path from every worker (on one machine it is; on a cluster,
 use a shared file system).
 
-Fan-out components (Tune Model Hyperparameters, Cross Validate Model, Permutation Feature
-Importance) spread their inner work over the node's target through
-:meth:`ComputeTarget.joblib_backend` and :attr:`ComputeTarget.n_jobs`.
+Fan-out components spread their inner work over the node's target: Tune Model
+Hyperparameters and Cross Validate Model through :meth:`ComputeTarget.fan_out` (on a Dask
+cluster, one task per unit, see :func:`dask_fan_out`), Permutation Feature Importance
+through :meth:`ComputeTarget.joblib_backend` and :attr:`ComputeTarget.n_jobs`.
 
 Dask and joblib are imported inside functions only, so importing the engine stays cheap.
 """
@@ -311,6 +312,16 @@ class ComputeTarget:
         from joblib import parallel_config
 
         return parallel_config(backend="threading", n_jobs=self.n_jobs)
+
+    def fan_out(self, calls: list) -> list:
+        """Run independent units ``[(fn, *args), ...]`` over this target; their results in
+        order. Each unit's own joblib calls run sequentially inside it (see
+        :class:`SequentialInside`). An exception of a unit is raised as it is."""
+        from joblib import Parallel, delayed
+
+        with self.joblib_backend():
+            return Parallel(n_jobs=self.n_jobs)(delayed(SequentialInside(fn))(*args)
+                                                for fn, *args in calls)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def check(self) -> None:
@@ -904,6 +915,53 @@ class _InWorkerTarget(ComputeTarget):
 
         return parallel_config(backend=self.backend, n_jobs=self._n_jobs)
 
+    def fan_out(self, calls: list) -> list:
+        if self.backend == "dask":
+            return dask_fan_out(calls)
+        return super().fan_out(calls)
+
+
+def dask_fan_out(calls: list) -> list:
+    """Fan units out over the Dask cluster from inside one of its workers.
+
+    Every unit becomes a task of its own, all submitted at once: the scheduler hands them to
+    workers as they free up (the waiting node gives its worker thread up meanwhile). Large
+    arguments shared by the units (the training table, the learner, the fold indices) are
+    scattered to every worker once, not sent with each task. This keeps both workers busy
+    where joblib's dask backend, which dispatches a few units at a time and the next only
+    when one comes back, left them waiting on round trips through the scheduler.
+    """
+    import uuid
+
+    from dask.sizeof import sizeof
+    from distributed import worker_client
+
+    if not calls:
+        return []
+    with worker_client(separate_thread=True) as client:
+        shared: dict = {}
+        keep = []   # the scattered objects stay alive, so their ids are not reused meanwhile
+
+        def arg(a):
+            k = id(a)
+            fut = shared.get(k)
+            if fut is None and not isinstance(a, (int, float, str, bool, type(None))) and sizeof(a) > 10_000:
+                fut = shared[k] = client.scatter(a, hash=False, broadcast=True)
+                keep.append(a)
+            return a if fut is None else fut
+
+        tag = uuid.uuid4().hex[:10]
+        futures = [client.submit(SequentialInside(fn), *[arg(a) for a in args], pure=False,
+                                 key=f"{getattr(fn, '__name__', 'unit')}-{tag}-{i}")
+                   for i, (fn, *args) in enumerate(calls)]
+        try:
+            return client.gather(futures)
+        finally:
+            for f in futures:
+                f.release()
+            for f in shared.values():
+                f.release()
+
 
 def warm_worker() -> int:
     """Import what nodes need, so a worker's first node does not pay for it."""
@@ -976,5 +1034,5 @@ def run_node_task(job: bytes) -> tuple[str, dict]:
 
 __all__ = ["ComputeTarget", "LocalTarget", "ProcessPoolTarget", "DaskTarget", "ComputeError",
            "DatasetSource", "InputRef", "SequentialInside", "KINDS", "BUILTIN_TARGETS", "COLUMN_READERS",
-           "make_target", "resolve_target", "list_targets", "list_target_names",
+           "dask_fan_out", "make_target", "resolve_target", "list_targets", "list_target_names",
            "needed_columns", "input_ref", "load_input", "run_node_task", "shutdown_all"]

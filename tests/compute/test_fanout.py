@@ -170,3 +170,38 @@ def test_sweep_fits_do_not_become_nested_cluster_tasks(cws, binary, cluster):
     names = [str(t["key"]) for t in stream.data]
     assert sum("sweep_unit" in n for n in names) >= 1, names
     assert not [n for n in names if "transform" in n], names
+
+
+def test_dask_fan_out_is_one_task_per_fit_spread_over_the_workers(cws, binary, cluster):
+    """All the fits of a sweep are submitted at once, one task each, and both workers run
+    some; the table they share is scattered once instead of travelling with every task."""
+    from distributed import get_task_stream
+
+    with get_task_stream(cluster.client()) as stream:
+        h = run(cws, _sweep("cluster", runs=8), regenerate=True)
+    assert h.status == "completed", h.record().nodes["tune"].error
+    units = [t for t in stream.data if str(t["key"]).startswith("_sweep_unit-")]
+    assert len(units) == 8 * 5   # 8 settings x 5 folds
+    assert len({t["worker"] for t in units}) == 2
+    assert not cluster.client().who_has() or not any(
+        str(k).startswith("_sweep_unit-") for k in cluster.client().who_has())  # released
+
+
+def test_a_failing_unit_fails_the_node_with_its_error(cws, cluster):
+    from jupyter_designer.engine.compute import dask_fan_out
+
+    def unit(i):
+        if i == 3:
+            raise ValueError(f"unit {i} cannot fit")
+        return i * 10
+
+    def node():
+        out = dask_fan_out([(unit, i) for i in range(3)])
+        try:
+            dask_fan_out([(unit, i) for i in range(6)])
+        except ValueError as exc:
+            return out, str(exc)
+        return out, None
+
+    client = cluster.client()
+    assert client.submit(node, pure=False).result(60) == ([0, 10, 20], "unit 3 cannot fit")
