@@ -351,7 +351,8 @@ class Score:
 class _Inputs:
     """How a graph rewritten by :func:`_rewrite_inputs` is fed: ``numbers`` and ``strings``
     are ``(input name, [columns in matrix order])`` or ``None``; ``onehots`` lists the one-hot
-    encodings computed here as ``(input name, width, [(column, {category: position})])``."""
+    encodings computed here as ``(input name, width, [(column, {category: position})], rank)``
+    (rank 3: ``[n, 1, width]``, as an encoder of an ``[n, 1]`` input gives; 2: ``[n, width]``)."""
 
     def __init__(self, numbers=None, strings=None, onehots=()):
         self.numbers, self.strings, self.onehots = numbers, strings, list(onehots)
@@ -360,10 +361,15 @@ class _Inputs:
 class _Onnx:
     """A session scoring the model's features: fed either one ``[n, 1]`` tensor per feature
     (``feeds``), or, when ``inputs`` (the graph rewritten by :func:`_rewrite_inputs`), one
-    ``[n, k]`` matrix of the numeric features, one of the string features left in the graph
-    and the outputs of the graph's one-hot encoders of string features, computed here."""
+    ``[n, k]`` matrix of the numeric features, one of the string features and the outputs of
+    the graph's one-hot encoders of string features computed here, if any.
 
-    def __init__(self, session, feeds, model: TrainedModel, dtype, inputs: _Inputs | None = None):
+    One-row requests may take a session of their own (``row_session``, fed as ``row_inputs``
+    describes): computing a row's one-hot encodings here costs less than feeding ONNX Runtime
+    its strings, while for many rows its own encoders cost less."""
+
+    def __init__(self, session, feeds, model: TrainedModel, dtype, inputs: _Inputs | None = None,
+                 row_session=None, row_inputs: _Inputs | None = None):
         self.session = session
         self.feeds = feeds            # [(onnx input name, column, "num" | "str")]
         self.model = model
@@ -372,13 +378,11 @@ class _Onnx:
         self.classes = np.asarray(model.classes, dtype=object) if model.classes is not None else None
         self.outputs = [o.name for o in session.get_outputs()]
         self.inputs = inputs
-        # the session's own runner: every input is fed on every call, so the per-call check of
-        # the input names that InferenceSession.run makes first is not needed
-        inner = getattr(session, "_sess", None)
-        self._run = inner.run if inner is not None and hasattr(inner, "run") else None
-
-    def _session_run(self, feed):
-        return self._run(self.outputs, feed, None) if self._run is not None else self.session.run(None, feed)
+        self._session_run = _runner(session, self.outputs)
+        if row_session is None:
+            row_session, row_inputs = session, inputs
+        self.row_session, self.row_inputs = row_session, row_inputs
+        self._row_session_run = _runner(row_session, [o.name for o in row_session.get_outputs()])
 
     @staticmethod
     def _strings(a: np.ndarray, col, known) -> np.ndarray:
@@ -420,25 +424,27 @@ class _Onnx:
             for j, col in enumerate(cols):
                 m[:, j] = self._strings(t[col], col, known)
             feed[name] = m
-        for name, width, parts in inputs.onehots:
-            # the position of each value's category, ``width`` (a column cut off) for none
-            codes = np.empty((len(parts), n), dtype=np.intp)
-            for j, (col, positions) in enumerate(parts):
-                values = self._categories(t[col], col, known)
-                found = list(map(positions.get, values, repeat(width)))
-                if width in found:
-                    _unseen([v for v, i in zip(values, found) if i == width])
-                codes[j] = found
-            codes += np.arange(n) * (width + 1)
+        rows = np.arange(n)
+        for name, width, parts, rank in inputs.onehots:
+            # a 1 at the position of each value's category; at ``width`` (a column cut off)
+            # for a value of none
             m = np.zeros((n, width + 1), dtype=np.float32)
-            m.reshape(-1)[codes.reshape(-1)] = 1.0
-            feed[name] = np.ascontiguousarray(m[:, :width]).reshape(n, 1, width)
+            for col, positions in parts:
+                values = self._categories(t[col], col, known)
+                found = np.fromiter(map(positions.get, values, repeat(width)), dtype=np.intp,
+                                    count=n)
+                m[rows, found] = 1.0
+            if m[:, width].any():
+                for col, positions in parts:
+                    _unseen([v for v in self._categories(t[col], col, known) if v not in positions])
+            m = np.ascontiguousarray(m[:, :width])
+            feed[name] = m.reshape(n, 1, width) if rank == 3 else m
         return self._columns(self._session_run(feed), n)
 
     def row_function(self, kinds: dict):
         """:meth:`predict` on one row of Python values (``kinds``: the columns' numpy kinds)."""
-        dtype, run, string = self.dtype, self._session_run, self._string
-        inputs = self.inputs
+        dtype, run, string = self.dtype, self._row_session_run, self._string
+        inputs = self.row_inputs
         if inputs is None:
             feeds = [(name, col, how, kinds[col]) for name, col, how in self.feeds]
 
@@ -469,7 +475,7 @@ class _Onnx:
                     m = np.empty((1, len(values)), dtype=object)
                     m[0] = values
                     feed[str_name] = m
-                for name, width, parts in onehots:
+                for name, width, parts, rank in onehots:
                     found = []
                     for col, positions in parts:
                         v = r[col]
@@ -480,8 +486,8 @@ class _Onnx:
                             _unseen((v,))
                         else:
                             found.append(i)
-                    m = np.zeros((1, 1, width), dtype=np.float32)
-                    m[0, 0, found] = 1.0
+                    m = np.zeros((1, 1, width) if rank == 3 else (1, width), dtype=np.float32)
+                    m.reshape(-1)[found] = 1.0
                     feed[name] = m
                 return feed
 
@@ -559,6 +565,17 @@ def _ml():
     return m
 
 
+def _runner(session, outputs):
+    """``feed -> outputs`` by the session's own runner: every input is fed on every call, so
+    the per-call check of the input names that InferenceSession.run makes first is not
+    needed."""
+    inner = getattr(session, "_sess", None)
+    if inner is not None and hasattr(inner, "run"):
+        run = inner.run
+        return lambda feed: run(outputs, feed, None)
+    return lambda feed: session.run(None, feed)
+
+
 def _unseen(values) -> None:
     """Values of no category: the one-hot encoder gives zeros, unless ONNX Runtime could not
     have read them (not UTF-8), and then the request is not scored here."""
@@ -603,13 +620,18 @@ def _compile_onnx(model: TrainedModel):
             continue
         feeds = [(name, c, "str" if kinds.get(c) in CATEGORICAL_KINDS else "num")
                  for name, (c, _) in zip(inputs, types)]
-        sess, inputs = None, None
+        sess, inputs, row_sess, row_inputs = None, None, None, None
         try:  # a few matrices: one feed per feature costs more than the model
-            graph, inputs = _rewrite_inputs(onx, feeds, dtype)
+            graph, inputs = _rewrite_inputs(onx, feeds, dtype, onehot=False)
             sess = _session(ort, graph)
+            graph, row_inputs = _rewrite_inputs(onx, feeds, dtype, onehot=True)
+            if row_inputs.onehots:
+                row_sess = _session(ort, graph)
         except Exception as exc:
             log.debug("the ONNX graph takes one input per feature (%s)", exc)
-            inputs = None
+            if sess is None:
+                inputs = None
+            row_sess = None
         try:
             if sess is None:
                 sess = _session(ort, onx)
@@ -620,7 +642,8 @@ def _compile_onnx(model: TrainedModel):
         if len(sess.get_outputs()) < expected_outputs:
             why = "unexpected ONNX outputs"
             continue
-        return _Onnx(sess, feeds, model, dtype, inputs), f"ONNX Runtime ({np.dtype(dtype).name})"
+        return (_Onnx(sess, feeds, model, dtype, inputs, row_sess, row_inputs if row_sess else None),
+                f"ONNX Runtime ({np.dtype(dtype).name})")
     return None, why
 
 
@@ -632,20 +655,20 @@ def _session(ort, graph):
     return ort.InferenceSession(graph.SerializeToString(), so, providers=["CPUExecutionProvider"])
 
 
-def _rewrite_inputs(onx, feeds, dtype):
+def _rewrite_inputs(onx, feeds, dtype, *, onehot: bool = True):
     """The converted graph fed by the inputs an :class:`_Inputs` describes, instead of one
     ``[n, 1]`` input per feature (each costs more to feed than most of the graph to run):
 
-    - the graph's one-hot encoders (``ai.onnx.ml`` OneHotEncoder of string categories, zeros
-      for an unseen one) of string features whose outputs one Concat joins: the Concat's
-      output becomes an input, computed from the categories by :class:`_Onnx`;
+    - with ``onehot``, the graph's one-hot encoders (``ai.onnx.ml`` OneHotEncoder of string
+      categories, zeros for an unseen one) of string features whose outputs one Concat joins:
+      the Concat's output becomes an input, computed from the categories by :class:`_Onnx`;
     - the numeric features: one ``[n, k]`` matrix; a Concat of them (as a converted
       ColumnTransformer's passthrough makes) becomes one Gather of its columns, or the matrix;
     - the other string features: one ``[n, m]`` matrix, each read by a Gather of its column.
     """
     from collections import Counter
 
-    from onnx import ModelProto, TensorProto, helper
+    from onnx import ModelProto, TensorProto, helper, numpy_helper
 
     g = onx.graph
     if any(a.type in (a.GRAPH, a.GRAPHS) for node in g.node for a in node.attribute):
@@ -666,40 +689,78 @@ def _rewrite_inputs(onx, feeds, dtype):
         return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name),
                     default)
 
-    # one-hot encoders of string inputs, joined by a Concat along the categories
+    # one-hot encoders of string inputs (alone, or joined by a Concat along the categories)
     nodes = list(g.node)
     columns = {name: col for name, col, _ in feeds}
     strings = {name for name, _, how in feeds if how == "str"}
     producer = {v: k for k, node in enumerate(nodes) for v in node.output}
     uses = Counter(v for node in nodes for v in node.input)
     uses.update(o.name for o in g.output)
-    onehots, dropped, encoded = [], set(), set()
-    for k, node in enumerate(nodes):
-        if node.op_type != "Concat" or attribute(node, "axis") not in (-1, 2) or not node.input \
-                or uses[node.output[0]] == 0 or node.output[0] in {o.name for o in g.output}:
-            continue
-        parts, width, encoders = [], 0, []
-        for v in node.input:
-            e = producer.get(v)
-            enc = nodes[e] if e is not None else None
-            if (enc is None or enc.op_type != "OneHotEncoder" or enc.domain != "ai.onnx.ml"
-                    or uses[v] != 1 or len(enc.input) != 1 or enc.input[0] not in strings
-                    or uses[enc.input[0]] != 1 or attribute(enc, "zeros", 1) != 1):
-                break
-            try:
-                cats = [c.decode("utf-8") for c in attribute(enc, "cats_strings") or []]
-            except UnicodeDecodeError:
-                break
-            if not cats or len(set(cats)) != len(cats):
-                break
-            parts.append((columns[enc.input[0]], {c: width + i for i, c in enumerate(cats)}))
+    outputs = {o.name for o in g.output}
+    stored = {i.name: i for i in g.initializer}
+
+    def encoder(k):
+        """``(input, categories, [its nodes], rank of its output)`` of a one-hot encoder of
+        one string input (read as it is, or as its first column), or ``None``."""
+        enc = nodes[k]
+        if enc.domain != "ai.onnx.ml" or len(enc.input) != 1 or attribute(enc, "zeros", 1) != 1:
+            return None
+        try:
+            cats = [c.decode("utf-8") for c in attribute(enc, "cats_strings") or []]
+        except UnicodeDecodeError:
+            return None
+        if not cats or len(set(cats)) != len(cats):
+            return None
+        x, own, rank = enc.input[0], [k], 3
+        if x not in strings:
+            p = producer.get(x)
+            gather = nodes[p] if p is not None else None
+            if (gather is None or gather.op_type != "Gather" or uses[x] != 1
+                    or len(gather.input) != 2 or attribute(gather, "axis", 0) != 1
+                    or gather.input[1] not in stored):
+                return None
+            index = numpy_helper.to_array(stored[gather.input[1]])
+            if index.tolist() not in (0, [0]):
+                return None
+            x, rank = gather.input[0], 3 if index.ndim == 1 else 2
+            own.append(p)
+        if x not in strings or uses[x] != 1:
+            return None
+        return x, cats, own, rank
+
+    encoders = {}
+    for k, node in enumerate(nodes if onehot else ()):
+        if node.op_type == "OneHotEncoder":
+            e = encoder(k)
+            if e is not None:
+                encoders[k] = e
+    onehots, dropped, encoded, joined = [], set(), set(), set()
+
+    def group(output, ks):
+        parts, width = [], 0
+        for k in ks:
+            x, cats, own, rank = encoders[k]
+            parts.append((columns[x], {c: width + i for i, c in enumerate(cats)}))
             width += len(cats)
-            encoders.append(e)
-        else:
-            onehots.append((node.output[0], width, parts))
-            dropped.update(encoders)
-            dropped.add(k)
-            encoded.update(nodes[e].input[0] for e in encoders)
+            dropped.update(own)
+            encoded.add(x)
+        onehots.append((output, width, parts, rank))
+
+    for k, node in enumerate(nodes):
+        if node.op_type != "Concat" or not node.input or node.output[0] in outputs:
+            continue
+        ks = [producer.get(v) for v in node.input]
+        if not all(p in encoders and uses[v] == 1 for p, v in zip(ks, node.input)):
+            continue
+        ranks = {encoders[p][3] for p in ks}
+        if len(ranks) != 1 or attribute(node, "axis") not in (-1, ranks.pop() - 1):
+            continue
+        group(node.output[0], ks)
+        dropped.add(k)
+        joined.update(ks)
+    for k in encoders:
+        if k not in joined and nodes[k].output[0] not in outputs:
+            group(nodes[k].output[0], [k])
 
     elem = {np.dtype(np.float64): TensorProto.DOUBLE,
             np.dtype(np.float32): TensorProto.FLOAT}[np.dtype(dtype)]
@@ -716,8 +777,9 @@ def _rewrite_inputs(onx, feeds, dtype):
         new_inputs.append(helper.make_tensor_value_info(name, elem_type, [None, len(group)]))
         for j, (input_name, _) in enumerate(group):
             where[input_name] = (name, j)
-    for name, width, _ in onehots:
-        new_inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [None, 1, width]))
+    for name, width, _, rank in onehots:
+        new_inputs.append(helper.make_tensor_value_info(
+            name, TensorProto.FLOAT, [None, 1, width] if rank == 3 else [None, width]))
 
     width_of = {group[0]: len(group[1]) for group in (inputs.numbers, inputs.strings) if group}
     m = ModelProto()
@@ -782,8 +844,8 @@ class FastPath:
                 values = [placeholder] * n
                 filled.append(name)
             if kind == "double":
-                t[name] = np.array(values, dtype=np.float64)
-                if None not in values and all(map(isfinite, values)):
+                t[name] = a = np.array(values, dtype=np.float64)
+                if np.isfinite(a).all():  # None is NaN here
                     known.add(name)
             elif kind == "integer":
                 if None in values:
@@ -869,8 +931,9 @@ class FastPath:
         values = []
         for c in names:
             a = t[c]
-            # a column known complete needs no check for NaN/inf on its way out
-            values.append(a.tolist() if c in known and a.dtype.kind in "fiub" else tables.array_values(a))
+            # a column known complete needs no check for NaN/inf (or None, or numpy scalars in
+            # a column of strings) on its way out
+            values.append(a.tolist() if c in known and a.dtype.kind in "fiubO" else tables.array_values(a))
         return names, values
 
     def plan_rows(self, cols: dict, n: int):
