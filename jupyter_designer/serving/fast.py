@@ -830,7 +830,7 @@ class FastPath:
         self.converters = []
         for c in self.spec.columns:
             self.converters.append((c.name, c.kind, c.required, c.placeholder))
-        self.row_converters = [(c.name, _ROW_CODES.get(c.kind, c.kind), c.required, c.placeholder)
+        self.row_converters = [(c.name, _ROW_CODES.get(c.kind, -1), c.required, c.placeholder, c.kind)
                                for c in self.spec.columns]
         self.row_plan = None   # the steps' row functions: plan_rows
 
@@ -872,7 +872,7 @@ class FastPath:
         columns (floats in double columns, ints in integer columns, ...), and the label
         columns filled in."""
         r, filled = {}, []
-        for name, code, required, placeholder in self.row_converters:
+        for name, code, required, placeholder, kind in self.row_converters:
             if required:
                 v = cols[name][0]
             else:
@@ -881,11 +881,11 @@ class FastPath:
                 if v is None:
                     v = placeholder
                     filled.append(name)
-            if code is _OBJECT:
+            if code == _OBJECT:
                 r[name] = v
-            elif code is _DOUBLE:
+            elif code == _DOUBLE:
                 r[name] = _NAN if v is None else float(v)
-            elif code is _INTEGER:
+            elif code == _INTEGER:
                 if v is None:
                     raise Fallback("missing integer")  # the faithful path turns it to double
                 if v.__class__ is not int:
@@ -893,12 +893,12 @@ class FastPath:
                 if not _INT64_MIN <= v <= _INT64_MAX:
                     raise Fallback("integer beyond 64 bits")
                 r[name] = v
-            elif code is _BOOLEAN:
+            elif code == _BOOLEAN:
                 if v.__class__ is not bool:
                     raise Fallback("missing boolean" if v is None else "boolean")
                 r[name] = v
             else:
-                raise Fallback(code)
+                raise Fallback(kind)
         return r, filled
 
     def run_row(self, cols: dict):
@@ -910,8 +910,7 @@ class FastPath:
             if c in r:
                 i = names.index(c)
                 del names[i], values[i]
-        # as :func:`tables.array_values` gives them: None for a non-finite float, numpy
-        # scalars (in object columns) as Python values
+        # as _json_value gives them (checked at once when they are plain and finite)
         types = set(map(type, values))
         if not types <= _PLAIN or (float in types and not isfinite(
                 sum([v for v in values if v.__class__ is float]))):
@@ -962,20 +961,22 @@ class FastPath:
 
 
 _NAN = float("nan")
-_OBJECT, _DOUBLE, _INTEGER, _BOOLEAN = "object", "double", "integer", "boolean"
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+_OBJECT, _DOUBLE, _INTEGER, _BOOLEAN = range(4)   # how FastPath.row reads a column's value
 _ROW_CODES = {"double": _DOUBLE, "integer": _INTEGER, "string": _OBJECT, "categorical": _OBJECT,
               "boolean": _BOOLEAN}
 _PLAIN = {str, int, bool, float, type(None)}
 
 
 def _json_value(v):
+    """A row's value as :func:`tables.array_values` gives its column's: None for a non-finite
+    float, numpy scalars as Python values."""
     t = v.__class__
     if t is float:
         return v if isfinite(v) else None
     if t is str or t is int or t is bool or v is None:
         return v
     return tables.python_value(v)
-_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 def _no_int(v):
@@ -1081,7 +1082,7 @@ def _plan_rows(compiled, fp: FastPath, input_name: str, cases: list, rtol: float
         return "no row version of a step, or no request scored"
     fp.row_plan = plan
     why = ""
-    for cols, rows in cases:
+    for i, (cols, rows) in enumerate(cases):
         if rows != 1:
             continue
         got = fp.score({input_name: (cols, 1)})
@@ -1098,8 +1099,13 @@ def _plan_rows(compiled, fp: FastPath, input_name: str, cases: list, rtol: float
             same = lambda a, b: _close(a, b, rtol)  # noqa: E731
         (ng, vg), = got.values()
         (nw, vw), = want.values()
-        if ng != nw or any(len(a) != len(b) or not all(map(same, a, b)) for a, b in zip(vg, vw)):
-            why = f"the row version differs from the columns version on {cols}"
+        if ng != nw:
+            why = f"one-row request {i}: the row version gives the columns {ng}, not {nw}"
+            break
+        differ = [name for name, a, b in zip(ng, vg, vw)
+                  if len(a) != len(b) or not all(map(same, a, b))]
+        if differ:
+            why = f"one-row request {i}: the row version differs in {differ[0]!r}"
             break
     if why:
         fp.row_plan = None

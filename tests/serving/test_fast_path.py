@@ -4,6 +4,7 @@ request check."""
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -271,6 +272,65 @@ def test_row_version_that_differs_is_not_used(compiled, monkeypatch):
     given = {IN: tables.columns_from_rows(spec, _rows(ws, 1), IN)}
     assert out[0]["Scored Labels"] == pytest.approx(
         cp.score(given, use_fast=False)[OUT][1][-1][0], rel=1e-9)
+
+
+@pytest.mark.parametrize("task, learner, label", LEARNERS)
+def test_endpoints_with_a_string_feature(tmp_path, task, learner, label):
+    """A pipeline trained on numeric and string features: the fast path (ONNX with the row
+    version where ONNX gives scikit-learn's scores) answers one-row requests as the faithful
+    path does."""
+    from jupyter_designer.engine.pipeline import Pipeline
+    from jupyter_designer.engine.runner import Runner
+    from jupyter_designer.store import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    df = _ml.example_frame(task, n=90)
+    ws.register_dataset("table", df)
+    p = Pipeline("t", workspace=ws)
+    d = p.add_dataset("table")
+    params = {"number_of_centroids": 3} if task == "clustering" else {}
+    lr = p.add_component(learner, params)
+    if task == "clustering":
+        tm = p.add_component("Train Clustering Model")
+        sm = p.add_component("Assign Data to Clusters")
+    else:
+        tm = p.add_component("Train Model", {"label_column": label})
+        sm = p.add_component("Score Model")
+    p.connect(lr, None, tm, None)
+    p.connect(d, None, tm, "dataset")
+    p.connect(tm, "trained_model" if task == "clustering" else None, sm, None)
+    p.connect(d, None, sm, "dataset")
+    h = Runner(ws).submit(p, "t")
+    rec = ws.get_run(h.run_id)
+    assert rec.status == "completed", {k: n.error for k, n in rec.nodes.items() if n.error}
+    cp = CompiledPipeline(create_realtime_inference(ws, h.run_id), ws)
+    assert cp.fast is not None, cp.fast_reason
+    if task in ("regression", "clustering"):
+        assert cp.fast.kind == "onnx" and cp.fast.row_plan is not None, cp.fast_reason
+    elif cp.fast.kind == "sklearn":  # converted, these compute in single precision
+        assert cp.fast.row_plan is None
+    spec = cp.specs[IN]
+    rows = tables.frame_records(df[[c.name for c in spec.request_columns]].head(8))
+    rows[1]["color"] = "purple"
+    rows[2]["color"] = None
+    rows[3]["x1"] = None
+    rows[4]["count"] = 3.0
+    for r in rows:
+        given = {IN: tables.columns_from_rows(spec, [r], IN)}
+        try:
+            slow_out = cp.score(given, use_fast=False)[OUT]
+        except RequestError as exc:  # e.g. a missing value and no cleaning: the same error
+            with pytest.raises(RequestError, match=re.escape(str(exc))):
+                cp.score(given)
+            continue
+        fast_out = cp.score(given)[OUT]
+        assert fast_out[0] == slow_out[0]
+        for name, a, b in zip(fast_out[0], fast_out[1], slow_out[1]):
+            assert len(a) == len(b) == 1
+            if isinstance(b[0], float):
+                assert type(a[0]) is float and a[0] == pytest.approx(b[0], rel=1e-4, abs=1e-6), name
+            else:
+                assert a[0] == b[0] and type(a[0]) is type(b[0]), name
 
 
 # -- the one-row request check ---------------------------------------------------------------
