@@ -210,6 +210,19 @@ def start_designer(ws_path, workers):
     # keep reading what it logs, so a full pipe never stalls it
     threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
     wait_http(port, "/designer/health", proc=proc)
+    # every worker has compiled the endpoint before anything is timed
+    ready, deadline = set(), time.time() + 300
+    while len(ready) < workers:
+        if time.time() > deadline:
+            raise RuntimeError(f"only {len(ready)} of {workers} workers became ready")
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)   # a new connection
+        c.request("GET", "/designer/health")
+        health = json.loads(c.getresponse().read())
+        c.close()
+        if health.get("ready"):
+            ready.add(health["pid"])
+        else:
+            time.sleep(0.2)
     return proc, port
 
 

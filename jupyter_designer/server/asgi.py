@@ -3,7 +3,8 @@
 It answers, under the server root:
 
 - ``/designer/endpoints/<name>/...``: the scoring routes of :mod:`.endpoint_routes` (API keys);
-- ``/designer/health``: ``{"status": "ok", "pid": ...}``, no key;
+- ``/designer/health``: ``{"status": "ok", "pid": ..., "ready": ..., "loading": [...]}`` (no
+  key; ``ready`` once every endpoint this worker knows of has been compiled);
 - with a token: ``POST /designer/api/pipeline-endpoints/<name>/runs`` and
   ``GET /designer/api/runs/<id>`` (``Authorization: token <TOKEN>``).
 
@@ -88,7 +89,9 @@ class DesignerASGI:
         elif path == "/designer/health":
             if method != "GET":
                 return _not_allowed({"GET": None})
-            return 200, json.dumps({"status": "ok", "pid": os.getpid()}).encode(), None
+            loading = self.state.host.loading()
+            return 200, json.dumps({"status": "ok", "pid": os.getpid(), "ready": not loading,
+                                    "loading": loading}).encode(), None
         elif self.token and path.startswith("/designer/api/"):
             m = _SUBMIT.match(path)
             if m:

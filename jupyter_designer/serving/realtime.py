@@ -416,6 +416,11 @@ class EndpointHost:
             self._schedule(ep, ep.record["version"])
         return ep.loading
 
+    def loading(self) -> list[str]:
+        """The endpoints being compiled before they can answer for the first time."""
+        return sorted(ep.name for ep in list(self._eps.values())
+                      if ep.compiled is None and ep.loading is not None and not ep.loading.done())
+
     def preload(self) -> None:
         """Start loading every endpoint of the workspace (in the background)."""
         for rec in self.registry.list():

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -45,11 +46,18 @@ def served(trained_dir, tmp_path_factory):
         m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         assert m, line
         port = int(m.group(1))
+        # what it logs is read, so a full pipe never stalls it
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
         deadline = time.time() + 120
         while True:
             try:
-                if call(port, "GET", "/designer/health")[0] == 200:
+                code, health, _ = call(port, "GET", "/designer/health")
+                assert code == 200 and set(health) == {"status", "pid", "ready", "loading"}
+                if health["ready"]:
+                    assert health["loading"] == []
                     break
+                assert health["loading"] == ["autos"] and time.time() < deadline
+                time.sleep(0.2)
             except OSError:
                 if time.time() > deadline or proc.poll() is not None:
                     raise
