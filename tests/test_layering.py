@@ -1,7 +1,7 @@
 """The dependency direction of DESIGN.md, checked on the source (not by memory).
 
-engine/ imports no widgets, IPython, ipywidgets, tornado or jupyter_server; store/ and
-serving/ import no UI or web framework either; widgets/ and server/ never import each other.
+engine/ imports no widgets, IPython, ipywidgets, tornado, uvicorn or jupyter_server; store/
+and serving/ import no UI or web framework either; widgets/ and server/ never import each other.
 """
 
 import ast
@@ -15,14 +15,14 @@ FORBIDDEN = {
     "engine": ("jupyter_designer.widgets", "jupyter_designer.server", "jupyter_designer.serving",
                "jupyter_designer.store", "jupyter_designer.magics",
                "jupyter_designer.cli", "IPython", "ipywidgets", "anywidget", "tornado",
-               "jupyter_server", "traitlets"),
+               "jupyter_server", "traitlets", "uvicorn"),
     "store": ("jupyter_designer.widgets", "jupyter_designer.server", "jupyter_designer.serving",
               "jupyter_designer.magics", "IPython", "ipywidgets", "anywidget", "tornado", "jupyter_server"),
     "components": ("jupyter_designer.widgets", "jupyter_designer.server", "jupyter_designer.serving",
                    "jupyter_designer.store", "IPython", "ipywidgets", "anywidget", "tornado", "jupyter_server"),
     "serving": ("jupyter_designer.widgets", "jupyter_designer.server", "IPython", "ipywidgets",
-                "anywidget", "tornado", "jupyter_server"),
-    "widgets": ("jupyter_designer.server", "tornado", "jupyter_server"),
+                "anywidget", "tornado", "jupyter_server", "uvicorn"),
+    "widgets": ("jupyter_designer.server", "tornado", "jupyter_server", "uvicorn"),
     "server": ("jupyter_designer.widgets", "jupyter_designer.magics", "ipywidgets", "anywidget", "IPython"),
 }
 
