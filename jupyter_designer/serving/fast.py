@@ -487,7 +487,7 @@ class _Onnx:
                         else:
                             found.append(i)
                     m = np.zeros((1, 1, width) if rank == 3 else (1, width), dtype=np.float32)
-                    m.reshape(-1)[found] = 1.0
+                    m.put(found, 1.0)
                     feed[name] = m
                 return feed
 

@@ -111,7 +111,7 @@ def check_column(spec: TableSpec, col: ColumnSpec, values: list, where_fmt: str,
         if types <= _INT_TYPES:
             return values
         if kind == "double" and types <= _NUM_TYPES and (
-                type(None) not in types and all(map(math.isfinite, values))):
+                type(None) not in types and _all_finite(values)):
             return values
         out = values
         for i, v in enumerate(values):
@@ -155,6 +155,16 @@ def check_column(spec: TableSpec, col: ColumnSpec, values: list, where_fmt: str,
                 raise _bad(spec, col, i + row_offset, v, where_fmt) from None
         return values
     return values
+
+
+def _all_finite(values: list) -> bool:
+    """Whether every number is finite: their sum is, unless it overflowed."""
+    try:
+        if math.isfinite(sum(values)):
+            return True
+    except OverflowError:
+        pass
+    return all(map(math.isfinite, values))
 
 
 #: kinds whose JSON values are checked by parsing them: (accepted JSON types, parser)
