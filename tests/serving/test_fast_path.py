@@ -362,6 +362,6 @@ def test_one_row_check_gives_the_column_checks_results(compiled, monkeypatch):
             want = _checked(spec, [v], fast_rows=False, monkeypatch=monkeypatch)
             assert repr(got) == repr(want), v
             if not isinstance(got, tuple) or got[0] != "error":
-                cols, n = got
+                cols, _ = got
                 assert [type(x) for c in cols.values() for x in c] == \
                     [type(x) for c in want[0].values() for x in c]
