@@ -8,7 +8,8 @@
     jupyter designer submit ENDPOINT [-p NAME=VALUE ...] [--version V] [--experiment E] [--wait]
     jupyter designer pipeline-endpoint list | show NAME | set-default NAME VERSION
                                        | disable NAME | enable NAME | delete NAME
-    jupyter designer serve [--port P] [--host H] [--workers N] [--token T]
+    jupyter designer serve [--port P] [--host H] [--workers N] [--threads T]
+        [--cpu-affinity auto|none] [--token T]
 """
 
 from __future__ import annotations
@@ -294,6 +295,7 @@ def cmd_serve(args) -> int:
         argv += ["--token", args.token]
     if args.threads:
         argv += ["--threads", str(args.threads)]
+    argv += ["--cpu-affinity", args.cpu_affinity]
     if args.log_level:
         argv += ["--log-level", args.log_level]
     sys.stdout.flush()
@@ -365,7 +367,11 @@ def add_commands(sub, common) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5001)
     p.add_argument("--workers", type=int, default=1, help="worker processes sharing the port")
-    p.add_argument("--threads", type=int, default=0, help="scoring threads per worker")
+    p.add_argument("--threads", type=int, default=0,
+                   help="scoring threads per worker (default 1: scale with --workers)")
+    p.add_argument("--cpu-affinity", choices=("auto", "none"), default="auto",
+                   help="auto: each worker keeps to a CPU of its own when there are 2 or more "
+                        "and no more than CPUs; none: the OS places them")
     p.add_argument("--token", help="enable pipeline endpoint submissions with this token")
     p.add_argument("--log-level", default="WARNING")
     common(p)

@@ -221,6 +221,9 @@ def test_standalone_serve_with_two_workers(tmp_path):
             if len(pids) == 2:
                 break
         assert len(pids) == 2, "both workers answer"
+        if len(os.sched_getaffinity(0)) >= 2:   # each worker keeps to a CPU of its own
+            cpus = [os.sched_getaffinity(pid) for pid in pids]
+            assert all(len(c) == 1 for c in cpus) and cpus[0] != cpus[1], cpus
         # a regenerated key is refused by every worker at once
         new = cli("endpoint", "regenerate", "autos", ws=ws_path)
         for _ in range(20):

@@ -197,3 +197,15 @@ def test_pipeline_endpoint_submission_with_the_token(served):
     assert rec["status"] == "completed" and rec["experiment"] == "nightly"
     assert call(port, "GET", "/designer/api/runs/none", headers=tok)[0] == 404
     assert call(port, "GET", r.getheader("Location"))[0] == 401
+
+
+def test_worker_cpus():
+    import os
+
+    from jupyter_designer.server.standalone import worker_cpus
+
+    cpus = sorted(os.sched_getaffinity(0))
+    assert worker_cpus(1) is None and worker_cpus(2, "none") is None
+    assert worker_cpus(len(cpus) + 1) is None           # more workers than CPUs: the OS decides
+    if len(cpus) >= 2:
+        assert worker_cpus(2) == cpus[:2]
