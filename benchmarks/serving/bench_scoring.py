@@ -180,8 +180,12 @@ def run_matrix(name, port, pid, path, bodies, headers, check, concurrencies, cou
                client: str = "python", seconds: float = 5.0) -> list:
     out = []
     for rows, body in bodies.items():
-        # warm up (first requests load and compile)
+        # warm up (first requests load and compile; then a short burst on every worker)
         load(port, path, body, headers, concurrency=1, requests=20, check=check)
+        if client == "wrk":
+            load_wrk(port, path, body, headers, concurrency=8, seconds=2)
+        else:
+            load(port, path, body, headers, concurrency=8, requests=counts[rows], check=check)
         for c in concurrencies:
             n = counts[rows] if c == 1 else counts[rows] * 2
             cpu0 = process_cpu(pid)
