@@ -964,10 +964,40 @@ def dask_fan_out(calls: list) -> list:
 
 
 def warm_worker() -> int:
-    """Import what nodes need, so a worker's first node does not pay for it."""
+    """Import what nodes need, and take the first-use costs of storing and reading models and
+    tables, so a worker's first node does not pay for them (importing skops and its first
+    model round trip alone took about 2 s, on each worker, in a node's first run)."""
     import jupyter_designer.components  # noqa: F401
     import jupyter_designer.engine.runner  # noqa: F401
+    try:
+        _warm_serialization()
+    except Exception:  # only a warm-up: the node itself reports real problems
+        log.debug("worker warm-up of the model and table formats failed", exc_info=True)
     return os.getpid()
+
+
+def _warm_serialization() -> None:
+    import io
+    import warnings
+    import zipfile
+
+    import numpy as np
+    import pandas as pd
+    import skops.io as sio
+    from lightgbm import LGBMRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    model = make_pipeline(StandardScaler(), LGBMRegressor(n_estimators=2, min_child_samples=2,
+                                                          n_jobs=1, verbose=-1)).fit(X, X[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED)
+        sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+    buf = io.BytesIO()
+    pd.DataFrame({"a": [1.0], "b": ["x"]}).to_parquet(buf, engine="pyarrow", index=None)
+    pd.read_parquet(io.BytesIO(buf.getvalue()), engine="pyarrow")
 
 
 def _worker_workspace(cls, path: str):
