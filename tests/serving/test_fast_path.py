@@ -13,7 +13,7 @@ from automobile import DATASET
 from jupyter_designer.components import _ml
 from jupyter_designer.components.ml_algorithms import make_untrained
 from jupyter_designer.engine.inference import create_realtime_inference
-from jupyter_designer.serving import fast, protocols, tables
+from jupyter_designer.serving import fast, onnx_scoring, protocols, tables
 from jupyter_designer.serving.compiled import CompiledPipeline
 from jupyter_designer.serving.errors import RequestError
 
@@ -108,19 +108,19 @@ def test_the_rewritten_graph_scores_as_the_converted_one(task, learner, label):
     dtype = fast.Score(model, append=False).onnx.dtype
     tensor = DoubleTensorType if dtype == np.float64 else FloatTensorType
     kinds = model.feature_kinds
-    types = [(c, StringTensorType([None, 1]) if kinds[c] in fast.CATEGORICAL_KINDS
+    types = [(c, StringTensorType([None, 1]) if kinds[c] in onnx_scoring.CATEGORICAL_KINDS
               else tensor([None, 1])) for c in model.feature_columns]
     options = ({id(model.estimator.steps[-1][1]): {"zipmap": False}}
                if task in ("binary", "multiclass") else None)
     onx = convert_sklearn(model.estimator, initial_types=types, options=options)
-    feeds = [(i.name, c, "str" if kinds[c] in fast.CATEGORICAL_KINDS else "num")
+    feeds = [(i.name, c, "str" if kinds[c] in onnx_scoring.CATEGORICAL_KINDS else "num")
              for i, (c, _) in zip(onx.graph.input, types)]
-    plain = fast._Onnx(fast._session(ort, onx), feeds, model, dtype)
+    plain = onnx_scoring._Onnx(onnx_scoring._session(ort, onx), feeds, model, dtype)
     rewritten = {}
     for onehot in (False, True):
-        graph, inputs = fast._rewrite_inputs(onx, feeds, dtype, onehot=onehot)
+        graph, inputs = onnx_scoring._rewrite_inputs(onx, feeds, dtype, onehot=onehot)
         assert bool(inputs.onehots) is onehot
-        rewritten[onehot] = fast._Onnx(fast._session(ort, graph), feeds, model, dtype, inputs)
+        rewritten[onehot] = onnx_scoring._Onnx(onnx_scoring._session(ort, graph), feeds, model, dtype, inputs)
     t = _columns(features)
     t["color"][7] = 3
     n = len(features)
