@@ -26,6 +26,23 @@ ws = jd.workspace()      # ./.designer, or the folder in $JUPYTER_DESIGNER_WORKS
 %load_ext jupyter_designer
 """)
 
+# the cell lines that wait for `jupyter designer serve` to answer (notebooks 04 and 05)
+WAIT_FOR_SERVER = """try:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{root}/designer/health", timeout=5):
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start:\\n" + log_path.read_text())
+            time.sleep(0.2)
+except BaseException:
+    server.terminate()
+    server.wait(30)
+    raise
+"""
+
 #: notebooks 04 and 05 start from the same trained automobile price run
 TRAIN_AUTOMOBILE = code("""
 from jupyter_designer import serving
@@ -360,21 +377,7 @@ with open(log_path, "wb") as log:
     server = subprocess.Popen([jupyter, "designer", "serve", "--workspace", str(ws.path),
                                "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
                               stdout=log, stderr=subprocess.STDOUT)
-try:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{root}/designer/health", timeout=5) as r:
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start:\\n" + log_path.read_text())
-            time.sleep(0.2)
-except BaseException:
-    server.terminate()
-    server.wait(30)
-    raise
-print("serving at", base)
+""" + WAIT_FOR_SERVER + """print("serving at", base)
 """),
     md("A small helper posts JSON and returns the HTTP status and the JSON answer; error answers carry a JSON body too, saying what is wrong."),
     code("""
@@ -642,21 +645,7 @@ with open(log_path, "wb") as log:
                                "--host", "127.0.0.1", "--port", str(port)],
                               env={**os.environ, "JUPYTER_DESIGNER_TOKEN": token},
                               stdout=log, stderr=subprocess.STDOUT)
-try:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{root}/designer/health", timeout=5):
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start:\\n" + log_path.read_text())
-            time.sleep(0.2)
-except BaseException:
-    server.terminate()
-    server.wait(30)
-    raise
-"""),
+""" + WAIT_FOR_SERVER),
     code("""
 def call(method, url, body=None):
     data = None if body is None else json.dumps(body).encode()

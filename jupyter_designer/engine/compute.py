@@ -939,15 +939,13 @@ def dask_fan_out(calls: list) -> list:
     if not calls:
         return []
     with worker_client(separate_thread=True) as client:
-        shared: dict = {}
-        keep = []   # the scattered objects stay alive, so their ids are not reused meanwhile
+        shared: dict = {}   # id -> future; ``calls`` keeps the objects alive, so ids stay theirs
 
         def arg(a):
             k = id(a)
             fut = shared.get(k)
             if fut is None and not isinstance(a, (int, float, str, bool, type(None))) and sizeof(a) > 10_000:
                 fut = shared[k] = client.scatter(a, hash=False, broadcast=True)
-                keep.append(a)
             return a if fut is None else fut
 
         tag = uuid.uuid4().hex[:10]

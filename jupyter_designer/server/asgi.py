@@ -23,7 +23,6 @@ import os
 import re
 import time
 
-
 from . import endpoint_routes
 from .endpoint_routes import WWW_AUTHENTICATE, Request
 
@@ -41,6 +40,9 @@ _RUN = re.compile(r"/designer/api/runs/(?P<run_id>[^/]+)$")
 
 def _error(message: str) -> bytes:
     return json.dumps({"error": message}).encode()
+
+
+_TOO_LARGE = (413, _error(f"The request body is larger than {MAX_BODY} bytes."), None)
 
 
 class DesignerASGI:
@@ -81,9 +83,10 @@ class DesignerASGI:
                     return _not_allowed(methods)
                 body = await _body(scope, receive)
                 if body is None:
-                    return 413, _error(f"The request body is larger than {MAX_BODY} bytes."), None
+                    return _TOO_LARGE
                 groups["name"] = name
-                req = Request(self.state, _headers(scope), body, _base_url(scope))
+                header = _headers(scope)
+                req = Request(self.state, header, body, lambda: _base_url(scope, header))
                 status, payload = await endpoint_routes.answer(fn, req, groups)
                 return status, payload, None
         elif path == "/designer/health":
@@ -123,7 +126,7 @@ class DesignerASGI:
             return refused
         body = await _body(scope, receive)
         if body is None:
-            return 413, _error(f"The request body is larger than {MAX_BODY} bytes."), None
+            return _TOO_LARGE
         try:
             doc = json.loads(body) if body.strip() else {}
         except ValueError:
@@ -157,11 +160,9 @@ class DesignerASGI:
 
 
 def _designer_error(exc):
-    from jupyter_designer.engine.errors import NotFoundError
-    from jupyter_designer.serving.errors import ServingError
+    from jupyter_designer.serving.errors import http_status
 
-    status = exc.status if isinstance(exc, ServingError) else 404 if isinstance(exc, NotFoundError) else 400
-    return status, _error(str(exc)), None
+    return http_status(exc), _error(str(exc)), None
 
 
 def _not_allowed(methods):
@@ -183,8 +184,8 @@ def _headers(scope):
     return header
 
 
-def _base_url(scope) -> str:
-    host = _headers(scope)("Host")
+def _base_url(scope, header) -> str:
+    host = header("Host")
     if not host:
         server = scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"

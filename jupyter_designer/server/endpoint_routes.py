@@ -35,13 +35,22 @@ class MethodNotAllowed(ServingError):
 class Request:
     """What an answer needs of one HTTP request."""
 
-    __slots__ = ("state", "header", "body", "base_url")
+    __slots__ = ("state", "header", "body", "_base_url")
 
-    def __init__(self, state, header, body: bytes, base_url: str):
+    def __init__(self, state, header, body: bytes, base_url):
         self.state = state
         self.header = header        # header(name) -> str | None
         self.body = body
-        self.base_url = base_url    # scheme://host/base/, for documents that name URLs
+        self._base_url = base_url   # () -> str, asked only by the answers that need it
+
+    @property
+    def base_url(self) -> str:
+        """``scheme://host/base/``, for documents that name URLs."""
+        return self._base_url()
+
+
+def _error_answer(exc: ServingError) -> tuple[int, bytes]:
+    return exc.status, protocols.dumps(exc.as_dict())
 
 
 def run_protocol(fn, *args):
@@ -50,7 +59,7 @@ def run_protocol(fn, *args):
         status, payload = fn(*args)
         return status, protocols.dumps(payload)
     except ServingError as exc:
-        return exc.status, protocols.dumps(exc.as_dict())
+        return _error_answer(exc)
     except Exception:  # a bug or an unexpected model failure: no traceback to the caller
         ref = uuid.uuid4().hex[:12]
         log.exception("scoring failed (reference %s)", ref)
@@ -63,7 +72,7 @@ async def answer(fn, req: Request, groups: dict) -> tuple[int, bytes]:
     try:
         return await fn(req, **groups)
     except ServingError as exc:
-        return exc.status, protocols.dumps(exc.as_dict())
+        return _error_answer(exc)
 
 
 # -- the answers ---------------------------------------------------------------------------------
@@ -84,7 +93,7 @@ async def _endpoint(req: Request, name: str):
 
 
 def _score(req: Request, fn, *args):
-    return scoring_threads(req.state).submit(run_protocol, fn, *args)
+    return req.state.scoring.submit(run_protocol, fn, *args)
 
 
 async def score(req, name):
@@ -275,11 +284,3 @@ class _Mailbox:
             else:
                 fut.set_exception(error)
 
-
-def scoring_threads(state) -> ScoringThreads:
-    """The scoring threads of a server state (as many as its scoring pool has)."""
-    threads = getattr(state, "_scoring_threads", None)
-    if threads is None:
-        n = getattr(state.scoring, "_max_workers", None) or 2
-        threads = state.__dict__.setdefault("_scoring_threads", ScoringThreads(n))
-    return threads

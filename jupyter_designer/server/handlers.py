@@ -19,20 +19,12 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_designer.engine.errors import DesignerError, NotFoundError
-from jupyter_designer.serving.errors import ServingError
+from jupyter_designer.serving.errors import ServingError, http_status
 
 from .state import SETTINGS_KEY
 from .utils import escape, join
 
 AUTH_RESOURCE = "designer"
-
-
-def _status_of(exc: Exception) -> int:
-    if isinstance(exc, ServingError):
-        return exc.status
-    if isinstance(exc, NotFoundError):
-        return 404
-    return 400
 
 
 def designer_errors(method):
@@ -44,7 +36,7 @@ def designer_errors(method):
             return await method(self, *args, **kwargs)
         except DesignerError as exc:
             self._designer_error = exc
-            raise web.HTTPError(_status_of(exc), log_message=str(exc).replace("%", "%%")) from None
+            raise web.HTTPError(http_status(exc), log_message=str(exc).replace("%", "%%")) from None
 
     return inner
 

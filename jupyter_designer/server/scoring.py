@@ -16,10 +16,10 @@ from jupyter_designer.serving import protocols
 from jupyter_designer.serving.errors import ServingError
 
 from . import endpoint_routes
-from .endpoint_routes import WWW_AUTHENTICATE, Request, ScoringThreads, scoring_threads
+from .endpoint_routes import WWW_AUTHENTICATE, Request, ScoringThreads
 from .state import SETTINGS_KEY
 
-__all__ = ["ScoringHandler", "ScoringThreads", "scoring_routes", "scoring_threads"]
+__all__ = ["ScoringHandler", "ScoringThreads", "scoring_routes"]
 
 NAME = r"(?P<name>[^/]+)"
 
@@ -62,8 +62,8 @@ class ScoringHandler(web.RequestHandler):
 
     async def respond(self, fn, groups: dict):
         req = self.request
-        base = f"{req.protocol}://{req.host}{self.settings.get('base_url', '/')}"
-        request = Request(self.state, req.headers.get, req.body, base)
+        request = Request(self.state, req.headers.get, req.body,
+                          lambda: f"{req.protocol}://{req.host}{self.settings.get('base_url', '/')}")
         groups = {k: v for k, v in groups.items() if v is not None}
         self.send(*await endpoint_routes.answer(fn, request, groups))
 

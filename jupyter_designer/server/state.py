@@ -9,13 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from jupyter_designer.serving import EndpointHost, PipelineEndpoints
 
+from .endpoint_routes import ScoringThreads
+
 SETTINGS_KEY = "jupyter_designer"
 
 
 class DesignerState:
     """The workspace, the loaded real-time endpoints and the thread pools of the server.
 
-    Scoring runs on ``scoring`` (never on the event loop); other blocking work of the REST API
+    Scoring runs on ``scoring``, the :class:`ScoringThreads` (never on the event loop; idle
+    threads end by themselves); other blocking work of the REST API
     (deploying, reading tables, submitting runs) on ``blocking``. Runs themselves execute in
     the runner's own threads.
     """
@@ -28,7 +31,7 @@ class DesignerState:
         self.realtime = self.host.registry
         self.pipelines = PipelineEndpoints(workspace)
         n = scoring_threads or min(8, max(2, (os.cpu_count() or 2)))
-        self.scoring = ThreadPoolExecutor(n, thread_name_prefix="designer-score")
+        self.scoring = ScoringThreads(n)
         self.blocking = ThreadPoolExecutor(4, thread_name_prefix="designer-api")
         self.runs: dict = {}             # run id -> RunHandle of runs started by this server
         self.runs_lock = threading.Lock()
@@ -46,7 +49,6 @@ class DesignerState:
             if not h.done:
                 h.cancel()
         self.host.close()
-        self.scoring.shutdown(wait=False, cancel_futures=True)
         self.blocking.shutdown(wait=False, cancel_futures=True)
 
 

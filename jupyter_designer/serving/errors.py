@@ -5,6 +5,16 @@ from __future__ import annotations
 from jupyter_designer.engine.errors import DesignerError, NotFoundError
 
 
+def http_status(exc: Exception) -> int:
+    """The HTTP status that reports a designer error: a serving error's own, 404 for what
+    does not exist, else 400."""
+    if isinstance(exc, ServingError):
+        return exc.status
+    if isinstance(exc, NotFoundError):
+        return 404
+    return 400
+
+
 class ServingError(DesignerError):
     """Base of the serving errors; ``status`` is the HTTP status that reports it."""
 

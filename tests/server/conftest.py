@@ -48,3 +48,38 @@ def state(jp_serverapp):
     from jupyter_designer.server.state import SETTINGS_KEY
 
     return jp_serverapp.web_app.settings[SETTINGS_KEY]
+
+
+@pytest.fixture
+def slow_scoring(monkeypatch):
+    """``slow_scoring(state, name, seconds)``: the endpoint's pipeline takes that much longer
+    to score every request."""
+    import time
+
+    def make(state, name, seconds=1.5):
+        cp = state.host.compiled(state.host.lookup(name))
+        original = cp.score
+
+        def slow(given, **kw):
+            time.sleep(seconds)
+            return original(given, **kw)
+
+        monkeypatch.setattr(cp, "score", slow)
+
+    return make
+
+
+@pytest.fixture
+def failing_scoring(monkeypatch):
+    """``failing_scoring(state, name)``: the endpoint's pipeline fails on every request with
+    an internal error whose message says "internal secret"."""
+
+    def make(state, name):
+        cp = state.host.compiled(state.host.lookup(name))
+
+        def broken(given, **kw):
+            raise ZeroDivisionError("internal secret")
+
+        monkeypatch.setattr(cp, "score", broken)
+
+    return make

@@ -44,16 +44,9 @@ async def request(app, method, path, body=b"", headers=()):
     return start["status"], dict(start["headers"]), json.loads(payload["body"])
 
 
-def test_slow_scoring_does_not_hold_up_other_requests(app, monkeypatch):
+def test_slow_scoring_does_not_hold_up_other_requests(app, slow_scoring):
     asgi, state, example, key = app
-    cp = state.host.compiled(state.host.lookup("autos"))
-    original = cp.score
-
-    def slow(given, **kw):
-        time.sleep(1.5)
-        return original(given, **kw)
-
-    monkeypatch.setattr(cp, "score", slow)
+    slow_scoring(state, "autos", 1.5)
     auth = [(b"authorization", f"Bearer {key}".encode()), (b"content-type", b"application/json")]
 
     async def main():
@@ -71,14 +64,9 @@ def test_slow_scoring_does_not_hold_up_other_requests(app, monkeypatch):
     asyncio.run(main())
 
 
-def test_model_failure_is_500_without_traceback(app, monkeypatch):
+def test_model_failure_is_500_without_traceback(app, failing_scoring):
     asgi, state, example, key = app
-    cp = state.host.compiled(state.host.lookup("autos"))
-
-    def broken(given, **kw):
-        raise ZeroDivisionError("internal secret")
-
-    monkeypatch.setattr(cp, "score", broken)
+    failing_scoring(state, "autos")
     auth = [(b"authorization", f"Bearer {key}".encode())]
     status, _, err = asyncio.run(request(asgi, "POST", "/designer/endpoints/autos/score",
                                          json.dumps(example).encode(), auth))

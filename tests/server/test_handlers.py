@@ -275,18 +275,13 @@ async def test_realtime_endpoints_and_scoring(jp_fetch, run_id, state):
     assert code == 404
 
 
-async def test_model_failure_is_500_without_traceback(jp_fetch, run_id, state, monkeypatch):
+async def test_model_failure_is_500_without_traceback(jp_fetch, run_id, state, failing_scoring):
     code, ep, _ = await call(jp_fetch, "designer", "api", "endpoints", method="POST",
                              body={"name": "autos", "run_id": run_id})
     assert code == 201
     keys = (await call(jp_fetch, "designer", "api", "endpoints", "autos", "keys"))[1]
     example = (await call(jp_fetch, "designer", "api", "endpoints", "autos"))[1]["example_request"]
-    cp = state.host.compiled(state.host.lookup("autos"))
-
-    def broken(given, **kw):
-        raise ZeroDivisionError("internal secret")
-
-    monkeypatch.setattr(cp, "score", broken)
+    failing_scoring(state, "autos")
     code, err, _ = await call(jp_fetch, "designer", "endpoints", "autos", "score", method="POST",
                               body=example, headers={"Authorization": f"Bearer {keys['primaryKey']}"})
     assert code == 500
@@ -294,21 +289,14 @@ async def test_model_failure_is_500_without_traceback(jp_fetch, run_id, state, m
     assert "server log" in err["error"]
 
 
-async def test_scoring_does_not_block_the_event_loop(jp_fetch, run_id, state, monkeypatch):
+async def test_scoring_does_not_block_the_event_loop(jp_fetch, run_id, state, slow_scoring):
     """While a request is being scored (slowly), the server keeps answering others."""
     import time
 
     await call(jp_fetch, "designer", "api", "endpoints", method="POST", body={"name": "autos", "run_id": run_id})
     keys = (await call(jp_fetch, "designer", "api", "endpoints", "autos", "keys"))[1]
     example = (await call(jp_fetch, "designer", "api", "endpoints", "autos"))[1]["example_request"]
-    cp = state.host.compiled(state.host.lookup("autos"))
-    original = cp.score
-
-    def slow(given, **kw):
-        time.sleep(1.5)
-        return original(given, **kw)
-
-    monkeypatch.setattr(cp, "score", slow)
+    slow_scoring(state, "autos", 1.5)
     auth = {"Authorization": f"Bearer {keys['primaryKey']}"}
     slow_req = asyncio.ensure_future(call(jp_fetch, "designer", "endpoints", "autos", "score",
                                           method="POST", body=example, headers=auth))
