@@ -349,7 +349,8 @@ class Runner:
         snapshot = pipeline.to_dict()
         run_id = self.workspace.create_run(
             experiment=experiment, pipeline_name=pipeline.name, snapshot=snapshot,
-            parameters=pvalues, compute=compute or pipeline.default_compute or "local", pid=os.getpid())
+            parameters=pvalues, compute=compute or pipeline.default_compute or "local", pid=os.getpid(),
+            draft=getattr(pipeline, "draft_name", None))
         handle = RunHandle(self, run_id)
         for plan in plans:
             self.workspace.set_node(run_id, plan.node_id, status="not_started", title=plan.title)
@@ -423,8 +424,17 @@ class Runner:
         emit(RunEvent("run_started", run_id, total=total))
         lock = threading.Lock()
 
+        counted: set = set()
+
         def set_status(plan, st, **kw):
+            nonlocal done_count
             status[plan.node_id] = st
+            # the counter moves when a node's final status is announced, so the numbers a
+            # progress display shows rise by one per node even while outputs are stored
+            if st in FINISHED and plan.kind == "component" and plan.execute \
+                    and plan.node_id not in counted:
+                counted.add(plan.node_id)
+                done_count += 1
             ws.set_node(run_id, plan.node_id, status=st, title=plan.title,
                         **{k: v for k, v in kw.items() if k in ("started", "finished", "duration",
                                                                "cache_key", "outputs", "error", "log",
@@ -551,9 +561,8 @@ class Runner:
                     if stored is not None:
                         arts = dict(stored.artifact_ids)
                         artifacts[nid] = arts
-                        if plan.execute:
-                            done_count += 1
-                        set_status(plan, "reused", cache_key=plan.key, outputs=arts, duration=0.0)
+                        set_status(plan, "reused", cache_key=plan.key, outputs=arts, duration=0.0,
+                                   metrics=_stored_metrics(ws, plan.key) or None)
                         continue
                     if not plan.execute:
                         set_status(plan, "failed", error=(
@@ -596,7 +605,6 @@ class Runner:
                     except BaseException as exc:  # the executor itself failed
                         outcome, payload = "failed", {"error": f"{type(exc).__name__}: {exc}",
                                                       "log": traceback.format_exc(), "duration": 0.0}
-                    done_count += 1
                     if outcome == "override":
                         with lock:
                             values[nid] = payload["outputs"]
@@ -608,12 +616,17 @@ class Runner:
                                 with lock:
                                     values[nid] = outs
                             computed.add(nid)
-                            saving[saver.submit(ws.put_outputs, plan.key, outs)] = (plan, payload)
+                            saving[saver.submit(_store_outputs, ws, plan.key, outs,
+                                                payload.get("metrics"))] = (plan, payload)
                             del outs
                             release(plan)
                             continue
                         arts = payload["artifacts"]  # a remote target stored them already
                         artifacts[nid] = arts
+                        try:
+                            _store_metrics(ws, plan.key, payload.get("metrics"))
+                        except Exception:  # the run keeps them; only a later reuse lacks them
+                            pass
                         set_status(plan, "completed", finished=time.time(), duration=payload["duration"],
                                    cache_key=plan.key, outputs=arts, log=payload.get("log"),
                                    metrics=payload.get("metrics") or None)
@@ -653,6 +666,29 @@ class Runner:
         handle.error = err
         emit(RunEvent("run_finished", run_id, status=final, duration=time.time() - started,
                       error=err, done=done_count, total=total))
+
+
+def _metrics_key(key: str) -> str:
+    return f"{key}.metrics"
+
+
+def _store_metrics(ws, key: str, metrics) -> None:
+    """Keep a node's metrics next to its outputs, so a run reusing them reports them too."""
+    if metrics:
+        ws.put_outputs(_metrics_key(key), {"metrics": dict(metrics)})
+
+
+def _store_outputs(ws, key: str, outputs: dict, metrics) -> dict:
+    _store_metrics(ws, key, metrics)  # first: the outputs' key makes them reusable
+    return ws.put_outputs(key, outputs)
+
+
+def _stored_metrics(ws, key: str) -> dict:
+    try:
+        stored = ws.get_outputs(_metrics_key(key))
+        return dict(stored["metrics"]) if stored is not None else {}
+    except Exception:  # unreadable: the node is still reused, without metrics
+        return {}
 
 
 def _override_key(outputs: dict) -> str:

@@ -215,3 +215,27 @@ def test_import_data_reruns_when_its_file_changes_and_export_always_writes(ws, t
     rec = r.submit(p).record()
     assert rec.nodes[imp.id].status == "completed"
     assert len(pd.read_csv(out)) == 3
+
+
+def test_a_reused_run_reports_the_metrics_of_the_run_it_reuses(ws, calls):
+    r = Runner(ws)
+    first = r.submit(chain(ws)).wait()
+    assert first.metrics == {"Test Scale [scale]: factor": 3.0, "Test Scale [scale_again]: factor": 10.0}
+    again = r.submit(chain(ws)).wait()
+    assert {n.status for n in again.nodes.values() if n.title != "data"} == {"reused"}
+    assert again.metrics == first.metrics
+    assert again.nodes["scale"].metrics == {"factor": 3.0}
+    assert again.nodes["join"].outputs == first.nodes["join"].outputs
+
+
+def test_progress_counts_each_node_once_on_a_partly_reused_run(ws, calls):
+    r = Runner(ws)
+    r.submit(chain(ws)).wait()
+    p = chain(ws)
+    p.set_param("scale_again", "factor", 5)   # scale is reused, the two after it rerun
+    for pipeline in (p, chain(ws, factor=7.0)):
+        events = []
+        r.submit(pipeline, on_event=events.append).wait()
+        done = [e.done for e in events if e.kind in ("node_completed", "node_reused")]
+        assert done == [1, 2, 3]
+        assert {e.total for e in events if e.kind.startswith("node_")} == {3}
