@@ -4,6 +4,7 @@ An endpoint has a name, a primary and a secondary API key, and numbered versions
 latest deployed version answers. Everything is kept in the workspace folder::
 
     endpoints/realtime/<name>/endpoint.json        name, description, keys, versions, state
+                                                   (mode 0600; the folders 0700)
     endpoints/realtime/<name>/v<N>/pipeline.json   the inference pipeline of version N
     endpoints/realtime/<name>/v<N>/sample-<i>.parquet  sample rows of its input <i>
 
@@ -33,7 +34,7 @@ from jupyter_designer.engine.errors import DesignerError
 from jupyter_designer.engine.inference import create_realtime_inference, is_realtime
 from jupyter_designer.engine.pipeline import Pipeline
 
-from ._files import locked, name_key, read_json, write_json
+from ._files import locked, name_key, private_dir, read_json, write_json, write_secret_json
 from .compiled import CompiledPipeline
 from .errors import (AuthenticationError, EndpointConflictError, EndpointNotFoundError,
                      EndpointUnavailableError, ServingError)
@@ -88,6 +89,11 @@ class RealtimeEndpoints:
             except ValueError:  # pragma: no cover - written atomically; a foreign edit
                 time.sleep(0.01)
         raise ServingError(f"The record of endpoint {name!r} ({path}) is not valid JSON.")
+
+    def _write_record(self, name: str, record: dict) -> None:
+        """The record holds the keys: 0600, in 0700 folders (also ones made before)."""
+        private_dir(self.root)
+        write_secret_json(self.record_path(name), record)
 
     def exists(self, name: str) -> bool:
         return self.record_path(name).exists()
@@ -196,7 +202,8 @@ class RealtimeEndpoints:
                     raise EndpointConflictError(f"A real-time endpoint {name!r} exists already.")
                 existing = self._read(name)
             version = (max((v["version"] for v in existing["versions"]), default=0) + 1) if existing else 1
-            vdir = self._dir(name) / f"v{version}"
+            private_dir(self.root)
+            vdir = private_dir(self._dir(name)) / f"v{version}"
             if vdir.exists():  # left over from an interrupted deploy
                 shutil.rmtree(vdir)
             write_json(vdir / "pipeline.json", p.to_dict())
@@ -233,7 +240,7 @@ class RealtimeEndpoints:
                           "auth_mode": "key", "versions": [entry]}
             record.update({"version": version, "updated": now, "state": "Healthy",
                            "compute_type": "local"})
-            write_json(self.record_path(name), record)
+            self._write_record(name, record)
         return _public(record), compiled
 
     def regenerate_key(self, name: str, which: str = "primary") -> dict:
@@ -246,7 +253,7 @@ class RealtimeEndpoints:
             rec = self._read(name)
             rec["keys"][which] = new_key()
             rec["updated"] = time.time()
-            write_json(self.record_path(name), rec)
+            self._write_record(name, rec)
         return {"primaryKey": rec["keys"]["primary"], "secondaryKey": rec["keys"]["secondary"]}
 
     def set_description(self, name: str, description: str) -> dict:
@@ -254,7 +261,7 @@ class RealtimeEndpoints:
             rec = self._read(name)
             rec["description"] = str(description)
             rec["updated"] = time.time()
-            write_json(self.record_path(name), rec)
+            self._write_record(name, rec)
         return _public(rec)
 
     def delete(self, name: str) -> None:
