@@ -40,16 +40,41 @@ def _print_json(obj) -> None:
     print(json.dumps(obj, indent=2, default=str, sort_keys=True))
 
 
-def _table(rows: list[dict], columns: list[str]) -> str:
+def _table(rows: list[dict], columns: list[str], *, wide: tuple = ()) -> str:
+    """A text table; cells are cut at 60 characters except in the ``wide`` columns."""
     if not rows:
         return "(none)"
+    limit = {c: None if c in wide else 60 for c in columns}
     widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
-    widths = {c: min(w, 60) for c, w in widths.items()}
+    widths = {c: min(w, limit[c] or w) for c, w in widths.items()}
     line = "  ".join(c.ljust(widths[c]) for c in columns)
     out = [line, "  ".join("-" * widths[c] for c in columns)]
     for r in rows:
-        out.append("  ".join(str(r.get(c, ""))[:60].ljust(widths[c]) for c in columns))
+        out.append("  ".join(str(r.get(c, ""))[:limit[c]].ljust(widths[c]) for c in columns).rstrip())
     return "\n".join(out)
+
+
+def _metrics_summary(metrics: dict, n: int = 3) -> str:
+    """The first ``n`` metrics of a run, each with every side it was reported for:
+    ``Mean Absolute Error left=1.2 right=1.5`` for Evaluate Model's two inputs."""
+    groups: dict[str, list] = {}
+    for k, v in (metrics or {}).items():
+        if isinstance(v, (dict, list)):
+            continue
+        prefix, sep, base = k.rpartition(": ")
+        head, _, side = prefix.rpartition(": ")
+        if sep and side in ("left", "right"):
+            name = f"{head}: {base}" if head else base
+            groups.setdefault(name, []).append(f"{side}={_fmt_metric(v)}")
+        else:
+            groups.setdefault(k, []).append(f"={_fmt_metric(v)}")
+    parts = []
+    for name, values in list(groups.items())[:n]:
+        if len(values) == 1 and values[0].startswith("="):
+            parts.append(f"{name}{values[0]}")
+        else:
+            parts.append(f"{name} {' '.join(values)}")
+    return ", ".join(parts)
 
 
 def _fmt_metric(v):
@@ -180,9 +205,10 @@ def cmd_list(args) -> int:
             rows = [{"id": r.id, "experiment": r.experiment, "pipeline": r.pipeline_name,
                      "status": r.status,
                      "duration": f"{r.duration:.2f}s" if r.duration is not None else "",
-                     "metrics": ", ".join(f"{k}={_fmt_metric(v)}" for k, v in list((r.metrics or {}).items())[:3])}
+                     "metrics": _metrics_summary(r.metrics)}
                     for r in runs]
-            print(_table(rows, ["id", "experiment", "pipeline", "status", "duration", "metrics"]))
+            print(_table(rows, ["id", "experiment", "pipeline", "status", "duration", "metrics"],
+                         wide=("metrics",)))
         return 0
     if what == "models":
         rows = [_asdict(m) for m in ws.list_models()]

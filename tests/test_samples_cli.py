@@ -78,6 +78,28 @@ def test_cli_as_a_real_process_shows_progress_and_metrics(tmp_path):
     assert "autos" in proc.stdout and "completed" in proc.stdout
 
 
+def test_two_scored_inputs_show_both_result_sets(ws_path, capsys):
+    """Evaluate Model with two scored inputs: both metric sets, left and right, in the run's
+    metrics, the printed run result and the run listing (also when every node is reused)."""
+    name = "Automobile price prediction (advanced)"
+    for _ in range(2):
+        code, out, err = run_cli(capsys, "--workspace", str(ws_path), "run", name, "-e", "two-models")
+        assert code == 0, err
+        for side in ("left", "right"):
+            assert f"{side}: Coefficient of Determination" in out
+            assert f"{side}: Mean Absolute Error" in out
+    ws = Workspace(ws_path)
+    rec = ws.list_runs(experiment="two-models", limit=1)[0]
+    assert all(n.status == "reused" for n in rec.nodes.values() if n.title != "Automobile price data (Raw)")
+    left, right = rec.metrics["left: Mean Absolute Error"], rec.metrics["right: Mean Absolute Error"]
+    assert left != right
+    ev = ws.run_output(rec.id, "evaluate_model", "evaluation_results")
+    assert left == ev.metrics(0)["Mean Absolute Error"] and right == ev.metrics(1)["Mean Absolute Error"]
+    code, out, _ = run_cli(capsys, "--workspace", str(ws_path), "list", "runs", "--experiment", "two-models")
+    line = next(line for line in out.splitlines() if rec.id in line)
+    assert "Mean Absolute Error left=" in line and " right=" in line
+
+
 def test_list_components_json_gives_ports_and_parameters(capsys):
     code, out, _ = run_cli(capsys, "list", "components", "--json")
     comps = json.loads(out)

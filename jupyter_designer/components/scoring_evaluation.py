@@ -214,13 +214,23 @@ def evaluate_model(ctx, inputs, params):
                             f"({results[0]['task']} and {other['task']}); compare models of the "
                             "same kind.")
         results.append(other)
-    for name, value in results[0]["metrics"].items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            ctx.log_metric(name, value)
-    ctx.log("Evaluated %s scores: %s", results[0]["task"],
-            ", ".join(f"{k}={v:.4g}" for k, v in results[0]["metrics"].items()
-                      if isinstance(v, float)))
+    # one input: metrics by their names; two: each name labelled with its input's side, as
+    # the reference product's left and right ports (``left: Mean Absolute Error``)
+    sides = EVALUATION_SIDES if len(results) == 2 else ("",)
+    for side, result in zip(sides, results):
+        for name, value in result["metrics"].items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                ctx.log_metric(f"{side}: {name}" if side else name, value)
+        ctx.log("Evaluated %s scores%s: %s", result["task"],
+                f" ({side} input)" if side else "",
+                ", ".join(f"{k}={v:.4g}" for k, v in result["metrics"].items()
+                          if isinstance(v, float)))
     return {"evaluation_results": EvaluationResult(results=results)}
+
+
+#: labels of Evaluate Model's two inputs in its metrics: "Scored dataset" is left,
+#: "Scored dataset to compare" right
+EVALUATION_SIDES = ("left", "right")
 
 
 def _family(task: str) -> str:

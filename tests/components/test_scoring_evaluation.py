@@ -282,7 +282,11 @@ def test_evaluate_model_regression_pipeline_matches_sklearn():
     assert ev.metrics(0)["Coefficient of Determination"] == pytest.approx(skm.r2_score(y, s))
     assert ev.metrics(1)["Root Mean Squared Error"] == pytest.approx(
         skm.root_mean_squared_error(right["price"], right["Scored Labels"]))
-    assert ctx.metrics == ev.metrics(0)  # every scalar metric of the left input is logged
+    # every scalar metric of both inputs is logged, labelled with its side
+    assert ctx.metrics == {**{f"left: {k}": v for k, v in ev.metrics(0).items()},
+                           **{f"right: {k}": v for k, v in ev.metrics(1).items()}}
+    assert ctx.metrics["right: Mean Absolute Error"] == pytest.approx(
+        skm.mean_absolute_error(right["price"], right["Scored Labels"]))
     table = ev.metrics_table()
     assert list(table["Scored dataset"]) == ["left", "right"]
 
