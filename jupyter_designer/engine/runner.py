@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable
 
 from .component import ComponentSpec, RunContext
 from .compute import DatasetSource, input_ref, load_input
-from .errors import (ComponentError, DesignerError, PipelineError, RunInterrupted)
+from .errors import (ComponentError, DesignerError, NotFoundError, PipelineError, RunInterrupted)
 from .params import is_binding
 from .ports import ANY, DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, UNTRAINED_MODEL
 
@@ -210,12 +210,14 @@ class RunHandle:
     def record(self):
         return self.runner.workspace.get_run(self.run_id)
 
-    def output(self, node_id: str, port: str | None = None):
+    def output(self, node, port: str | None = None):
+        """The value on one output port of one node of this run.
+
+        ``node`` is what ``Pipeline.connect`` accepts: a node id, a unique node title (any
+        case) or a node; ``port`` an output port's key or label (default: the first one)."""
         rec = self.record()
-        node = rec.nodes[node_id]
-        if port is None:
-            port = next(iter(node.outputs))
-        return self.runner.workspace.run_output(self.run_id, node_id, port)
+        node_id, port_key = resolve_run_output(rec, node, port)
+        return self.runner.workspace.run_output(self.run_id, node_id, port_key)
 
     @property
     def metrics(self) -> dict:
@@ -223,6 +225,65 @@ class RunHandle:
 
     def __repr__(self):
         return f"<Run {self.run_id} {self.status}>"
+
+
+def _run_node_ports(rec, node_id: str) -> list:
+    """(key, label) of a run node's output ports: from its component, else what it stored."""
+    doc = next((n for n in (rec.snapshot or {}).get("nodes", []) if n.get("id") == node_id), None)
+    ports = []
+    if doc is not None and doc.get("kind") == "component":
+        from .component import REGISTRY
+
+        try:
+            ports = [(p.key, p.label) for p in REGISTRY.get(doc["component"]).outputs]
+        except DesignerError:
+            ports = []
+    elif doc is not None:
+        t = (doc.get("data") or {}).get("type", "dataset")
+        ports = [(t, {"dataset": "Dataset", "model": "Trained model",
+                      "transformation": "Transformation"}.get(t, t))]
+    stored = rec.nodes[node_id].outputs if node_id in rec.nodes else {}
+    ports += [(k, k) for k in stored if k not in {key for key, _ in ports}]
+    return ports
+
+
+def resolve_run_output(rec, node, port=None) -> tuple[str, str]:
+    """``(node id, port key)`` of a run's output named the way ``Pipeline.connect`` names
+    ports: node by id, unique title (any case) or node object; port by key or label."""
+    from .component import slug
+
+    ref = getattr(node, "id", node)
+    nodes = rec.nodes
+    listing = ", ".join(f"{nid} ({n.title})" if n.title and n.title != nid else nid
+                        for nid, n in nodes.items()) or "(none)"
+    if ref in nodes:
+        node_id = ref
+    else:
+        matches = [nid for nid, n in nodes.items() if (n.title or "").lower() == str(ref).lower()]
+        if len(matches) > 1:
+            raise NotFoundError(f"{len(matches)} nodes of run {rec.id} are titled {ref!r} "
+                                f"({', '.join(matches)}); use a node id.")
+        if not matches:
+            raise NotFoundError(f"Run {rec.id} has no node {ref!r}. Its nodes are: {listing}.")
+        node_id = matches[0]
+    title = nodes[node_id].title or node_id
+    ports = _run_node_ports(rec, node_id)
+    stored = nodes[node_id].outputs
+    names = ", ".join(f"{k!r} ({label})" if label != k else repr(k) for k, label in ports) or "(none)"
+    if port is None:
+        key = next((k for k, _ in ports if k in stored), None) or next(iter(stored), None)
+    else:
+        key = next((k for k, _ in ports if k == port), None) \
+            or next((k for k, label in ports if label.lower() == str(port).lower()
+                     or slug(label) == slug(str(port))), None)
+        if key is None:
+            raise NotFoundError(f"{title} ({node_id}) has no output port {port!r}. Its output "
+                                f"ports are: {names}.")
+    if key is None or key not in stored:
+        what = f"output {key!r}" if key else "outputs"
+        raise NotFoundError(f"{title} ({node_id}) has no stored {what} in run {rec.id} (its "
+                            f"status: {nodes[node_id].status}). Its output ports are: {names}.")
+    return node_id, key
 
 
 class Runner:

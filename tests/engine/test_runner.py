@@ -239,3 +239,31 @@ def test_progress_counts_each_node_once_on_a_partly_reused_run(ws, calls):
         done = [e.done for e in events if e.kind in ("node_completed", "node_reused")]
         assert done == [1, 2, 3]
         assert {e.total for e in events if e.kind.startswith("node_")} == {3}
+
+
+def test_run_output_accepts_what_connect_accepts(ws, calls):
+    from jupyter_designer.engine.errors import NotFoundError
+
+    p = Pipeline("built in code", workspace=ws)
+    d = p.add_dataset("data")
+    a = p.add_component("Test Scale", {"factor": 2})
+    j = p.add_component("Test Join Sum", {"offset": 1})
+    p.connect(d, None, a, "Dataset")
+    p.connect(a, "Results dataset", j, "Left")
+    h = Runner(ws).submit(p)
+    assert j.id == "test_join_sum_1"
+    expected = list(h.output(j.id, "results_dataset")["x"])
+    for node in (j, j.id, "Test Join Sum", "test join sum"):
+        for port in (None, "results_dataset", "Results dataset", "results dataset"):
+            assert list(h.output(node, port)["x"]) == expected
+    with pytest.raises(NotFoundError) as err:
+        h.output("test_join_sum", "results_dataset")
+    assert "has no node 'test_join_sum'" in str(err.value)
+    assert "test_join_sum_1 (Test Join Sum)" in str(err.value) and "test_scale_1 (Test Scale)" in str(err.value)
+    with pytest.raises(NotFoundError, match=r"has no output port 'Scored dataset'. Its output ports "
+                                            r"are: 'results_dataset' \(Results dataset\)"):
+        h.output("Test Join Sum", "Scored dataset")
+    p2 = chain(ws)
+    h2 = Runner(ws).submit(p2)
+    with pytest.raises(NotFoundError, match="2 nodes of run .* are titled 'Test Scale' \\(scale, scale_again\\); use a node id"):
+        h2.output("Test Scale")
