@@ -71,12 +71,20 @@ def open_pipeline(ref, *, workspace=None) -> Pipeline:
     if isinstance(ref, Pipeline):
         return ref
     path = Path(str(ref))
-    if path.suffix == ".json" or path.exists():
-        return Pipeline.load(path, workspace=workspace)
+    if path.suffix in (".json", ".dpipeline") or path.exists():
+        p = Pipeline.load(path, workspace=workspace)
+        p.draft_file = path
+        return p
     if workspace is not None:
         try:
-            doc = workspace.load_draft(str(ref))
-            return Pipeline.from_dict(doc, source=f"draft {ref!r}", workspace=workspace)
+            version = workspace.draft_version(str(ref))
+            doc = workspace.load_draft(str(ref), version)
+            p = Pipeline.from_dict(doc, source=f"draft {ref!r}", workspace=workspace)
+            # edits and runs of this object belong to the saved draft
+            p.draft_name = next((d.name for d in workspace.list_drafts()
+                                 if d.name.casefold() == str(ref).strip().casefold()), str(ref))
+            p.draft_version = version
+            return p
         except NotFoundError:
             pass
         except KeyError:

@@ -283,6 +283,12 @@ class Pipeline:
         if params_changed:
             self._emit({"type": "parameters_changed"})
 
+    def replace_with(self, other: "Pipeline") -> None:
+        """Make this draft equal to ``other`` (a restored or reloaded version) in one
+        undoable edit; observers see the node and edge changes as usual."""
+        with self._edit():
+            self._restore(other._state())
+
     @property
     def can_undo(self) -> bool:
         return bool(self._undo)

@@ -11,10 +11,10 @@ from .datasets import DatasetNotFoundError
 from .records import (COMPUTE_KINDS, NODE_STATUSES, RUN_STATUSES, ComputeInfo, DatasetInfo,
                       DraftInfo, ExperimentInfo, ModelInfo, NodeRecord, RunRecord)
 from .samples import load_sample, sample_names
-from .workspace import Workspace, WorkspaceError
+from .workspace import DraftConflictError, Workspace, WorkspaceError
 
 __all__ = [
-    "Workspace", "WorkspaceError", "DatasetInfo", "DraftInfo", "RunRecord", "NodeRecord",
+    "Workspace", "WorkspaceError", "DraftConflictError", "DatasetInfo", "DraftInfo", "RunRecord", "NodeRecord",
     "ModelInfo", "ExperimentInfo", "ComputeInfo", "StoredOutputs", "ArtifactError",
     "ArtifactNotFoundError", "DatasetNotFoundError", "sample_names", "load_sample",
     "RUN_STATUSES", "NODE_STATUSES", "COMPUTE_KINDS",

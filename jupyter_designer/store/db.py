@@ -130,7 +130,18 @@ def _migrate_1(conn: sqlite3.Connection) -> None:
                  ("local", "local", "{}", time.time()))
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1]
+def _migrate_2(conn: sqlite3.Connection) -> None:
+    """Drafts that live beside their editors: who wrote each version, which notebook cell or
+    pipeline file a draft belongs to, and which draft a run was submitted from."""
+    conn.execute("ALTER TABLE drafts ADD COLUMN writer TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE drafts ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+    conn.execute("CREATE TABLE draft_bindings (key TEXT PRIMARY KEY, draft_key TEXT NOT NULL,"
+                 " created REAL NOT NULL)")
+    conn.execute("ALTER TABLE runs ADD COLUMN draft TEXT")
+    conn.execute("CREATE INDEX runs_draft ON runs (draft, created)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1, _migrate_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

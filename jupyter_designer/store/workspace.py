@@ -35,14 +35,26 @@ from . import samples as _samples
 from ._fs import HOST, atomic_write, pid_alive, process_start_time, tmp_owner_dead
 from .artifacts import MARKER_SUFFIX, ArtifactError, ArtifactStore, StoredOutputs, read_parquet, \
     head_parquet, write_parquet
-from .datasets import DatasetNotFoundError, check_name, content_hash, name_key, normalize_frame, \
-    read_table, schema_of
+from .datasets import DatasetNotFoundError, ReadReport, RegisteredDataset, check_name, \
+    content_hash, name_key, normalize_frame, read_table, schema_of
 from .db import Database
 from .records import COMPUTE_KINDS, FINAL_RUN_STATUSES, NODE_STATUSES, RUN_STATUSES, ComputeInfo, \
     DatasetInfo, DraftInfo, ExperimentInfo, ModelInfo, NodeRecord, RunRecord
 
 ENV_VAR = "JUPYTER_DESIGNER_WORKSPACE"
 DEFAULT_PATH = "./.designer"
+
+
+class DraftConflictError(DesignerError):
+    """Another editor saved a draft since this one loaded it; nothing was written."""
+
+    def __init__(self, name: str, latest: int | None, base, *, writer: str = "", saved=None):
+        self.name, self.latest, self.base, self.writer, self.saved = name, latest, base, writer, saved
+        when = f" at {_dt.datetime.fromtimestamp(saved).strftime('%H:%M:%S')}" if saved else ""
+        super().__init__(
+            f"Pipeline draft {name!r} was saved elsewhere{when} (version {latest}); this copy "
+            f"was loaded from {'no saved version' if base is None else f'version {base}'}. "
+            "Reload it to see the other edits, or save this copy under a new name.")
 
 
 class WorkspaceError(DesignerError, ValueError):
@@ -279,7 +291,7 @@ class Workspace:
                                        f"version {version!r}.")
 
     def register_dataset(self, name: str, data, *, description: str = "",
-                         tags=None) -> DatasetInfo:
+                         tags=None, na_values=None, parse_dates: bool = True) -> RegisteredDataset:
         """Register ``data`` (a DataFrame, or the path of a CSV/TSV/Parquet/JSON file) as
         dataset ``name``.
 
@@ -287,6 +299,12 @@ class Workspace:
         registering the same content again returns the latest version. Bad input (an empty
         table, an unreadable file, duplicate column names, values of an unsupported type)
         raises :class:`DatasetError` and leaves the workspace unchanged.
+
+        In a CSV/TSV file only empty fields are missing values; ``na_values`` adds words that
+        are (e.g. ``["NA", "n/a"]``): ``None`` or ``NA`` are otherwise kept as data. With
+        ``parse_dates`` (default) columns of ISO 8601 dates become date columns. The result
+        tells which columns have missing values (``missing_values``) and what reading the
+        file decided (``notes``).
         """
         name = check_name(name)
         if _samples.canonical_name(name):
@@ -300,8 +318,11 @@ class Workspace:
             raise DatasetError(f"The tags of dataset {name!r} must be a dict or a list. Got "
                                f"{type(tags).__name__} instead.")
         tags_text = _dumps(tags if not isinstance(tags, tuple) else list(tags), "tags")
+        report = None
         if isinstance(data, (str, os.PathLike)):
-            df, source = read_table(data)
+            report = ReadReport()
+            df, source = read_table(data, na_values=na_values, parse_dates=parse_dates,
+                                    report=report)
             what = str(source)
         else:
             import pandas as pd
@@ -316,7 +337,7 @@ class Workspace:
 
         rows = self._dataset_rows(name)
         if rows and rows[-1]["content_hash"] == digest:
-            return self._dataset_info(rows[-1], rows[0]["name"])
+            return RegisteredDataset.of(self._dataset_info(rows[-1], rows[0]["name"]), df, report)
 
         # store the table before the metadata: a crash in between leaves only an unreferenced file
         aid, written = None, False
@@ -350,7 +371,7 @@ class Workspace:
         finally:
             if written:
                 self._delete_if_unreferenced(aid)
-        return result
+        return RegisteredDataset.of(result, df, report)
 
     def _write_dataset_table(self, df, what: str) -> str:
         import pyarrow as pa
@@ -472,9 +493,17 @@ class Workspace:
             self._delete_if_unreferenced(r["artifact_id"])
 
     # -- pipeline drafts ----------------------------------------------------------------------
-    def save_draft(self, name: str, document: dict) -> int:
+    def save_draft(self, name: str, document: dict, *, base_version: int | None | bool = False,
+                   writer: str = "", note: str = "") -> int:
         """Save a pipeline draft document; returns its version (1, 2, ...). Saving a document
-        equal to the latest version returns that version without adding one."""
+        equal to the latest version returns that version without adding one.
+
+        ``base_version`` guards against two editors overwriting each other: the version the
+        caller's copy was loaded from (``None`` for a draft the caller believes new). When
+        another writer saved a different document since, :class:`DraftConflictError` is raised
+        and nothing is written. The default (``False``) saves unconditionally. ``writer`` names
+        who saved (an editor's id), ``note`` says why (e.g. "restored version 3").
+        """
         name = _check_name(name, "draft")
         if not isinstance(document, dict):
             raise WorkspaceError(f"A draft document must be a dict (a pipeline's JSON document). "
@@ -483,15 +512,73 @@ class Workspace:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         key = name.casefold()
         with self._db.write() as c:
-            row = c.execute("SELECT version, doc_hash, name FROM drafts WHERE name_key = ? "
-                            "ORDER BY version DESC LIMIT 1", (key,)).fetchone()
+            row = c.execute("SELECT version, doc_hash, name, writer, created FROM drafts WHERE "
+                            "name_key = ? ORDER BY version DESC LIMIT 1", (key,)).fetchone()
             if row is not None and row["doc_hash"] == digest:
                 return row["version"]
-            version = row["version"] + 1 if row else 1
-            c.execute("INSERT INTO drafts (name, name_key, version, document, doc_hash, created)"
-                      " VALUES (?, ?, ?, ?, ?, ?)",
-                      (row["name"] if row else name, key, version, text, digest, time.time()))
+            latest = row["version"] if row else None
+            if base_version is not False and base_version != latest:
+                raise DraftConflictError(row["name"] if row else name, latest, base_version,
+                                         writer=row["writer"] if row else "",
+                                         saved=row["created"] if row else None)
+            version = latest + 1 if row else 1
+            c.execute("INSERT INTO drafts (name, name_key, version, document, doc_hash, created,"
+                      " writer, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      (row["name"] if row else name, key, version, text, digest, time.time(),
+                       str(writer or ""), str(note or "")))
         return version
+
+    def draft_version(self, name: str) -> int | None:
+        """The latest version of a draft, or None when there is no such draft."""
+        row = self._db.one("SELECT MAX(version) FROM drafts WHERE name_key = ?",
+                           (str(name).strip().casefold(),))
+        return row[0] if row and row[0] is not None else None
+
+    def draft_history(self, name: str) -> list[dict]:
+        """Every saved version of a draft, newest first: ``version``, ``saved`` (epoch
+        seconds), ``writer``, ``note``, ``nodes`` and ``edges`` (counts)."""
+        rows = self._db.query("SELECT version, created, writer, note, document FROM drafts "
+                              "WHERE name_key = ? ORDER BY version DESC",
+                              (str(name).strip().casefold(),))
+        if not rows:
+            raise NotFoundError(f"There is no pipeline draft named {name!r}."
+                                f"{_close_matches(name, [d.name for d in self.list_drafts()])}")
+        out = []
+        for r in rows:
+            doc = _loads(r["document"], {})
+            out.append({"version": r["version"], "saved": r["created"], "writer": r["writer"],
+                        "note": r["note"], "nodes": len(doc.get("nodes") or []),
+                        "edges": len(doc.get("edges") or [])})
+        return out
+
+    def new_draft_name(self, base: str = "Pipeline draft") -> str:
+        """A draft name not used yet: ``"Pipeline draft 1"``, ``"Pipeline draft 2"``, ... for
+        the default base; ``base`` itself, then ``"base (2)"``, ... for any other."""
+        base = _check_name(base, "draft")
+        taken = {r[0] for r in self._db.query("SELECT DISTINCT name_key FROM drafts")}
+        if base == "Pipeline draft":
+            n = 1
+            while f"{base} {n}".casefold() in taken:
+                n += 1
+            return f"{base} {n}"
+        if base.casefold() not in taken:
+            return base
+        n = 2
+        while f"{base} ({n})".casefold() in taken:
+            n += 1
+        return f"{base} ({n})"
+
+    def bind_draft(self, key: str, name: str) -> None:
+        """Remember that ``key`` (a notebook cell id, a pipeline file path) shows draft ``name``."""
+        with self._db.write() as c:
+            c.execute("INSERT OR REPLACE INTO draft_bindings (key, draft_key, created) VALUES (?, ?, ?)",
+                      (str(key), str(name).strip().casefold(), time.time()))
+
+    def bound_draft(self, key: str) -> str | None:
+        """The name of the draft bound to ``key``, or None (also when that draft was deleted)."""
+        row = self._db.one("SELECT d.name FROM draft_bindings b JOIN drafts d ON d.name_key = "
+                           "b.draft_key WHERE b.key = ? LIMIT 1", (str(key),))
+        return row[0] if row else None
 
     def load_draft(self, name: str, version: int | None = None) -> dict:
         """A saved draft document (the latest version unless ``version`` is given)."""
@@ -522,12 +609,14 @@ class Workspace:
         with self._db.write() as c:
             n = c.execute("DELETE FROM drafts WHERE name_key = ?",
                           (str(name).strip().casefold(),)).rowcount
+            c.execute("DELETE FROM draft_bindings WHERE draft_key = ?", (str(name).strip().casefold(),))
         if not n:
             raise NotFoundError(f"There is no pipeline draft named {name!r}.")
 
     # -- runs -------------------------------------------------------------------------------------
     def create_run(self, *, experiment: str, pipeline_name: str, snapshot: dict,
-                   parameters: dict, compute: str = "local", pid: int | None = None) -> str:
+                   parameters: dict, compute: str = "local", pid: int | None = None,
+                   draft: str | None = None) -> str:
         """Record a new run (status ``running``) and return its id, which sorts by time.
 
         ``snapshot`` is the pipeline document as run; ``parameters`` the pipeline parameter
@@ -549,10 +638,11 @@ class Workspace:
             c.execute("INSERT OR IGNORE INTO experiments (name, created) VALUES (?, ?)",
                       (experiment, now))
             c.execute("INSERT INTO runs (id, experiment, pipeline_name, status, created, parameters,"
-                      " compute, snapshot, metrics, pid, pid_start, host)"
-                      " VALUES (?, ?, ?, 'running', ?, ?, ?, ?, '{}', ?, ?, ?)",
+                      " compute, snapshot, metrics, pid, pid_start, host, draft)"
+                      " VALUES (?, ?, ?, 'running', ?, ?, ?, ?, '{}', ?, ?, ?, ?)",
                       (run_id, experiment, str(pipeline_name or ""), now, params_text,
-                       str(compute or "local"), snap_text, pid, pid_start, HOST))
+                       str(compute or "local"), snap_text, pid, pid_start, HOST,
+                       str(draft).strip().casefold() if draft else None))
         return run_id
 
     def _run_row(self, c, run_id: str) -> sqlite3.Row:
@@ -710,6 +800,23 @@ class Workspace:
                                     f"({', '.join('?' * len(chunk))}) ORDER BY seq", chunk):
                 by_run[n["run_id"]].append(n)
         return [self._run_record(r, by_run[r["id"]]) for r in rows]
+
+    def latest_draft_run(self, draft: str, pipeline_name: str | None = None) -> tuple | None:
+        """``(run_id, status)`` of the newest run submitted from draft ``draft`` (or, for runs
+        that name no draft, of a pipeline called ``pipeline_name``); None when there is none.
+        Cheap enough to poll."""
+        args = [str(draft).strip().casefold()]
+        sql = "SELECT id, status FROM runs WHERE draft = ?"
+        if pipeline_name:
+            sql += " OR (draft IS NULL AND pipeline_name = ?)"
+            args.append(str(pipeline_name))
+        row = self._db.one(sql + " ORDER BY created DESC, id DESC LIMIT 1", args)
+        return (row["id"], row["status"]) if row else None
+
+    def node_statuses(self, run_id: str) -> dict:
+        """``{node_id: (status, duration, error)}`` of a run, straight from the database."""
+        return {r["node_id"]: (r["status"], r["duration"], r["error"]) for r in self._db.query(
+            "SELECT node_id, status, duration, error FROM nodes WHERE run_id = ?", (str(run_id),))}
 
     def list_experiments(self) -> list[ExperimentInfo]:
         """Every experiment with its number of runs, most recently used first."""
