@@ -298,9 +298,18 @@ def cmd_register(args) -> int:
     ws = _ws(args)
     if args.what != "dataset":
         raise SystemExit("error: `register` takes `dataset NAME PATH`")
-    info = ws.register_dataset(args.name, args.path, description=args.description or "")
+    na_values = None
+    if args.na_values is not None:
+        na_values = [v.strip() for v in args.na_values.split(",")]
+    info = ws.register_dataset(args.name, args.path, description=args.description or "",
+                               na_values=na_values, parse_dates=not args.no_dates)
+    if args.json:
+        _print_json(info.as_dict())
+        return 0
     print(f"Registered dataset {info.name!r} version {info.version}: {info.rows} rows, "
           f"{len(info.schema)} columns")
+    for note in getattr(info, "notes", ()):
+        print(f"  {note}")
     return 0
 
 
@@ -356,6 +365,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("path")
     p.add_argument("--description", default="")
+    p.add_argument("--na-values", metavar="WORDS",
+                   help="comma-separated words read as missing values besides empty fields, "
+                        "e.g. --na-values NA,n/a (default: only empty fields are missing)")
+    p.add_argument("--no-dates", action="store_true",
+                   help="keep columns of ISO 8601 dates as text instead of reading them as dates")
     common(p)
     p.set_defaults(func=cmd_register)
 

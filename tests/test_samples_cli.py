@@ -144,3 +144,21 @@ def test_bad_pipeline_file_names_json_path(tmp_path, capsys, ws_path):
     f.write_text('{"schema_version": 1, "nodes": [{"id": "a", "component": "Train Modle"}]}')
     code, out, err = run_cli(capsys, "--workspace", str(ws_path), "run", str(f))
     assert code == 2 and "$.nodes[0].component" in err and "Did you mean 'Train Model'" in err
+
+
+def test_register_csv_keeps_words_and_takes_missing_value_markers(tmp_path, capsys):
+    f = tmp_path / "cars.csv"
+    f.write_text("Model,AirBags,Price\nIntegra,None,15.9\nLegend,Driver only,\n90,NA,29.1\n")
+    wsp = str(tmp_path / "ws")
+    code, out, err = run_cli(capsys, "--workspace", wsp, "register", "dataset", "cars", str(f))
+    assert code == 0, err
+    assert "3 rows, 3 columns" in out and "Missing values (empty fields): Price (1)." in out
+    assert list(Workspace(wsp).get_dataset("cars")["AirBags"]) == ["None", "Driver only", "NA"]
+    code, out, err = run_cli(capsys, "--workspace", wsp, "register", "dataset", "cars", str(f),
+                             "--na-values", "NA,None", "--json")
+    info = json.loads(out)
+    assert info["version"] == 2 and info["missing_values"] == {"AirBags": 2, "Price": 1}
+    b = tmp_path / "image.csv"
+    b.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    code, out, err = run_cli(capsys, "--workspace", wsp, "register", "dataset", "img", str(b))
+    assert code == 2 and "the file is not text" in err and "a PNG image" in err

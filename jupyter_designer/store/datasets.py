@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 from jupyter_designer.engine.errors import DatasetError, NotFoundError
 from jupyter_designer.engine.schema import ROLES_ATTR, Schema
+
+from .records import DatasetInfo
 
 #: File types ``register_dataset`` reads, by suffix.
 READERS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
@@ -24,6 +28,167 @@ _OK_OBJECT_KINDS = {"string", "empty", "integer", "floating", "mixed-integer-flo
 
 class DatasetNotFoundError(NotFoundError, DatasetError):
     """No dataset (or dataset version) of that name."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RegisteredDataset(DatasetInfo):
+    """The dataset version a registration made (or found), with what reading it did.
+
+    ``missing_values`` maps each column that has missing values to how many; ``notes`` say
+    how the file was read (which markers counted as missing, columns read as dates, columns
+    kept as text because of a few non-numeric values)."""
+
+    missing_values: dict = dataclasses.field(default_factory=dict)
+    notes: tuple = ()
+
+    @classmethod
+    def of(cls, info: DatasetInfo, df, report: "ReadReport | None") -> "RegisteredDataset":
+        import pandas as pd
+
+        missing = {str(c): int(n) for c, n in pd.isna(df).sum().items() if n}
+        notes = list(report.notes()) if report is not None else []
+        if missing:
+            what = "empty fields and " + ", ".join(repr(v) for v in report.na_values if v) \
+                if report is not None and any(report.na_values) else \
+                "empty fields" if report is not None else "missing values"
+            notes.insert(0, f"Missing values ({what}): "
+                         + ", ".join(f"{c} ({n})" for c, n in missing.items()) + ".")
+        elif report is not None:
+            notes.insert(0, "No missing values (only empty fields count as missing).")
+        values = {f.name: getattr(info, f.name) for f in dataclasses.fields(DatasetInfo)}
+        return cls(**values, missing_values=missing, notes=tuple(notes))
+
+
+#: Only an empty field is a missing value in a CSV/TSV file, as in the reference product:
+#: words such as ``None``, ``NA`` or ``n/a`` are data unless ``na_values`` names them.
+DEFAULT_NA_VALUES = ("",)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+                       r"(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+
+
+@dataclasses.dataclass
+class ReadReport:
+    """What reading a delimited text file decided, to be shown with the registration."""
+
+    na_values: tuple = DEFAULT_NA_VALUES
+    dates: list = dataclasses.field(default_factory=list)        # columns read as dates
+    text_because: dict = dataclasses.field(default_factory=dict)  # column -> non-numeric words
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.dates:
+            out.append("Read as dates (ISO 8601): " + ", ".join(self.dates) + ".")
+        for col, words in self.text_because.items():
+            shown = ", ".join(repr(w) for w in words)
+            out.append(f"Column {col!r} is text: it holds numbers and {shown}. To read "
+                       f"{'these' if len(words) > 1 else 'that'} as missing values, register "
+                       f"with na_values=[{shown}] (CLI: --na-values).")
+        return out
+
+
+def check_na_values(na_values) -> tuple:
+    """The missing-value markers to use: empty fields plus ``na_values`` (strings)."""
+    if na_values is None:
+        return DEFAULT_NA_VALUES
+    if isinstance(na_values, str):
+        na_values = [na_values]
+    try:
+        values = list(na_values)
+    except TypeError:
+        values = None
+    if values is None or not all(isinstance(v, str) for v in values):
+        raise DatasetError(f"na_values must be a list of strings (the words to read as missing "
+                           f"values, e.g. ['NA', 'None']). Got {na_values!r} instead.")
+    return tuple(dict.fromkeys(["", *values]))
+
+
+def _not_text(path: Path, shown: str, fmt: str) -> None:
+    """Refuse a file that is not text before pandas reports it as a parse error."""
+    import pandas as pd
+
+    try:
+        with pd.io.common.get_handle(str(path), "rb", compression="infer", is_text=False) as h:
+            head = h.handle.read(65536)
+    except Exception:
+        return  # the reader reports what is wrong
+    if b"\x00" not in head:
+        return
+    kinds = {b"PAR1": "a Parquet file (name it .parquet)", b"PK\x03\x04": "a ZIP archive or an "
+             "Excel .xlsx workbook (save the sheet as CSV)", b"\xd0\xcf\x11\xe0": "an Excel .xls "
+             "workbook (save the sheet as CSV)", b"\x89PNG": "a PNG image", b"%PDF": "a PDF document",
+             b"\xff\xfe": "UTF-16 text (save it as UTF-8)", b"\xfe\xff": "UTF-16 text (save it as UTF-8)"}
+    looks = next((k for sig, k in kinds.items() if head.startswith(sig)), None)
+    raise DatasetError(f"Cannot register {shown}: the file is not text (it holds binary data"
+                       f"{f'; it looks like {looks}' if looks else ''}). A {fmt.upper()} file must be "
+                       "text with one row per line.")
+
+
+def detect_dates(df, report: ReadReport | None = None):
+    """Columns whose every value is an ISO 8601 date (``2024-01-31``, optionally with a time)
+    become datetime columns; returns the frame."""
+    import pandas as pd
+    from pandas.api import types as t
+
+    for name in df.columns:
+        col = df[name]
+        if not (col.dtype == object or t.is_string_dtype(col.dtype)):
+            continue
+        values = col.dropna()
+        if values.empty or not all(isinstance(v, str) for v in values.head(1000)):
+            continue
+        text = values.astype(str).str.strip()
+        if not text.str.fullmatch(_ISO_DATE).all():
+            continue
+        zoned = text.str.contains(r"[T ]\d{2}:\d{2}\S*(?:Z|[+-]\d{2}(?::?\d{2})?)$", regex=True)
+        try:
+            parsed = pd.to_datetime(col.str.strip(), format="ISO8601", utc=bool(zoned.any()))
+        except (ValueError, OverflowError):  # e.g. 2024-02-30: stays text
+            continue
+        df[name] = parsed
+        if report is not None:
+            report.dates.append(str(name))
+    return df
+
+
+def _explain_text_columns(df, report: ReadReport) -> None:
+    """Note columns that are numbers except for a few words (the usual missing-value markers)."""
+    import pandas as pd
+    from pandas.api import types as t
+
+    for name in df.columns:
+        col = df[name]
+        if not (col.dtype == object or t.is_string_dtype(col.dtype)) or str(name) in report.dates:
+            continue
+        values = col.dropna().astype(str)
+        if values.empty:
+            continue
+        numeric = pd.to_numeric(values, errors="coerce")
+        words = values[numeric.isna()]
+        distinct = list(dict.fromkeys(words.str.strip()))
+        if 0 < len(distinct) <= 3 and len(words) <= len(values) / 2:
+            report.text_because[str(name)] = distinct
+
+
+def read_delimited(source, sep: str, *, shown: str, na_values=None, parse_dates: bool = True,
+                   report: ReadReport | None = None):
+    """A CSV/TSV file or text (``io.StringIO``) as a DataFrame, reading only empty fields
+    (plus ``na_values``) as missing and, with ``parse_dates``, ISO dates as dates."""
+    import pandas as pd
+
+    report = report if report is not None else ReadReport()
+    report.na_values = check_na_values(na_values)
+    kw = dict(sep=sep, keep_default_na=False, na_values=list(report.na_values))
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            df = pd.read_csv(source, encoding="utf-8-sig", **kw)
+        except UnicodeDecodeError:
+            df = pd.read_csv(source, encoding="latin-1", **kw)
+    else:
+        df = pd.read_csv(source, **kw)
+    if parse_dates:
+        detect_dates(df, report)
+    _explain_text_columns(df, report)
+    return df
 
 
 def name_key(name: str) -> str:
@@ -59,8 +224,13 @@ def _csv_header(path: Path, sep: str, encoding: str) -> list[str]:
     return [c.strip() for c in row]
 
 
-def read_table(path: str | os.PathLike) -> tuple:
-    """Read a CSV/TSV/Parquet/JSON file into a DataFrame; returns ``(frame, source text)``."""
+def read_table(path: str | os.PathLike, *, na_values=None, parse_dates: bool = True,
+               report: ReadReport | None = None) -> tuple:
+    """Read a CSV/TSV/Parquet/JSON file into a DataFrame; returns ``(frame, source text)``.
+
+    In CSV/TSV files only empty fields are missing values unless ``na_values`` adds words
+    (e.g. ``["NA"]``); with ``parse_dates`` columns of ISO 8601 dates become dates. What was
+    decided goes into ``report``."""
     import pandas as pd
 
     path = Path(path).expanduser()
@@ -77,14 +247,13 @@ def read_table(path: str | os.PathLike) -> tuple:
     try:
         if fmt in ("csv", "tsv"):
             sep = "," if fmt == "csv" else "\t"
-            encoding = "utf-8-sig"
+            _not_text(path, shown, fmt)
             try:
-                header = _csv_header(path, sep, encoding)
-                df = pd.read_csv(path, sep=sep, encoding=encoding)
+                header = _csv_header(path, sep, "utf-8-sig")
             except UnicodeDecodeError:
-                encoding = "latin-1"
-                header = _csv_header(path, sep, encoding)
-                df = pd.read_csv(path, sep=sep, encoding=encoding)
+                header = _csv_header(path, sep, "latin-1")
+            df = read_delimited(path, sep, shown=shown, na_values=na_values,
+                                parse_dates=parse_dates, report=report)
             dups = sorted({c for c in header if header.count(c) > 1})
             if dups:
                 raise DatasetError(f"Cannot register {shown}: duplicate column name"

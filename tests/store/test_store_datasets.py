@@ -167,12 +167,15 @@ def test_bad_frames_are_refused_and_change_nothing(ws, store_files, case, messag
     ("bad_parquet", "could not be read as PARQUET"),
     ("bad_json", "could not be read as JSON"),
     ("directory", "it is a directory"),
+    ("binary_csv", "the file is not text \\(it holds binary data; it looks like a Parquet file"),
+    ("xlsx_as_csv", "the file is not text .*Excel .xlsx workbook \\(save the sheet as CSV\\)"),
 ])
 def test_bad_files_are_refused_and_change_nothing(ws, tmp_path, store_files, case, message):
     path = {
         "dup_header": "dup.csv", "empty_file": "empty.csv", "header_only": "header.csv",
         "missing": "missing.csv", "unsupported": "book.xlsx", "bad_parquet": "bad.parquet",
-        "bad_json": "bad.json", "directory": "folder.csv",
+        "bad_json": "bad.json", "directory": "folder.csv", "binary_csv": "data.csv",
+        "xlsx_as_csv": "book.csv",
     }[case]
     path = tmp_path / path
     if case == "dup_header":
@@ -189,6 +192,10 @@ def test_bad_files_are_refused_and_change_nothing(ws, tmp_path, store_files, cas
         path.write_text("{not json")
     elif case == "directory":
         path.mkdir()
+    elif case == "binary_csv":
+        pd.DataFrame({"a": range(50)}).to_parquet(path)
+    elif case == "xlsx_as_csv":
+        path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)) * 4)
     before = store_files(ws)
     with pytest.raises(DatasetError, match=message) as err:
         ws.register_dataset("bad", path)
@@ -312,3 +319,56 @@ def test_workspace_reopens_with_its_datasets(tmp_path, frame):
     with Workspace(tmp_path / "w") as w:
         assert w.id == wid
         pd.testing.assert_frame_equal(w.get_dataset("keep"), frame, check_dtype=False)
+
+
+CARS = ("Model,AirBags,Price,Cylinders,Sold\n"
+        "Integra,None,15.9,4,2024-01-05\n"
+        "Legend,Driver & Passenger,33.9,6,2024-02-11\n"
+        "90,Driver only,29.1,NA,2024-03-01\n"
+        "Century,n/a,,4,\n"
+        "Riviera,NA,26.3,6,2024-05-30\n")
+
+
+def test_csv_keeps_words_as_data_and_reports_missing_values(ws, tmp_path):
+    path = tmp_path / "cars93.csv"
+    path.write_text(CARS)
+    info = ws.register_dataset("cars", path)
+    df = ws.get_dataset("cars")
+    assert list(df["AirBags"]) == ["None", "Driver & Passenger", "Driver only", "n/a", "NA"]
+    assert df["Price"].isna().tolist() == [False, False, False, True, False]
+    assert info.missing_values == {"Price": 1, "Sold": 1}
+    assert info.notes[0] == "Missing values (empty fields): Price (1), Sold (1)."
+    # a numeric column with a word in it stays text, and the result says how to read it
+    assert df["Cylinders"].tolist() == ["4", "6", "NA", "4", "6"]
+    assert any("Column 'Cylinders' is text: it holds numbers and 'NA'" in n
+               and "na_values=['NA']" in n for n in info.notes)
+    assert info.as_dict()["missing_values"] == {"Price": 1, "Sold": 1}
+
+
+def test_csv_missing_value_markers_are_an_option(ws, tmp_path):
+    path = tmp_path / "cars93.csv"
+    path.write_text(CARS)
+    info = ws.register_dataset("cars", path, na_values=["NA", "n/a"])
+    df = ws.get_dataset("cars")
+    assert list(df["AirBags"].isna()) == [False, False, False, True, True]
+    assert df["AirBags"].iloc[0] == "None"
+    assert df["Cylinders"].dtype.kind == "f" and df["Cylinders"].isna().sum() == 1
+    assert info.missing_values == {"AirBags": 2, "Price": 1, "Cylinders": 1, "Sold": 1}
+    assert info.notes[0].startswith("Missing values (empty fields and 'NA', 'n/a'): AirBags (2)")
+    with pytest.raises(DatasetError, match="na_values must be a list of strings"):
+        ws.register_dataset("cars", path, na_values=[None])
+
+
+def test_iso_dates_are_read_as_dates_and_said_so(ws, tmp_path):
+    path = tmp_path / "cars93.csv"
+    path.write_text(CARS)
+    info = ws.register_dataset("cars", path)
+    assert {c["name"]: c["kind"] for c in info.schema}["Sold"] == "datetime"
+    assert "Read as dates (ISO 8601): Sold." in info.notes
+    sold = ws.get_dataset("cars")["Sold"]
+    assert sold.iloc[0] == pd.Timestamp("2024-01-05") and pd.isna(sold.iloc[3])
+    text = ws.register_dataset("cars as text", path, parse_dates=False)
+    assert {c["name"]: c["kind"] for c in text.schema}["Sold"] == "string"
+    bad = tmp_path / "bad_dates.csv"
+    bad.write_text("d,x\n2024-02-30,1\n2024-03-01,2\n")  # not a calendar date: stays text
+    assert ws.register_dataset("bad dates", bad).schema[0]["kind"] == "string"
