@@ -6,8 +6,12 @@ cytoscape 3.x + cytoscape-edgehandles 4.x with our own view code (sources in
 ``labextension/src/canvas/``, built by ``labextension/build.sh`` into ``static/canvas.js``,
 which is committed so that ``pip install`` needs no node).
 
-Protocol (no whole-graph trait): the browser view sends ``{"type": "ready"}``; Python
-answers with a full ``snapshot``; afterwards every change travels as one small custom
+Protocol: the ``graph`` trait holds what the first picture needs (nodes, edges, statuses,
+marks), so a view draws at once even while the kernel is busy; it is synced when no view is
+ready yet (at most once per executed cell) and otherwise refreshed only when a new view asks
+for the widget's state, so changes cost no trait traffic. The browser view sends
+``{"type": "ready"}``; Python answers with a full ``snapshot`` that reconciles the view with
+the draft; afterwards every change travels as one small custom
 message (``add_node``, ``remove_node``, ``update_node`` with only the changed fields,
 ``add_edge``, ``remove_edge``, ``status``, ``issues``, ...), several of them grouped in one
 ``batch`` for a compound edit (undo, paste, auto-layout). The view never changes the graph
@@ -71,20 +75,67 @@ def _port_view(p: dict) -> dict:
     return d
 
 
+#: the longest node title shown on one line of a node at the opening zoom
+SHORT_TITLE = 24
+
+#: category icon of a component node, by palette category (data nodes: by data type)
+_CATEGORY_ICONS = {"Data Input and Output": "data_io", "Data Transformation": "transform",
+                   "Feature Selection": "feature", "Statistical Functions": "statistics",
+                   "Machine Learning Algorithms": "algorithm", "Model Training": "training",
+                   "Model Scoring & Evaluation": "scoring", "Python Language": "python",
+                   "Text Analytics": "text", "Web Service": "web_service"}
+
+
+def short_title(title: str, limit: int = SHORT_TITLE) -> str:
+    """A node title that fits on one line of a node; the full title shows on hover.
+
+    ``MD-``/``TD-`` titles (``MD-<pipeline>-<node>-<port>``) keep their prefix and the node
+    they came from, which tells nodes apart, rather than the pipeline name they all share.
+    """
+    title = " ".join(str(title or "").split())
+    if len(title) <= limit:
+        return title
+    if title[:3] in ("MD-", "TD-"):
+        parts = title[3:].rsplit("-", 2)
+        if len(parts) == 3:
+            tail = f"{parts[1]}-{parts[2]}"
+            if len(tail) + 4 > limit:
+                tail = parts[1]
+            if len(tail) + 4 <= limit:
+                return f"{title[:3]}\u2026{tail}"
+            return f"{title[:3]}\u2026{tail[-(limit - 4):]}"
+        return f"{title[:3]}\u2026{title[-(limit - 4):]}"
+    return title[:limit - 1].rstrip() + "\u2026"
+
+
+def node_icon(d: dict) -> str:
+    """The key of a node's category icon (the view draws one glyph per key)."""
+    if d["kind"] == "dataset":
+        return (d.get("data") or {}).get("type", "dataset")
+    if d.get("component") in ("web_service_input", "web_service_output"):
+        return d["component"]
+    return _CATEGORY_ICONS.get(d.get("category") or "", "component")
+
+
 def node_view(d: dict) -> dict:
     """What the browser needs of a node (from ``Node.as_dict()``); no run status."""
     from jupyter_designer.engine.params import is_binding
 
-    v = {"id": d["id"], "kind": d["kind"], "title": d["title"], "comment": d.get("comment") or "",
+    v = {"id": d["id"], "kind": d["kind"], "title": d["title"], "short_title": short_title(d["title"]),
+         "comment": d.get("comment") or "",
          "x": float(d["position"][0]), "y": float(d["position"][1]),
          "inputs": [_port_view(p) for p in d.get("inputs", [])],
          "outputs": [_port_view(p) for p in d.get("outputs", [])]}
     if d["kind"] == "dataset":
         data = d.get("data") or {}
         v["data_type"] = data.get("type", "dataset")
+        v["category"] = {"model": "Trained models", "transformation": "Transformations"}.get(
+            v["data_type"], "Datasets")
         bound = bool(data.get("parameter"))
     else:
+        v["category"] = d.get("category") or ""
         bound = any(is_binding(x) for x in (d.get("params") or {}).values())
+    v["icon"] = node_icon(d)
     v["bound"] = bound
     return v
 
@@ -107,35 +158,46 @@ class Canvas(anywidget.AnyWidget):
 
     height = traitlets.Unicode("520px").tag(sync=True)
     readonly = traitlets.Bool(False).tag(sync=True)
+    #: what the first picture needs: ``{"nodes": [node views with marks], "edges": [...]}``
+    graph = traitlets.Dict().tag(sync=True)
 
     def __init__(self, pipeline=None, *, height: str = "520px", readonly: bool = False, **kw):
-        super().__init__(height=height, readonly=readonly, **kw)
+        graph = graph_view(pipeline) if pipeline is not None else {"nodes": [], "edges": []}
+        # the graph travels in the widget's opening state: no extra message
+        super().__init__(height=height, readonly=readonly, graph=graph, **kw)
         self.stats = {"messages": 0, "bytes": 0, "snapshots": 0, "received": 0}
         self.pipeline = None
         self.selection: dict = {"nodes": [], "edges": []}
+        self.viewport: dict | None = None
         self._unsubscribe: Callable | None = None
         self._sent: dict[str, dict] = {}
         self._status: dict[str, dict] = {}
+        self._removed_status: dict[str, dict] = {}
         self._issues: dict[str, str] = {}
         self._ready = False
+        self._graph_dirty = False
+        self._flush_scheduled = False
         self._hold_depth = 0
         self._held: list[dict] = []
         self._lock = threading.RLock()
         self._handlers: dict[str, list[Callable]] = {}
         self.on_msg(self._on_view_message)
         if pipeline is not None:
-            self.attach(pipeline)
+            self.attach(pipeline, _initial=True)
 
     # -- wiring --------------------------------------------------------------------------
-    def attach(self, pipeline) -> None:
+    def attach(self, pipeline, *, _initial: bool = False) -> None:
         """Show ``pipeline`` (replacing the one shown) and follow its changes."""
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.pipeline = pipeline
         self._status.clear()
+        self._removed_status.clear()
         self._issues.clear()
         self.selection = {"nodes": [], "edges": []}
         self._unsubscribe = pipeline.observe(self._on_pipeline_event)
+        if not _initial:
+            self._mark_graph_stale()
         self.send_snapshot()
 
     def detach(self) -> None:
@@ -145,7 +207,10 @@ class Canvas(anywidget.AnyWidget):
 
     def on(self, kind: str, callback: Callable) -> None:
         """Call ``callback(message)`` for view events: ``select``, ``port_click``, ``open``,
-        ``context``, ``command``, ``refused``, ``connected``, ``deleted``, ``ready``."""
+        ``context``, ``command``, ``refused``, ``connected``, ``deleted``, ``ready``, ``drop``
+        (``{"kind": "component"|"dataset"|"model", "name", "version", "x", "y"}``: a palette
+        entry was dropped at canvas position x, y; without a ``drop`` callback the canvas adds
+        the node to its pipeline itself)."""
         self._handlers.setdefault(kind, []).append(callback)
 
     def _fire(self, kind: str, msg: dict) -> None:
@@ -155,6 +220,8 @@ class Canvas(anywidget.AnyWidget):
     # -- sending -------------------------------------------------------------------------
     def _post(self, msg: dict) -> None:
         with self._lock:
+            if msg.get("type") in _GRAPH_MESSAGES:
+                self._mark_graph_stale()
             if not self._ready:
                 return
             if self._hold_depth:
@@ -180,6 +247,52 @@ class Canvas(anywidget.AnyWidget):
                 if self._hold_depth == 0 and self._held:
                     msgs, self._held = self._held, []
                     self._send_now(msgs[0] if len(msgs) == 1 else {"type": "batch", "messages": msgs})
+
+    # -- the first picture (the ``graph`` trait) ------------------------------------------------
+    def _graph_value(self) -> dict:
+        return graph_view(self.pipeline, self._with_marks)
+
+    def _mark_graph_stale(self) -> None:
+        """The draft or its marks changed: keep ``graph`` current without per-change traffic.
+
+        No view ready: the trait is synced once the running cell has finished (at once outside
+        a kernel), so the first picture is right even if the next cell keeps the kernel busy.
+        A view ready: it follows the change messages; the trait is refreshed lazily, when a new
+        view (a page reload) asks for the widget's state.
+        """
+        self._graph_dirty = True
+        if self._ready or self._flush_scheduled:
+            return
+        ip = _ipython()
+        if ip is None:
+            self._flush_graph()
+            return
+        self._flush_scheduled = True
+
+        def flush(*_args):
+            try:
+                ip.events.unregister("post_execute", flush)
+            except ValueError:
+                pass
+            self._flush_scheduled = False
+            if not self._ready:
+                self._flush_graph()
+
+        ip.events.register("post_execute", flush)
+
+    def _flush_graph(self) -> None:
+        if self._graph_dirty:
+            self._graph_dirty = False
+            self.graph = self._graph_value()
+
+    def get_state(self, key=None, drop_defaults=False):
+        if getattr(self, "_graph_dirty", False) and getattr(self, "_ready", False) and (
+                key is None or key == "graph" or (not isinstance(key, str) and "graph" in key)):
+            # a view asks for the state (e.g. after a page reload): answer with the current
+            # graph without syncing it to the views already following the change messages
+            self._graph_dirty = False
+            self._trait_values["graph"] = self._graph_value()
+        return super().get_state(key, drop_defaults)
 
     def send_snapshot(self, view: str | None = None) -> None:
         """Send the whole graph (the answer to a view's ``ready``)."""
@@ -218,6 +331,9 @@ class Canvas(anywidget.AnyWidget):
         if t == "node_added":
             v = node_view(ev["node"])
             self._sent[v["id"]] = v
+            # a node coming back (undo of a deletion) shows the run status it had
+            if v["id"] in self._removed_status:
+                self._status[v["id"]] = self._removed_status.pop(v["id"])
             self._post({"type": "add_node", "node": self._with_marks(v)})
         elif t == "node_changed":
             v = node_view(ev["node"])
@@ -232,7 +348,9 @@ class Canvas(anywidget.AnyWidget):
         elif t == "node_removed":
             nid = ev["id"]
             self._sent.pop(nid, None)
-            self._status.pop(nid, None)
+            st = self._status.pop(nid, None)
+            if st is not None:
+                self._removed_status[nid] = st
             self._issues.pop(nid, None)
             self.selection["nodes"] = [n for n in self.selection["nodes"] if n != nid]
             self._post({"type": "remove_node", "id": nid})
@@ -242,6 +360,7 @@ class Canvas(anywidget.AnyWidget):
             self.selection["edges"] = [e for e in self.selection["edges"] if e != ev["id"]]
             self._post({"type": "remove_edge", "id": ev["id"]})
         elif t == "reset":
+            self._mark_graph_stale()
             self.send_snapshot()
 
     # -- run status and marks ---------------------------------------------------------------
@@ -257,6 +376,7 @@ class Canvas(anywidget.AnyWidget):
         with self._lock:
             if reset:
                 self._status.clear()
+                self._removed_status.clear()
             for nid, st in statuses.items():
                 if isinstance(st, str):
                     st = {"status": st}
@@ -267,6 +387,7 @@ class Canvas(anywidget.AnyWidget):
                          "text": st.get("text") or status_text(status, st.get("duration"))}
                 if st.get("error"):
                     entry["error"] = str(st["error"])[:500]
+                self._removed_status.pop(nid, None)
                 if status is None:
                     self._status.pop(nid, None)
                 else:
@@ -301,6 +422,54 @@ class Canvas(anywidget.AnyWidget):
     def toast(self, text: str, level: str = "info") -> None:
         self._post({"type": "toast", "text": str(text), "level": level})
 
+    def request_layout(self) -> bool:
+        """Ask the view to lay the graph out (ELK's layered algorithm, top to bottom, port
+        order kept); it answers with one ``move`` of every node, one undo step. Returns False
+        when no view is ready, so that the caller can lay out in Python instead."""
+        with self._lock:
+            if not self._ready or self.pipeline is None or self.readonly:
+                return False
+        self._post({"type": "layout"})
+        return True
+
+    def free_spot(self) -> tuple[float, float]:
+        """A position for a new node: free (overlapping no node) and near the middle of the
+        visible part of the canvas; beside the graph when no view has reported its viewport."""
+        from jupyter_designer.engine.pipeline import GAP_X, GAP_Y, NODE_H, NODE_W
+
+        nodes = [n.position for n in self.pipeline.nodes.values()] if self.pipeline else []
+        step_x, step_y = (NODE_W + GAP_X) / 2, (NODE_H + GAP_Y) / 2
+
+        def free(x, y):
+            return all(abs(x - nx) >= NODE_W + GAP_X / 2 or abs(y - ny) >= NODE_H + GAP_Y / 2
+                       for nx, ny in nodes)
+
+        vp = self.viewport
+        if vp:
+            cx, cy = (vp["x1"] + vp["x2"]) / 2, (vp["y1"] + vp["y2"]) / 2
+            # rings around the middle, nearest first; a spot inside the view if there is one
+            cands = sorted(((i, j) for i in range(-8, 9) for j in range(-12, 13)),
+                           key=lambda ij: (abs(ij[0] * step_x) + abs(ij[1] * step_y), ij[1], ij[0]))
+            inside = None
+            for i, j in cands:
+                x, y = round(cx + i * step_x, 1), round(cy + j * step_y, 1)
+                if not free(x, y):
+                    continue
+                if (vp["x1"] + NODE_W / 2 <= x <= vp["x2"] - NODE_W / 2
+                        and vp["y1"] + NODE_H / 2 <= y <= vp["y2"] - NODE_H / 2):
+                    return (x, y)
+                if inside is None:
+                    inside = (x, y)
+            if inside is not None:
+                return inside
+        if not nodes:
+            return (0.0, 0.0)
+        x = max(p[0] for p in nodes) + NODE_W + GAP_X
+        y = min(p[1] for p in nodes)
+        while not free(x, y):
+            y += NODE_H + GAP_Y
+        return (float(x), float(y))
+
     # -- messages from the view ---------------------------------------------------------------
     def _on_view_message(self, _widget, msg, _buffers) -> None:
         if not isinstance(msg, dict) or "type" not in msg:
@@ -328,6 +497,44 @@ class Canvas(anywidget.AnyWidget):
             self._ready = True
         self.send_snapshot(view=msg.get("view"))
         self._fire("ready", msg)
+
+    def _msg_viewport(self, msg):
+        try:
+            vp = {k: float(msg[k]) for k in ("x1", "y1", "x2", "y2")}
+        except (KeyError, TypeError, ValueError):
+            return
+        if vp["x2"] > vp["x1"] and vp["y2"] > vp["y1"]:
+            self.viewport = vp
+
+    def _msg_drop(self, msg):
+        kind, name = msg.get("kind"), msg.get("name")
+        if kind not in ("component", "dataset", "model") or not isinstance(name, str) or not name:
+            raise ValueError(f"A dropped palette entry needs a kind (component, dataset or model) "
+                             f"and a name; got kind={kind!r}, name={name!r}.")
+        try:
+            x, y = float(msg["x"]), float(msg["y"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"A dropped palette entry needs numeric x and y; got "
+                             f"x={msg.get('x')!r}, y={msg.get('y')!r}.") from None
+        if not self._editable():
+            return
+        drop = {"type": "drop", "kind": kind, "name": name, "version": msg.get("version"),
+                "x": round(x, 1), "y": round(y, 1)}
+        if self._handlers.get("drop"):
+            self._fire("drop", drop)
+        elif kind == "component":
+            self.pipeline.add_component(name, position=(drop["x"], drop["y"]))
+        else:
+            self.pipeline.add_dataset(name, drop["version"], position=(drop["x"], drop["y"]),
+                                      type="model" if kind == "model" else "dataset")
+
+    def _msg_layout_failed(self, msg):
+        # the view could not lay the graph out: the Python layout, one undo step
+        if self.pipeline is None or self.readonly:
+            return
+        with self.hold():
+            self.pipeline.auto_layout()
+        self.fit()
 
     def _editable(self) -> bool:
         if self.readonly or self.pipeline is None:
@@ -392,6 +599,35 @@ class Canvas(anywidget.AnyWidget):
     def _msg_select(self, msg):
         self.selection = {"nodes": list(msg.get("nodes") or []), "edges": list(msg.get("edges") or [])}
         self._fire("select", self.selection)
+
+
+#: messages after which the ``graph`` trait no longer shows the draft as it is
+_GRAPH_MESSAGES = frozenset({"add_node", "remove_node", "update_node", "add_edge", "remove_edge",
+                             "status", "issues", "snapshot"})
+
+
+def graph_view(pipeline, with_marks: Callable[[dict], dict] | None = None) -> dict:
+    """The ``graph`` trait's value: node views (with marks) and edges of ``pipeline``."""
+    if pipeline is None:
+        return {"nodes": [], "edges": []}
+    nodes = [node_view(n.as_dict()) for n in pipeline.nodes.values()]
+    if with_marks is not None:
+        nodes = [with_marks(v) for v in nodes]
+    return {"nodes": nodes, "edges": [e.as_dict() for e in pipeline.edges.values()]}
+
+
+def _ipython():
+    """The running IPython shell with its event hooks, or None outside a kernel."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return None
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    ip = get_ipython()
+    return ip if ip is not None and hasattr(ip, "events") else None
 
 
 @contextmanager

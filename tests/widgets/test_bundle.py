@@ -18,6 +18,7 @@ def test_committed_bundle_is_present_and_complete():
     text = js.read_text(encoding="utf-8")
     assert len(text) > 200_000, "the bundle must include cytoscape.js"
     assert "edgehandles" in text and "cytoscape" in text.lower()
+    assert "org.eclipse.elk" in text, "the bundle must include elkjs (auto-layout)"
     assert "export{" in text.replace(" ", ""), "anywidget needs an ES module with a default export"
     assert "jd-canvas" in text and "isConnected" in text
     assert ".jd-canvas" in css.read_text(encoding="utf-8")
@@ -28,10 +29,11 @@ def test_bundle_sources_and_build_script_are_in_the_repository():
     pkg = json.loads((ext / "package.json").read_text())
     assert pkg["dependencies"]["cytoscape"].startswith("3.")
     assert pkg["dependencies"]["cytoscape-edgehandles"].startswith("4.")
+    assert pkg["dependencies"]["elkjs"].startswith("0.12.")
     assert "esbuild" in pkg["devDependencies"]
     assert (ext / "package-lock.json").is_file()
     assert (ext / "build.sh").is_file() and (ext / "build.mjs").is_file()
-    for f in ("index.js", "view.js", "style.js", "canvas.css"):
+    for f in ("index.js", "view.js", "style.js", "route.js", "layout.js", "canvas.css"):
         assert (ext / "src" / "canvas" / f).is_file()
     # the committed stylesheet is the source one
     assert (ext / "src" / "canvas" / "canvas.css").read_text() == (STATIC / "canvas.css").read_text()
@@ -44,8 +46,9 @@ def test_canvas_widget_ships_the_bundle():
     assert "edgehandles" in c._esm and ".jd-canvas" in c._css
     state = c.get_state()
     assert state["height"] == "520px" and state["readonly"] is False
-    # no whole-graph trait: the graph travels in messages
-    assert not any(k in state for k in ("nodes", "edges", "elements", "graph"))
+    # the first picture travels in the widget's state; changes travel in messages
+    assert state["graph"] == {"nodes": [], "edges": []}
+    assert not any(k in state for k in ("nodes", "edges", "elements"))
 
 
 def test_importing_the_widgets_package_is_cheap():

@@ -7,7 +7,14 @@
 
 import cytoscape from "cytoscape";
 import edgehandles from "cytoscape-edgehandles";
-import { NODE_H, NODE_W, stylesheet } from "./style.js";
+import { FONT_SIZE, NODE_H, NODE_W, stylesheet } from "./style.js";
+import { routeEdges, segmentStyle } from "./route.js";
+import { layeredLayout } from "./layout.js";
+
+// The canvas never opens (nor fits for Python) below the zoom at which node text is 12 px.
+export const READABLE_ZOOM = 12.2 / FONT_SIZE;
+// Palette entries dragged onto the canvas carry {kind, name, version} under this type.
+export const DRAG_MIME = "application/x-jupyter-designer-item";
 
 let registered = false;
 function registerExtensions() {
@@ -26,10 +33,26 @@ function truncate(text, n) {
 }
 
 export function nodeLabel(d) {
-  const lines = [truncate(d.title, 30)];
-  if (d.comment) lines.push(truncate(d.comment, 34));
+  const lines = [d.short_title || truncate(d.title, 24)];
+  if (d.comment) lines.push(truncate(d.comment, 26));
   if (d.status_text) lines.push(d.status_text);
   return lines.join("\n");
+}
+
+// messages after which edge routes are recomputed
+const ROUTED_BY = new Set(["add_node", "remove_node", "update_node", "add_edge", "remove_edge"]);
+
+// {kind, name, version} of a palette entry, from its classes and label (see palette.py).
+export function paletteItem(b) {
+  const cls = [...b.classList];
+  const kind = cls.some((c) => c.startsWith("jd-component-")) ? "component"
+    : cls.some((c) => c.startsWith("jd-model-")) ? "model"
+    : cls.some((c) => c.startsWith("jd-dataset-")) ? "dataset" : null;
+  if (!kind) return null;
+  if (kind === "component") return { kind, name: b.getAttribute("title") || b.textContent.trim() };
+  const label = (b.textContent || "").trim() || (b.getAttribute("title") || "").trim();
+  const m = kind === "model" ? /^(.*) v(\d+)$/.exec(label) : null;
+  return m ? { kind, name: m[1], version: Number(m[2]) } : { kind, name: label, version: null };
 }
 
 const STATUSES = ["not_started", "queued", "running", "completed", "reused", "failed", "skipped", "interrupted"];
@@ -56,6 +79,10 @@ export class CanvasView {
     this.moveTimer = null;
     this.selTimer = null;
     this.applyingRemote = false;
+    this.routeTimer = null;
+    this.routeFrame = null;
+    this.viewportTimer = null;
+    this.layoutRunning = false;
     this.cleanups = [];
     this.onMessage = this.onMessage.bind(this);
   }
@@ -73,7 +100,7 @@ export class CanvasView {
     this.toastEl = el("div", "jd-toast");
     this.tooltipEl = el("div", "jd-tooltip");
     this.hintEl = el("div", "jd-empty-hint",
-      "Click a dataset or component in the palette to add it. Drag from an output port " +
+      "Click or drag a dataset or component from the palette to add it. Drag from an output port " +
       "(bottom dot) to an input port (top dot) to connect.");
     const zoom = el("div", "jd-zoom");
     for (const [cls, text, title, fn] of [
@@ -102,10 +129,23 @@ export class CanvasView {
       this.model.off("change:readonly", onReadonly);
     });
 
+    const onGraph = () => { if (this.cy && !this.haveSnapshot) this.renderGraph(this.model.get("graph")); };
+    this.model.on("change:graph", onGraph);
+    this.cleanups.push(() => this.model.off("change:graph", onGraph));
+
     this.whenAttached(() => {
       this.createCy();
+      // the first picture comes from the widget's state, at once, even if the kernel is busy;
+      // the snapshot answering "ready" then reconciles it with the draft
+      this.renderGraph(this.model.get("graph"));
+      this.watchPalette();
       this.send({ type: "ready", view: this.viewId });
     });
+  }
+
+  renderGraph(g) {
+    if (!g || !this.cy) return;
+    this.drawGraph(g.nodes || [], g.edges || []);
   }
 
   // Cytoscape caches its container's page position and binds scroll listeners on the
@@ -185,7 +225,8 @@ export class CanvasView {
     const ro = new ResizeObserver(() => {
       if (!this.cy) return;
       this.cy.resize();
-      if (!this.fitted && this.haveSnapshot && this.container.clientWidth > 0) this.initialView();
+      if (!this.fitted && this.cy.nodes("node.jd-node").nonempty() && this.container.clientWidth > 0) this.initialView();
+      this.queueViewport();
     });
     ro.observe(this.container);
     this.cleanups.push(() => ro.disconnect());
@@ -219,7 +260,7 @@ export class CanvasView {
       const p = e.target;
       this.send({ type: "port_click", node: p.data("node"), port: p.data("key"), direction: p.data("dir") });
     });
-    cy.on("position", "node.jd-node", (e) => this.placePorts(e.target));
+    cy.on("position", "node.jd-node", (e) => { this.placePorts(e.target); this.scheduleRoute(true); });
     cy.on("grab", "node.jd-node", (e) => this.grabbed.add(e.target.id()));
     cy.on("free", "node.jd-node", (e) => this.grabbed.delete(e.target.id()));
     cy.on("dragfree", "node.jd-node", (e) => this.queueMove(e.target));
@@ -227,9 +268,11 @@ export class CanvasView {
     cy.on("dbltap", "node.jd-node", (e) => this.send({ type: "open", node: e.target.id() }));
     cy.on("cxttap", "node.jd-node", (e) => this.send({ type: "context", node: e.target.id() }));
     cy.on("tapstart", () => this.container.focus({ preventScroll: true }));
-    cy.on("mouseover", "node", (e) => this.showTooltip(e.target));
-    cy.on("mouseout", "node", () => this.hideTooltip());
+    cy.on("mouseover", "node, edge.jd-edge", (e) => { e.target.addClass("jd-hover"); this.showTooltip(e.target); });
+    cy.on("mouseout", "node, edge.jd-edge", (e) => { e.target.removeClass("jd-hover"); this.hideTooltip(); });
     cy.on("viewport drag", () => this.hideTooltip());
+    cy.on("viewport", () => this.queueViewport());
+    this.acceptDrops();
     this.container.addEventListener("keydown", (e) => this.onKey(e));
     this.applyReadonly();
   }
@@ -241,7 +284,9 @@ export class CanvasView {
     cy.zoom({ level: Math.min(cy.maxZoom(), Math.max(cy.minZoom(), cy.zoom() * factor)), renderedPosition: c });
   }
 
-  fit(ids) {
+  // Zoom to fit; readable: never below READABLE_ZOOM, showing the graph's top-left part
+  // (the first layers) when the whole does not fit at that zoom; the user scrolls and pans.
+  fit(ids, readable) {
     const cy = this.cy;
     if (!cy) return;
     const eles = ids && ids.length ? cy.collection(ids.map((i) => cy.getElementById(i))) : cy.nodes("node.jd-node");
@@ -250,17 +295,175 @@ export class CanvasView {
       cy.pan({ x: this.container.clientWidth / 2, y: NODE_H });
       return;
     }
-    cy.fit(eles, 30);
+    const pad = 30;
+    cy.fit(eles, pad);
     if (cy.zoom() > 1.2) {
       cy.zoom(1.2);
       cy.center(eles);
+    } else if (readable && cy.zoom() < READABLE_ZOOM) {
+      const bb = eles.boundingBox();
+      const z = READABLE_ZOOM;
+      const w = this.container.clientWidth, h = this.container.clientHeight;
+      cy.zoom(z);
+      // centred on an axis that fits, the top-left corner on one that does not
+      const x = bb.w * z + 2 * pad <= w ? (w - bb.w * z) / 2 - bb.x1 * z : pad - bb.x1 * z;
+      const y = bb.h * z + 2 * pad <= h ? (h - bb.h * z) / 2 - bb.y1 * z : pad - bb.y1 * z;
+      cy.pan({ x, y });
     }
   }
 
   initialView() {
     if (this.container.clientWidth === 0) return;
     this.fitted = true;
-    this.fit();
+    this.fit(null, true);
+  }
+
+  // -- edge routes ---------------------------------------------------------------------------
+  // Routes are recomputed after every change of nodes, edges or positions (coalesced; while a
+  // node is dragged, a few times a second).
+  scheduleRoute(dragging) {
+    if (!this.cy || this.destroyed) return;
+    if (dragging) {
+      if (this.routeTimer) return;
+      this.routeTimer = setTimeout(() => { this.routeTimer = null; this.routeAll(); }, 60);
+      return;
+    }
+    if (this.routeFrame) return;
+    this.routeFrame = requestAnimationFrame(() => { this.routeFrame = null; this.routeAll(); });
+  }
+
+  routeAll() {
+    const cy = this.cy;
+    if (!cy || this.destroyed) return;
+    const boxes = cy.nodes("node.jd-node").map((n) => {
+      const p = n.position();
+      return { id: n.id(), x1: p.x - NODE_W / 2, y1: p.y - NODE_H / 2, x2: p.x + NODE_W / 2, y2: p.y + NODE_H / 2 };
+    });
+    const edges = cy.edges("edge.jd-edge").map((e) => ({ id: e.id(), s: e.source().position(), t: e.target().position() }));
+    const routes = routeEdges(boxes, edges);
+    cy.batch(() => {
+      for (const [id, pts] of routes) {
+        const e = cy.getElementById(id);
+        if (e.empty()) continue;
+        const st = segmentStyle(pts);
+        e.scratch("jdRoute", pts);
+        if (st) {
+          e.addClass("jd-routed");
+          e.style({ "segment-weights": st.weights, "segment-distances": st.distances });
+        } else {
+          e.removeClass("jd-routed");
+          e.removeStyle("segment-weights segment-distances");
+        }
+      }
+    });
+  }
+
+  // -- auto-layout (ELK) -----------------------------------------------------------------------
+  async runLayout() {
+    const cy = this.cy;
+    if (!cy || this.layoutRunning) return;
+    this.layoutRunning = true;
+    try {
+      const nodes = cy.nodes("node.jd-node").map((n) => {
+        const d = n.data();
+        const xs = (ports) => this.portPositions({ x: NODE_W / 2, y: 0 }, ports.length, true).map((p) => p.x);
+        const ix = xs(d.inputs || []), ox = xs(d.outputs || []);
+        return { id: n.id(),
+                 inputs: (d.inputs || []).map((p, i) => ({ id: portId(d.id, "in", p.key), x: ix[i] })),
+                 outputs: (d.outputs || []).map((p, i) => ({ id: portId(d.id, "out", p.key), x: ox[i] })) };
+      });
+      const edges = cy.edges("edge.jd-edge").map((e) => ({ id: e.id(), source: e.source().id(), target: e.target().id() }));
+      const pos = await layeredLayout(nodes, edges, NODE_W, NODE_H);
+      if (!this.cy) return;
+      // keep the graph where it was: its first node's layer starts at the old top-left
+      const old = cy.nodes("node.jd-node").boundingBox();
+      let minX = Infinity, minY = Infinity;
+      for (const p of pos.values()) { minX = Math.min(minX, p.x); minY = Math.min(minY, p.y); }
+      const dx = Number.isFinite(old.x1) ? old.x1 + NODE_W / 2 - minX : 0;
+      const dy = Number.isFinite(old.y1) ? old.y1 + NODE_H / 2 - minY : 0;
+      const moves = [];
+      cy.batch(() => {
+        for (const [id, p] of pos) {
+          const n = cy.getElementById(id);
+          if (n.empty()) continue;
+          const q = { x: Math.round((p.x + dx) * 10) / 10, y: Math.round((p.y + dy) * 10) / 10 };
+          n.position(q);
+          moves.push({ id, ...q });
+        }
+      });
+      this.routeAll();
+      this.fit(null, true);
+      if (moves.length) this.send({ type: "move", moves, layout: true });
+    } catch (err) {
+      console.error("jupyter-designer: auto-layout failed", err);
+      this.send({ type: "layout_failed", reason: String(err) });
+    } finally {
+      this.layoutRunning = false;
+    }
+  }
+
+  // -- viewport (where click-to-add puts new nodes) ------------------------------------------
+  queueViewport() {
+    clearTimeout(this.viewportTimer);
+    this.viewportTimer = setTimeout(() => {
+      if (!this.cy || this.destroyed || this.container.clientWidth === 0) return;
+      const e = this.cy.extent();
+      const r = (v) => Math.round(v * 10) / 10;
+      this.send({ type: "viewport", x1: r(e.x1), y1: r(e.y1), x2: r(e.x2), y2: r(e.y2) });
+    }, 300);
+  }
+
+  // -- drag and drop from the palette ----------------------------------------------------------
+  // The palette (ipywidgets buttons) is re-rendered at will: its entries are found and made
+  // draggable whenever the designer's DOM changes.
+  watchPalette() {
+    const designer = this.root.closest(".jd-designer");
+    if (!designer) return;
+    const scan = () => {
+      designer.querySelectorAll(".jd-palette-item:not([data-jd-draggable])").forEach((b) => {
+        b.setAttribute("data-jd-draggable", "1");
+        b.draggable = true;
+        b.addEventListener("dragstart", (ev) => {
+          const item = paletteItem(b);
+          if (!item || !ev.dataTransfer) return;
+          ev.dataTransfer.setData(DRAG_MIME, JSON.stringify(item));
+          ev.dataTransfer.setData("text/plain", item.name);
+          ev.dataTransfer.effectAllowed = "copy";
+        });
+      });
+    };
+    scan();
+    const mo = new MutationObserver(() => scan());
+    mo.observe(designer, { childList: true, subtree: true });
+    this.cleanups.push(() => mo.disconnect());
+  }
+
+  acceptDrops() {
+    const target = this.wrap;
+    const accepts = (ev) => ev.dataTransfer && [...ev.dataTransfer.types].includes(DRAG_MIME);
+    const over = (ev) => {
+      if (!accepts(ev) || this.readonly) return;
+      ev.preventDefault();
+      ev.dataTransfer.dropEffect = "copy";
+      this.wrap.classList.add("jd-drop-target");
+    };
+    const leave = () => this.wrap.classList.remove("jd-drop-target");
+    const drop = (ev) => {
+      leave();
+      if (!accepts(ev) || this.readonly || !this.cy) return;
+      ev.preventDefault();
+      let item;
+      try { item = JSON.parse(ev.dataTransfer.getData(DRAG_MIME)); } catch (e) { return; }
+      const r = this.container.getBoundingClientRect();
+      const pan = this.cy.pan(), z = this.cy.zoom();
+      const x = (ev.clientX - r.left - pan.x) / z, y = (ev.clientY - r.top - pan.y) / z;
+      this.send({ type: "drop", kind: item.kind, name: item.name, version: item.version ?? null,
+                  x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 });
+    };
+    target.addEventListener("dragover", over);
+    target.addEventListener("dragenter", over);
+    target.addEventListener("dragleave", leave);
+    target.addEventListener("drop", drop);
   }
 
   // -- ports --------------------------------------------------------------------------
@@ -300,6 +503,7 @@ export class CanvasView {
   // -- graph edits from Python ----------------------------------------------------------
   nodeClasses(n) {
     const cls = ["jd-node", `jd-kind-${n.kind}`];
+    if (n.icon) cls.push(`jd-icon-${n.icon}`);
     if (n.data_type) cls.push(`jd-data-${n.data_type}`);
     if (n.status) cls.push(n.status);
     if (n.issue) cls.push("jd-invalid");
@@ -434,19 +638,24 @@ export class CanvasView {
     }
   }
 
-  applySnapshot(msg) {
+  drawGraph(nodes, edges) {
     const cy = this.cy;
     const selected = cy.$(":selected").map((x) => x.id());
     cy.batch(() => {
       cy.elements().remove();
-      (msg.nodes || []).forEach((n) => this.addNode(n));
-      (msg.edges || []).forEach((e) => this.addEdge(e));
+      nodes.forEach((n) => this.addNode(n));
+      edges.forEach((e) => this.addEdge(e));
     });
-    this.haveSnapshot = true;
     this.applyReadonly();
     if (selected.length) this.select(selected.filter((i) => cy.getElementById(i).nonempty()), []);
-    if (!this.fitted) this.initialView();
+    this.routeAll();
+    if (!this.fitted && nodes.length) this.initialView();
     this.updateHint();
+  }
+
+  applySnapshot(msg) {
+    this.haveSnapshot = true;
+    this.drawGraph(msg.nodes || [], msg.edges || []);
   }
 
   updateHint() {
@@ -468,6 +677,8 @@ export class CanvasView {
     } else {
       this.apply(msg);
     }
+    const types = msg.type === "batch" ? msg.messages.map((m) => m.type) : [msg.type];
+    if (types.some((t) => ROUTED_BY.has(t))) this.scheduleRoute(false);
     this.updateHint();
   }
 
@@ -506,7 +717,10 @@ export class CanvasView {
         this.toast(msg.text, msg.level);
         break;
       case "fit":
-        this.fit(msg.ids);
+        this.fit(msg.ids, true);
+        break;
+      case "layout":
+        this.runLayout();
         break;
       case "center": {
         const n = this.cy.getElementById(msg.id);
@@ -594,6 +808,18 @@ export class CanvasView {
     if (ele.hasClass("jd-port")) {
       text = `${d.plabel} \u2014 ${d.ptitle}${d.optional ? " (optional)" : ""}`;
       if (d.dir === "out") text += this.readonly ? "" : "\nDrag to an input port to connect";
+    } else if (ele.hasClass("jd-edge")) {
+      const s = ele.source().data(), t = ele.target().data();
+      const title = (id) => this.cy.getElementById(id).data("title") || id;
+      text = `${title(s.node)}: ${s.plabel} \u2192 ${title(t.node)}: ${t.plabel}`;
+      const p = ele.midpoint();
+      const z = this.cy.zoom(), pan = this.cy.pan();
+      const tt = this.tooltipEl;
+      tt.textContent = text;
+      tt.style.left = `${Math.round(p.x * z + pan.x + 12)}px`;
+      tt.style.top = `${Math.round(p.y * z + pan.y + 8)}px`;
+      tt.classList.add("jd-tooltip-show");
+      return;
     } else if (ele.hasClass("jd-node")) {
       const parts = [d.title];
       if (d.comment) parts.push(d.comment);
