@@ -139,6 +139,7 @@ class Designer(W.VBox):
         self.canvas.on("open", self._on_open)
         self.canvas.on("command", self._on_command)
         self.canvas.on("refused", lambda m: self.set_status(f"Not connected: {m['reason']}", error=True))
+        self.canvas.on("drop", self._on_drop)
         self.outputs.observe(self._on_tab, "selected_index")
         self._unsubscribe = self.pipeline.observe(self._on_pipeline_event)
         self._apply_readonly()
@@ -317,8 +318,19 @@ class Designer(W.VBox):
         self._guard(lambda: self.canvas.delete(sel["nodes"], sel["edges"]))
         self.select([])
 
+    def _on_drop(self, msg: dict) -> None:
+        """A palette entry was dropped on the canvas: add it where it was dropped."""
+        pos = (msg["x"], msg["y"])
+        if msg["kind"] == "component":
+            self.add_component(msg["name"], position=pos)
+        else:
+            self.add_dataset(msg["name"], msg.get("version") if msg["kind"] == "model" else None,
+                             position=pos, type="model" if msg["kind"] == "model" else "dataset")
+
     def auto_layout(self) -> None:
         if self.readonly:
+            return
+        if self.canvas.request_layout():  # the view lays out with ELK: one move, one undo step
             return
         with self.canvas.hold():
             self._guard(self.pipeline.auto_layout)
