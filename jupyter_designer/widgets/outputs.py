@@ -11,7 +11,7 @@ import json
 
 import ipywidgets as W
 
-from .charts import curve_svg, esc, fmt, heatmap_table, histogram_svg, table
+from .charts import esc, fmt, heatmap_table, histogram_svg, table
 
 TAB_TITLES = ("Preview", "Visualize", "Metrics", "Logs", "Runs", "Endpoints")
 PREVIEW_ROWS = 20
@@ -168,23 +168,6 @@ def metrics_summary_html(result: dict, index: int = 0) -> str:
     return "".join(parts)
 
 
-def binary_curves_html(result: dict, threshold: float) -> str:
-    curves = result.get("curves") or {}
-    at = binary_metrics_at(result, threshold)
-    parts = []
-    roc = curves.get("roc")
-    if roc:
-        parts.append(curve_svg(roc["fpr"], roc["tpr"], xlabel="False positive rate",
-                               ylabel="True positive rate", title="ROC", diagonal=True,
-                               marker=(at["fpr"], at["tpr"]) if at else None))
-    pr = curves.get("precision_recall")
-    if pr:
-        marker = (at["Recall"], at["Precision"]) if at and (at["True Positive"] + at["False Positive"]) else None
-        parts.append(curve_svg(pr["recall"], pr["precision"], xlabel="Recall", ylabel="Precision",
-                               title="Precision-recall", marker=marker))
-    return '<div style="display:flex; gap:12px; flex-wrap:wrap">' + "".join(parts) + "</div>"
-
-
 def threshold_table_html(at: dict | None) -> str:
     if at is None:
         return "<i>No ROC curve in this evaluation: the threshold cannot be changed.</i>"
@@ -195,11 +178,9 @@ def threshold_table_html(at: dict | None) -> str:
 
 
 def residuals_html(df, label: str, scored: str = "Scored Labels") -> str:
-    """Summary and histogram of residuals (label - scored label) of a scored regression table."""
+    """Summary of the residuals (label - scored label) of a scored regression table."""
     import numpy as np
     import pandas as pd
-
-    from jupyter_designer.engine.profiling import histogram
 
     y = pd.to_numeric(df[label], errors="coerce")
     p = pd.to_numeric(df[scored], errors="coerce")
@@ -211,24 +192,34 @@ def residuals_html(df, label: str, scored: str = "Scored Labels") -> str:
             ["Min", q[0]], ["1st Quartile", q[1]], ["Median", q[2]], ["3rd Quartile", q[3]], ["Max", q[4]],
             ["Mean absolute", float(r.abs().mean())]]
     return ("<b>Residuals (label \u2212 Scored Labels)</b>"
-            + histogram_svg(histogram(r, 20), width=300, height=110, title="Residuals")
             + table(rows, ["Residual", "Value"], cls="jd-table jd-residuals", first_col_header=True))
 
 
+def _side_by_side(*children: W.Widget) -> W.Box:
+    """Charts and tables next to each other, wrapping under each other when the cell is narrow."""
+    return W.Box(list(children), layout=W.Layout(display="flex", flex_flow="row wrap",
+                                                  align_items="flex-start", grid_gap="16px"))
+
+
 class MetricsView(W.VBox):
-    """Evaluate Model's results: tables, curves with a threshold slider, confusion matrix."""
+    """Evaluate Model's results: the metric tables with charts beside them (ROC and
+    precision-recall curves, a confusion matrix and a threshold slider for two-class models;
+    a confusion-matrix heatmap for multiclass; predicted-vs-actual and residual plots for
+    regression)."""
 
     def __init__(self):
         super().__init__()
         self.add_class("jd-metrics")
         self.result = None
         self.sliders: list[W.FloatSlider] = []
+        self.figures: list = []
+        self.threshold_tables: list[W.HTML] = []
         self.show(None)
 
     def show(self, evaluation, *, scored=None, title: str = "") -> None:
         """``evaluation``: an EvaluationResult (or a dict / list of result dicts); ``scored``:
-        the scored table(s) it was computed from, for the residual summary."""
-        self.sliders = []
+        the scored table(s) it was computed from (the charts are drawn from them when given)."""
+        self.sliders, self.figures, self.threshold_tables = [], [], []
         if evaluation is None:
             self.result = None
             self.children = [W.HTML("<i>Select an Evaluate Model node of a finished run to see its metrics.</i>")]
@@ -238,35 +229,72 @@ class MetricsView(W.VBox):
             results = [results]
         self.result = results
         kids = [W.HTML(f"<b>{esc(title)}</b>")] if title else []
-        scored_list = scored if isinstance(scored, (list, tuple)) else [scored]
+        scored_list = list(scored) if isinstance(scored, (list, tuple)) else [scored]
         for i, res in enumerate(results):
-            kids.append(W.HTML(metrics_summary_html(res, i)))
+            df = scored_list[i] if i < len(scored_list) else None
+            summary = W.HTML(metrics_summary_html(res, i))
             task = res.get("task")
-            if task == "binary" and res.get("curves"):
-                kids.append(self._binary_block(res))
-            if task == "regression":
-                df = scored_list[i] if i < len(scored_list) else None
-                label = res.get("label")
-                if df is not None and label in getattr(df, "columns", ()) and "Scored Labels" in df.columns:
-                    kids.append(W.HTML(residuals_html(df, label)))
+            if task in ("binary", "anomaly") and (res.get("curves") or {}).get("roc"):
+                kids.append(summary)
+                kids.append(self._binary_block(res, df))
+            elif task == "multiclass" and (res.get("confusion_matrix") or {}).get("matrix"):
+                from .plots import confusion_figure
+
+                cm = res["confusion_matrix"]
+                fig = confusion_figure(cm["labels"], cm["matrix"])
+                self.figures.append(fig)
+                kids.append(_side_by_side(summary, fig))
+            elif task == "regression":
+                kids.append(self._regression_block(res, df, summary))
+            else:
+                kids.append(summary)
         self.children = kids
 
-    def _binary_block(self, res: dict) -> W.Widget:
+    def _binary_block(self, res: dict, df) -> W.Widget:
+        from .plots import binary_figure, binary_scores, metrics_at, update_binary_figure
+
+        scores = binary_scores(df, res)
+
+        def at(t: float):
+            if scores is not None:
+                return metrics_at(*scores, t)
+            return binary_metrics_at(res, t)
+
         t0 = float((res.get("metrics") or {}).get("Threshold", 0.5) or 0.5)
         slider = W.FloatSlider(value=t0, min=0.0, max=1.0, step=0.01, description="Threshold",
-                               continuous_update=False, readout_format=".2f")
+                               continuous_update=False, readout_format=".2f",
+                               layout=W.Layout(width="420px"))
         slider.add_class("jd-threshold")
-        curves = W.HTML(binary_curves_html(res, t0))
-        numbers = W.HTML(threshold_table_html(binary_metrics_at(res, t0)))
+        first = at(t0)
+        fig = binary_figure(res, first)
+        numbers = W.HTML(threshold_table_html(first))
+        numbers.add_class("jd-threshold-numbers")
 
         def changed(change):
-            t = change["new"]
-            curves.value = binary_curves_html(res, t)
-            numbers.value = threshold_table_html(binary_metrics_at(res, t))
+            now = at(change["new"])
+            update_binary_figure(fig, now)
+            numbers.value = threshold_table_html(now)
 
         slider.observe(changed, "value")
         self.sliders.append(slider)
-        return W.VBox([slider, W.HBox([curves, numbers])])
+        self.figures.append(fig)
+        self.threshold_tables.append(numbers)
+        hint = W.HTML('<small style="color:#605e5c">A row is predicted positive when its scored '
+                      "probability is at least the threshold.</small>")
+        return W.VBox([W.HBox([slider, hint], layout=W.Layout(align_items="center")),
+                       _side_by_side(fig, numbers)])
+
+    def _regression_block(self, res: dict, df, summary: W.HTML) -> W.Widget:
+        from .plots import regression_figure, regression_values
+
+        label = res.get("label")
+        values = regression_values(df, label) if label else None
+        if values is None or len(values[0]) == 0:
+            return summary
+        fig = regression_figure(*values, label=str(label))
+        self.figures.append(fig)
+        residuals = W.HTML(residuals_html(df, label))
+        return W.VBox([_side_by_side(summary, residuals), fig])
 
 
 class OutputViews(W.Tab):
@@ -280,10 +308,20 @@ class OutputViews(W.Tab):
         self.logs = W.HTML("<i>Select a node of a run to see its log.</i>")
         self.runs = runs or W.VBox()
         self.endpoints = endpoints or W.VBox()
-        for w, cls in ((self.preview, "jd-preview"), (self.visualize, "jd-visualize-tab"),
+        self.column_picker = W.Dropdown(description="Histogram of", options=[],
+                                        layout=W.Layout(width="360px"),
+                                        style={"description_width": "initial"})
+        self.column_picker.add_class("jd-histogram-column")
+        self.column_picker.observe(self._on_column, "value")
+        self.column_chart = None  # created on first use: each chart carries plotly.js to the page
+        self.column_chart_box = W.VBox([])
+        self.column_chart_box.add_class("jd-column-histogram")
+        self.visualize_tab = W.VBox([self.column_chart_box, self.visualize])
+        for w, cls in ((self.preview, "jd-preview"), (self.visualize, "jd-visualize"),
+                       (self.visualize_tab, "jd-visualize-tab"),
                        (self.logs, "jd-logs"), (self.runs, "jd-runs"), (self.endpoints, "jd-endpoints")):
             w.add_class(cls)
-        super().__init__(children=[self.preview, self.visualize, self.metrics, self.logs, self.runs,
+        super().__init__(children=[self.preview, self.visualize_tab, self.metrics, self.logs, self.runs,
                                    self.endpoints])
         self.titles = TAB_TITLES
         self.add_class("jd-outputs")
@@ -308,6 +346,7 @@ class OutputViews(W.Tab):
                 self._render_visualize()
             else:
                 self.visualize.value = "<i>Open this tab to compute the column statistics.</i>"
+                self.column_chart_box.children = []
             return "Preview"
         if isinstance(value, EvaluationResult) or (isinstance(value, dict) and "metrics" in value):
             self.metrics.show(value, scored=scored, title=title)
@@ -326,7 +365,51 @@ class OutputViews(W.Tab):
             self.visualize.value = visualize_html(self._frame, self._frame_title)
         except Exception as exc:  # a column pandas cannot summarise must not break the view
             self.visualize.value = f'<span class="jd-param-error">Cannot summarise: {esc(exc)}</span>'
+            self.column_chart_box.children = []
+            self._visualized = self._frame
+            return
         self._visualized = self._frame
+        columns = [str(c) for c in list(self._frame.columns)[:MAX_VISUALIZE_COLUMNS]]
+        if not columns:
+            self.column_chart_box.children = []
+            return
+        if self.column_chart is None:
+            from .plots import histogram_figure
+
+            self.column_chart = histogram_figure()
+        self.column_picker.unobserve(self._on_column, "value")
+        self.column_picker.options = columns
+        self.column_picker.value = columns[0]
+        self.column_picker.observe(self._on_column, "value")
+        self.show_column(columns[0])
+        self.column_chart_box.children = [self.column_picker, self.column_chart]
+
+    def _on_column(self, change):
+        if change["new"] is not None:
+            self.show_column(change["new"])
+
+    def show_column(self, column: str) -> None:
+        """Draw the histogram of one column of the dataset in the Visualize tab."""
+        from jupyter_designer.engine.profiling import histogram
+
+        from .plots import show_histogram
+
+        if self._frame is None or self.column_chart is None:
+            return
+        names = {str(c): c for c in self._frame.columns}
+        if column not in names:
+            raise KeyError(f"The dataset has no column {column!r}; its columns are "
+                           f"{', '.join(list(names)[:20])}.")
+        if self.column_picker.value != column:
+            self.column_picker.value = column  # observed: draws through _on_column
+            return
+        try:
+            hist = histogram(self._frame[names[column]], 20)
+        except Exception as exc:  # one odd column must not break the tab
+            hist = {"kind": "categorical", "categories": [], "counts": [], "count": 0, "missing": 0}
+            self.column_chart.layout.title.text = f"{column}: cannot draw ({exc})"
+            return
+        show_histogram(self.column_chart, hist, column)
 
     def show_log(self, title: str, status: str | None, *, error: str | None = None,
                  log: str | None = None, duration: float | None = None) -> None:
@@ -344,4 +427,4 @@ class OutputViews(W.Tab):
 
 
 __all__ = ["OutputViews", "MetricsView", "binary_metrics_at", "preview_html", "visualize_html",
-           "object_html", "residuals_html", "fmt"]
+           "object_html", "residuals_html", "threshold_table_html", "fmt"]
