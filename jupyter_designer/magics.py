@@ -1,8 +1,11 @@
 """IPython magics: ``%designer`` and ``%%designer`` (``%load_ext jupyter_designer``).
 
-    %designer                              a new draft on the canvas
+    %designer                              a new draft on the canvas ("Pipeline draft N")
     %designer open NAME|FILE               a saved draft, pipeline file or sample
-    %designer sample NAME                  a sample pipeline as a new draft
+    %designer sample NAME [--new]          a sample pipeline as a new draft
+
+Every draft shown is autosaved within a second of each edit. A cell remembers the draft it
+created: after a kernel restart, running the same cell again shows that draft as it was.
     %designer run RUN_ID                   a past run, read-only, with node statuses
     %designer list datasets|pipelines|runs|models|components|samples
     %designer submit NAME|FILE [--experiment E] [--param k=v ...] [--regenerate]
@@ -16,7 +19,7 @@ from __future__ import annotations
 import argparse
 import shlex
 
-USAGE = ("usage: %designer [open NAME | sample NAME | run RUN_ID | "
+USAGE = ("usage: %designer [open NAME | sample NAME [--new] | run RUN_ID | "
          "list datasets|pipelines|runs|models|components|samples | "
          "submit NAME [--experiment E] [--param k=v] [--regenerate]]")
 
@@ -40,6 +43,7 @@ def _parser() -> _Parser:
     o.add_argument("name", nargs="+")  # names have spaces: no quotes needed
     s = sub.add_parser("sample", add_help=False)
     s.add_argument("name", nargs="+")
+    s.add_argument("--new", action="store_true")
     r = sub.add_parser("run", add_help=False)
     r.add_argument("run_id")
     li = sub.add_parser("list", add_help=False)
@@ -68,6 +72,54 @@ def _params(items) -> dict:
     return out
 
 
+def current_cell_id() -> str | None:
+    """The id of the notebook cell being run (JupyterLab and Notebook 7 send it), or None."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        if kernel is None:
+            return None
+        try:
+            parent = kernel.get_parent("shell")
+        except TypeError:  # older ipykernel
+            parent = kernel.get_parent()
+        cell_id = ((parent or {}).get("metadata") or {}).get("cellId")
+        return str(cell_id) if cell_id else None
+    except Exception:
+        return None
+
+
+def _cell_binding(what: str) -> str | None:
+    from .store.drafts import cell_key
+
+    cell_id = current_cell_id()
+    return f"{cell_key(cell_id)}|{what}" if cell_id else None
+
+
+def _show(ws, p, *, binding: str | None = None, draft: str | None = None, draft_file=None,
+          note: str | None = None):
+    from .widgets import Designer
+
+    p.workspace = ws
+    d = Designer(p, workspace=ws, draft=draft, draft_file=draft_file, binding=binding)
+    if note:
+        d.set_status(note)
+    return d
+
+
+def _reopen(ws, binding: str | None):
+    """The draft this cell showed before (a kernel restart later), or None."""
+    if not binding:
+        return None
+    name = ws.bound_draft(binding)
+    if name is None:
+        return None
+    from .api import open_pipeline
+
+    return open_pipeline(name, workspace=ws)
+
+
 def designer_magic(line: str, cell: str | None = None):
     """Entry point of ``%designer`` / ``%%designer``; returns what the cell should show."""
     from .api import open_pipeline, workspace
@@ -77,30 +129,52 @@ def designer_magic(line: str, cell: str | None = None):
         ws = workspace()
         if cell is not None:
             from .engine.pipeline import Pipeline
-            from .widgets import Designer
 
             p = Pipeline.from_json(cell, source="%%designer cell", workspace=ws)
-            return Designer(p, workspace=ws)
+            binding = _cell_binding("%%designer")
+            name = ws.bound_draft(binding) if binding else None
+            return _show(ws, p, binding=binding, draft=name)
         try:
             args = _parser().parse_args(shlex.split(line))
         except ValueError as exc:  # unbalanced quotes
             raise _UsageError(str(exc)) from None
         if args.cmd is None:
             from .engine.pipeline import Pipeline
-            from .widgets import Designer
 
-            return Designer(Pipeline("Untitled pipeline", workspace=ws), workspace=ws)
+            binding = _cell_binding("new")
+            p = _reopen(ws, binding)
+            if p is not None:
+                return _show(ws, p, binding=binding, note=f"Reopened draft {p.draft_name!r} of this cell.")
+            name = ws.new_draft_name()
+            return _show(ws, Pipeline(name, workspace=ws), binding=binding, draft=name)
         if args.cmd in ("open", "sample"):
-            from .widgets import Designer
-
             name = " ".join(args.name)
             if args.cmd == "sample":
                 from .api import load_sample
+
+                binding = _cell_binding(f"sample {name.casefold()}")
+                p = None if args.new else _reopen(ws, binding)
+                if p is not None:
+                    return _show(ws, p, binding=binding, note=(
+                        f"Reopened draft {p.draft_name!r} of this cell; `%designer sample {name} --new` "
+                        "starts again from the sample."))
                 p = load_sample(name, workspace=ws)
-            else:
-                p = open_pipeline(name, workspace=ws)
-            p.workspace = ws
-            return Designer(p, workspace=ws)
+                return _show(ws, p, binding=binding, draft=ws.new_draft_name(p.name))
+            p = open_pipeline(name, workspace=ws)
+            path = getattr(p, "draft_file", None)
+            if path is not None:
+                from .store.drafts import file_key
+
+                key = file_key(path)
+                draft = ws.bound_draft(key) or ws.new_draft_name(p.name or path.stem)
+                return _show(ws, p, binding=key, draft=draft, draft_file=path)
+            if getattr(p, "draft_name", None):
+                return _show(ws, p, binding=_cell_binding(f"open {p.draft_name.casefold()}"))
+            binding = _cell_binding(f"open {name.casefold()}")  # a sample opened by name
+            reopened = _reopen(ws, binding)
+            if reopened is not None:
+                return _show(ws, reopened, binding=binding)
+            return _show(ws, p, binding=binding, draft=ws.new_draft_name(p.name))
         if args.cmd == "run":
             from .widgets import Designer
 
@@ -134,10 +208,11 @@ def _listing(ws, what: str, experiment=None):
                               "Columns": len(d.schema), "Description": d.description}
                              for d in ws.list_datasets()])
     if what == "pipelines":
-        rows = []
-        for d in ws.list_drafts():
-            rows.append({"Name": d if isinstance(d, str) else getattr(d, "name", str(d))})
-        return pd.DataFrame(rows)
+        import time as _time
+
+        return pd.DataFrame([{"Name": d.name, "Version": d.version, "Versions": d.versions,
+                              "Saved": _time.strftime("%Y-%m-%d %H:%M:%S", _time.localtime(d.updated))}
+                             for d in ws.list_drafts()])
     if what == "runs":
         return pd.DataFrame([{"Run": r.id, "Experiment": r.experiment, "Pipeline": r.pipeline_name,
                               "Status": r.status, "Duration (s)": round(r.duration or 0, 2),

@@ -157,6 +157,10 @@ class DraftAutosave:
                 time.sleep(self.max_delay)
 
     # -- saving ------------------------------------------------------------------------------
+    def _workspace_closed(self) -> bool:
+        db = getattr(self.workspace, "_db", None)
+        return bool(getattr(db, "_closed", False))
+
     def _document(self) -> dict | None:
         p = self.pipeline
         for _ in range(20):  # the kernel's thread may be in the middle of an edit
@@ -186,6 +190,10 @@ class DraftAutosave:
                 self._dirty_since = time.monotonic()  # still unsaved
                 failed = True
             except Exception as exc:
+                if self._workspace_closed():  # the workspace was closed: nothing more to save to
+                    self._closed = True
+                    self._cond.notify_all()
+                    return self.version
                 self.state, self.error = "error", f"Draft {self.name!r} not saved: {exc}"
                 self._dirty_since = time.monotonic()
                 log.warning("%s", self.error)

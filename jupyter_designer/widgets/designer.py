@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 
 import ipywidgets as W
 
@@ -59,14 +60,21 @@ class Designer(W.VBox):
     """
 
     def __init__(self, pipeline=None, workspace=None, *, experiment: str = "Default",
-                 readonly: bool = False, runner=None, height: str = "560px"):
+                 readonly: bool = False, runner=None, height: str = "560px",
+                 draft: str | None = None, draft_file=None, binding: str | None = None,
+                 autosave: bool = True):
         from jupyter_designer.engine.pipeline import Pipeline
 
         if workspace is None and pipeline is not None:
             workspace = getattr(pipeline, "workspace", None)
         self._workspace = workspace
         self._runner = runner
-        self.pipeline = pipeline if pipeline is not None else Pipeline(name="Pipeline draft", workspace=workspace)
+        if pipeline is None:
+            pipeline = Pipeline(name="Pipeline draft", workspace=workspace)
+            if workspace is not None and autosave and not readonly and draft is None:
+                draft = workspace.new_draft_name()
+                pipeline.name = draft
+        self.pipeline = pipeline
         if getattr(self.pipeline, "workspace", None) is None and workspace is not None:
             self.pipeline.workspace = workspace
         self.readonly = bool(readonly)
@@ -119,8 +127,19 @@ class Designer(W.VBox):
         self.first_failed_button.add_class("jd-btn-first-failed")
         self.first_failed_button.on_click(lambda _b: self.go_to_first_failed())
         self.buttons["first-failed"] = self.first_failed_button
-        self.status_bar = W.HBox([self.status, self.first_failed_button],
+        self.draft_label = W.HTML("")
+        self.draft_label.add_class("jd-draft-status")
+        self.versions_button = W.Button(description="Versions", icon="history", tooltip=(
+            "Saved versions of this draft: restore an earlier one"), layout=W.Layout(width="auto"))
+        self.versions_button.add_class("jd-btn")
+        self.versions_button.add_class("jd-btn-versions")
+        self.versions_button.on_click(lambda _b: self.toggle_versions())
+        self.status_bar = W.HBox([self.status, W.HBox([self.first_failed_button, self.draft_label,
+                                                       self.versions_button],
+                                                      layout=W.Layout(align_items="center",
+                                                                      flex="0 0 auto"))],
                                  layout=W.Layout(align_items="center", justify_content="space-between"))
+        self.draft_bar = DraftBar(self)
 
         self.runs_panel = RunsPanel(self)
         self.serving = ServingActions(self)
@@ -129,8 +148,8 @@ class Designer(W.VBox):
         main = W.HBox([self.palette, self.canvas, self.properties],
                       layout=W.Layout(width="100%", align_items="stretch"))
         main.add_class("jd-main")
-        super().__init__([self.toolbar, self.serving.form, main, self.status_bar, self.outputs],
-                         layout=W.Layout(width="100%"))
+        super().__init__([self.toolbar, self.draft_bar, self.serving.form, main, self.status_bar,
+                          self.outputs], layout=W.Layout(width="100%"))
         self.add_class("jd-designer")
 
         # -- wiring ---------------------------------------------------------------------
@@ -142,8 +161,15 @@ class Designer(W.VBox):
         self.canvas.on("drop", self._on_drop)
         self.outputs.observe(self._on_tab, "selected_index")
         self._unsubscribe = self.pipeline.observe(self._on_pipeline_event)
+        self.draft = None
+        self._followed: dict = {}
+        self._binding = binding
+        if autosave and not readonly:
+            self._start_draft(draft, draft_file)
         self._apply_readonly()
         self._update_buttons()
+        if not readonly:
+            self.follow_runs()
 
     def _on_tab(self, change) -> None:
         # Runs and Endpoints list what the workspace holds when opened
@@ -179,6 +205,147 @@ class Designer(W.VBox):
                 pass
         return names
 
+    # -- the draft: autosave, versions, conflicts ---------------------------------------------
+    def _start_draft(self, name: str | None = None, path=None) -> None:
+        """Autosave the pipeline shown as draft ``name`` (within a second of every edit)."""
+        from jupyter_designer.store.drafts import DraftAutosave
+
+        ws = self.workspace
+        p = self.pipeline
+        saver = getattr(p, "draft_autosave", None)
+        if saver is None or saver._closed:
+            if name is None:
+                name = getattr(p, "draft_name", None) or ws.new_draft_name(p.name or "Pipeline draft")
+            if p.name in ("Pipeline draft", "Untitled pipeline", ""):
+                p.name = name
+            latest = ws.draft_version(name)
+            base = getattr(p, "draft_version", None)
+            saver = DraftAutosave(p, ws, name, path=path or getattr(p, "draft_file", None),
+                                  base_version=latest if base is None else base)
+            if base is None or latest is None or base != latest:
+                saver._on_edit()  # this copy is not saved yet (new, or built in code)
+                saver.flush()
+        self.draft = saver
+        self._draft_listener = saver.on_change(lambda _s: self._show_draft_state())
+        if self._binding:
+            try:
+                ws.bind_draft(self._binding, saver.name)
+            except Exception:  # a binding is a convenience; the draft itself is saved
+                pass
+        self._show_draft_state()
+
+    def _stop_draft(self) -> None:
+        if getattr(self, "draft", None) is not None:
+            self._draft_listener()
+            self.draft.flush()
+            self.draft = None
+
+    def _show_draft_state(self) -> None:
+        saver = self.draft
+        if saver is None:
+            self.draft_label.value = ""
+            self.versions_button.layout.display = "none"
+            self.draft_bar.hide()
+            return
+        self.versions_button.layout.display = None
+        cls = {"saved": "jd-draft-saved", "pending": "jd-draft-pending",
+               "conflict": "jd-draft-conflict", "error": "jd-draft-error"}[saver.state]
+        short = {"saved": "saved", "pending": "saving\u2026", "conflict": "not saved: changed elsewhere",
+                 "error": "not saved"}[saver.state]
+        self.draft_label.value = (f'<span class="{cls}" title="{esc(saver.status_text())}">'
+                                  f"<b>{esc(saver.name)}</b> \u00b7 {short}</span>")
+        if saver.state in ("conflict", "error"):
+            self.draft_bar.show_problem(saver)
+        elif self.draft_bar.mode == "problem":
+            self.draft_bar.hide()
+
+    def toggle_versions(self):
+        """Show (or hide) the saved versions of the draft, to restore one."""
+        if self.draft_bar.mode == "versions":
+            self.draft_bar.hide()
+        else:
+            self.draft_bar.show_versions()
+
+    def restore_version(self, version: int):
+        """Show saved version ``version`` of the draft again (one undoable edit)."""
+        if self.draft is None:
+            self.set_status("This view is not a draft.", error=True)
+            return None
+        with self.canvas.hold():
+            v = self._guard(lambda: self.draft.restore(version))
+        if v is not None:
+            self.set_status(f"Restored version {version} of draft {self.draft.name!r} (saved as "
+                            f"version {v}).")
+        return v
+
+    def reload_draft(self):
+        """Drop this canvas's unsaved edits and show the draft as saved by another editor."""
+        if self.draft is None:
+            return None
+        with self.canvas.hold():
+            v = self._guard(self.draft.reload)
+        self.set_status(f"Reloaded draft {self.draft.name!r} (version {v}).")
+        return v
+
+    def save_draft_as(self, name: str | None = None):
+        """Keep this canvas's copy as a new draft."""
+        if self.draft is None:
+            return None
+        new = self._guard(lambda: self.draft.save_as(name))
+        if new and self._binding:
+            self.workspace.bind_draft(self._binding, new)
+        if new:
+            self.set_status(f"Saved as a new draft {new!r}.")
+        return new
+
+    # -- runs submitted anywhere (canvas, code, magics, CLI, REST, pipeline endpoints) -------------
+    def follow_runs(self, interval: float = 0.5) -> None:
+        """Show the runs of this draft wherever they were submitted, live."""
+        _RunFollower.add(self, interval)
+
+    def _poll_runs(self) -> None:
+        if self.readonly or self.draft is None:
+            return
+        p = self.pipeline
+        ws = self._workspace
+        if ws is None:
+            return
+        latest = ws.latest_draft_run(self.draft.name, p.name)
+        if latest is None:
+            return
+        rid, status = latest
+        if self.handle is not None and rid == self.handle.run_id:
+            return  # a run of this canvas: its events colour the nodes
+        f = self._followed
+        if f.get("run_id") == rid and f.get("final"):
+            return
+        nodes = ws.node_statuses(rid)
+        key = (status, tuple(sorted(nodes.items())))
+        if f.get("run_id") == rid and f.get("key") == key:
+            return
+        from jupyter_designer.store.records import FINAL_RUN_STATUSES
+
+        final = status in FINAL_RUN_STATUSES
+        self._followed = {"run_id": rid, "key": key, "final": final}
+        try:
+            rec = ws.get_run(rid)
+        except Exception:
+            return
+        if self.handle is not None and not self.handle.done:
+            return
+        self.run_id = rid
+        self.show_run_record(rec)
+        if final:
+            self._update_buttons()
+            if self.runs_panel.loaded:
+                self.runs_panel.refresh()
+
+    def close(self) -> None:
+        """Save the draft's pending edits and close the widgets."""
+        self._closed_designer = True
+        self._stop_draft()
+        super().close()
+
     # -- switching pipelines ----------------------------------------------------------------
     def set_pipeline(self, pipeline, *, readonly: bool = False) -> None:
         """Show another draft (e.g. a clone) in this designer."""
@@ -191,6 +358,13 @@ class Designer(W.VBox):
         self.readonly = readonly
         self.canvas.readonly = readonly
         self.canvas.attach(pipeline)
+        if hasattr(self, "draft"):
+            self._stop_draft()
+            self._followed = {}
+            if not readonly:
+                self._start_draft()
+            else:
+                self._show_draft_state()
         self._apply_readonly()
         self.properties.show(None)
         self._update_buttons()
@@ -762,6 +936,108 @@ class Designer(W.VBox):
         return self.open_draft(new, "Cloned into a new draft: edit and submit it.")
 
 
+class DraftBar(W.HBox):
+    """Under the toolbar: a draft problem (changed elsewhere, not saved) with what to do about
+    it, or the list of saved versions to restore one."""
+
+    def __init__(self, designer: Designer):
+        super().__init__(layout=W.Layout(display="none", align_items="center", flex_flow="row wrap",
+                                         padding="4px 6px", margin="2px 0"))
+        self.designer = designer
+        self.mode = None
+        self.add_class("jd-draft-bar")
+
+    def hide(self) -> None:
+        self.mode = None
+        self.children = []
+        self.layout.display = "none"
+
+    def _button(self, label: str, cls: str, icon: str, fn, style: str = "") -> W.Button:
+        b = W.Button(description=label, icon=icon, button_style=style, layout=W.Layout(width="auto",
+                                                                                       flex="0 0 auto"))
+        b.add_class("jd-btn")
+        b.add_class(cls)
+        b.on_click(lambda _b: fn())
+        return b
+
+    def show_problem(self, saver) -> None:
+        self.mode = "problem"
+        d = self.designer
+        text = W.HTML(f'<span class="jd-param-error">{esc(saver.status_text())}</span>',
+                      layout=W.Layout(flex="1 1 300px"))
+        kids = [text]
+        if saver.state == "conflict":
+            kids += [self._button("Reload", "jd-draft-reload", "refresh", d.reload_draft, "warning"),
+                     self._button("Save as a copy", "jd-draft-save-as", "copy", d.save_draft_as)]
+        else:
+            kids += [self._button("Try again", "jd-draft-retry", "refresh", saver.flush)]
+        self.children = kids
+        self.layout.display = None
+
+    def show_versions(self) -> None:
+        d = self.designer
+        if d.draft is None:
+            return
+        self.mode = "versions"
+        try:
+            history = d.draft.history()
+        except Exception as exc:
+            self.children = [W.HTML(f'<span class="jd-param-error">{esc(exc)}</span>')]
+            self.layout.display = None
+            return
+        options = []
+        for h in history:
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(h["saved"]))
+            note = f" \u00b7 {h['note']}" if h.get("note") else ""
+            options.append((f"v{h['version']} \u00b7 {when} \u00b7 {h['nodes']} nodes, "
+                            f"{h['edges']} connections{note}", h["version"]))
+        pick = W.Dropdown(options=options, value=options[min(1, len(options) - 1)][1] if options else None,
+                          layout=W.Layout(width="420px"))
+        pick.add_class("jd-draft-versions")
+        restore = self._button("Restore", "jd-draft-restore", "undo",
+                               lambda: (d.restore_version(pick.value), self.hide()))
+        close = self._button("", "jd-draft-close", "times", self.hide)
+        close.layout.width = "36px"
+        self.children = [W.HTML(f"<b>Versions of {esc(d.draft.name)}</b>&nbsp;"), pick, restore, close]
+        self.layout.display = None
+
+
+class _RunFollower:
+    """One thread of the kernel that keeps every live designer showing its draft's latest run."""
+
+    _designers: "weakref.WeakSet[Designer]" = None
+    _thread = None
+    _lock = threading.Lock()
+    interval = 0.5
+
+    @classmethod
+    def add(cls, designer: Designer, interval: float = 0.5) -> None:
+        with cls._lock:
+            if cls._designers is None:
+                cls._designers = weakref.WeakSet()
+            cls._designers.add(designer)
+            cls.interval = min(cls.interval, float(interval))
+            if cls._thread is None or not cls._thread.is_alive():
+                cls._thread = threading.Thread(target=cls._loop, name="designer-run-follower",
+                                               daemon=True)
+                cls._thread.start()
+        designer._poll_runs()  # the last run's colours are there from the first picture
+
+    @classmethod
+    def _loop(cls) -> None:
+        while True:
+            time.sleep(cls.interval)
+            for d in list(cls._designers or ()):
+                ws = getattr(d, "_workspace", None)
+                if getattr(d, "_closed_designer", False) or getattr(getattr(ws, "_db", None), "_closed", False):
+                    cls._designers.discard(d)
+                    continue
+                try:
+                    d._poll_runs()
+                except Exception:  # a closed workspace, a deleted run: try again next time
+                    pass
+
+
 class RunsPanel(W.VBox):
     """Run history: list, open read-only, clone, compare."""
 
@@ -801,7 +1077,7 @@ class RunsPanel(W.VBox):
         rows = []
         self.checks = {}
         for rec in runs:
-            chk = W.Checkbox(value=False, indent=False, layout=W.Layout(width="24px"))
+            chk = W.Checkbox(value=False, indent=False, layout=W.Layout(width="24px", flex="0 0 auto"))
             self.checks[rec.id] = chk
             metrics = {k: v for k, v in (rec.metrics or {}).items() if isinstance(v, (int, float))}
             mtext = ", ".join(f"{k}={fmt(v, 3)}" for k, v in list(metrics.items())[:3])
@@ -811,11 +1087,13 @@ class RunsPanel(W.VBox):
             info = W.HTML(f'<span class="jd-run-row jd-run-{esc(rec.status)}"><b>{esc(rec.id)}</b> '
                           f"{esc(rec.experiment)}{dot}{esc(rec.pipeline_name)}{dot}"
                           f"<b>{esc(rec.status)}</b>{dot}{esc(format_duration(rec.duration))}"
-                          f"{dot}{esc(when)}{extra}</span>")
-            open_b = W.Button(description="Open", icon="eye", layout=W.Layout(width="auto"))
+                          f"{dot}{esc(when)}{extra}</span>", layout=W.Layout(flex="1 1 auto", min_width="0"))
+            # buttons keep their size; the run's line takes what is left and wraps
+            fixed = dict(width="auto", min_width="72px", flex="0 0 auto")
+            open_b = W.Button(description="Open", icon="eye", layout=W.Layout(**fixed))
             open_b.add_class("jd-run-open")
             open_b.on_click(lambda _b, rid=rec.id: self.open_run(rid))
-            clone_b = W.Button(description="Clone", icon="clone", layout=W.Layout(width="auto"))
+            clone_b = W.Button(description="Clone", icon="clone", layout=W.Layout(**fixed))
             clone_b.add_class("jd-run-clone")
             clone_b.on_click(lambda _b, rid=rec.id: self.clone_run(rid))
             row = W.HBox([chk, open_b, clone_b, info], layout=W.Layout(align_items="center"))
