@@ -1,6 +1,7 @@
 """The Designer: palette, properties panel, toolbar, undo/redo, running, outputs."""
 
 import threading
+from html import unescape
 import time
 
 import ipywidgets as W
@@ -10,7 +11,7 @@ from jupyter_designer.engine.params import PIPELINE_PARAMETER
 from jupyter_designer.engine.pipeline import Pipeline
 from jupyter_designer.widgets import Designer
 from jupyter_designer.widgets.designer import ACTIONS, EXTRA_ACTIONS
-from jupyter_designer.widgets.properties import ColumnPicker
+from jupyter_designer.widgets.properties import ColumnPicker, RuleValues
 
 from widget_helpers import PROBE, custom_messages, flat
 
@@ -225,8 +226,9 @@ def test_column_picker_keeps_rule_names_the_input_no_longer_has(wired):
     picker = d.properties.controls["columns"]
     assert picker.mode.value == "With rules"
     tags = picker.rule_rows.children[0].children[1]
-    assert isinstance(tags, W.TagsInput)
-    assert list(tags.value) == ["b", "gone"]
+    assert isinstance(tags, RuleValues)
+    assert tags.values == ["b", "gone"]
+    assert [c.description for c in tags.chips.children] == ["b \u00d7", "gone (not in the input) \u00d7"]
     assert "gone" in picker.summary.value and "jd-error" in picker.summary.value
 
 
@@ -477,3 +479,114 @@ def test_preview_a_dataset_without_running(designer):
     d.canvas.handle_message({"type": "port_click", "node": probe.id, "port": "results_dataset",
                              "direction": "out"})
     assert "Run the pipeline" in d.status_text
+
+
+# -- column rules: what is typed is kept; the preview; hints that name the cause ---------------
+def test_column_rule_typed_name_becomes_a_value_and_survives_apply(wired):
+    d, _, probe = wired
+    picker = d.properties.controls["columns"]
+    picker.mode.value = "With rules"
+    picker.begin.value = "all"
+    row = picker.rule_rows.children[0]
+    action = row.children[0].children[0]
+    action.value = "exclude"
+    editor = row.children[1]
+    assert isinstance(editor, RuleValues) and editor.entry.layout.width != "40px"
+    editor.entry.value = "b"              # what the browser sends on Enter, Tab or leaving the box
+    assert editor.values == ["b"] and editor.entry.value == ""
+    assert "2 of 3 columns selected: a, c" in picker.summary.value
+    assert "Not applied yet" in picker.summary.value
+    assert picker.apply_rules()
+    assert d.pipeline.nodes[probe.id].params["columns"] == {
+        "begin_with": "all", "rules": [{"action": "exclude", "by": "names", "values": ["b"]}]}
+    assert "Not applied yet" not in picker.summary.value
+    # shown again: Exclude, by names, the value
+    d.select([])
+    d.select([probe.id])
+    picker = d.properties.controls["columns"]
+    assert picker.mode.value == "With rules" and picker.begin.value == "all"
+    row = picker.rule_rows.children[0]
+    assert row.children[0].children[0].value == "exclude" and row.children[0].children[1].value == "names"
+    assert row.children[1].values == ["b"]
+    assert "2 of 3 columns selected: a, c" in picker.summary.value
+
+
+def test_column_rule_apply_commits_pending_text_and_refuses_an_empty_rule(wired):
+    d, _, probe = wired
+    picker = d.properties.controls["columns"]
+    picker.mode.value = "With rules"
+    editor = picker._editors[0]
+    before = d.pipeline.nodes[probe.id].params.get("columns")
+    assert not picker.apply_rules()       # an empty rule is not dropped silently
+    assert "Rule 1 (Include by column names) has no values" in picker.summary.value
+    assert d.pipeline.nodes[probe.id].params.get("columns") == before
+    editor._clearing = True               # typed, not yet committed
+    editor.entry.value = "a, c"
+    editor._clearing = False
+    assert picker.apply_rules()
+    assert d.pipeline.nodes[probe.id].params["columns"]["rules"][0]["values"] == ["a", "c"]
+
+
+def test_column_rule_keeps_an_unknown_name_and_says_so(wired):
+    d, _, probe = wired
+    picker = d.properties.controls["columns"]
+    picker.mode.value = "With rules"
+    picker.begin.value = "all"
+    editor = picker._editors[0]
+    picker.rule_rows.children[0].children[0].children[0].value = "exclude"
+    editor.entry.value = "normalized-losses"
+    assert editor.values == ["normalized-losses"]
+    assert editor.chips.children[0].description == "normalized-losses (not in the input) \u00d7"
+    assert "normalized-losses" in picker.summary.value and "jd-error" in picker.summary.value
+    editor.chips.children[0].click()      # removing it is a click (or Enter on the chip)
+    assert editor.values == []
+
+
+def test_column_rule_by_type_and_remove_rule(wired):
+    d, _, probe = wired
+    picker = d.properties.controls["columns"]
+    picker.mode.value = "With rules"
+    by = picker.rule_rows.children[0].children[0].children[1]
+    by.value = "type"
+    editor = picker._editors[0]
+    assert "Numeric" in editor.entry.options
+    editor.entry.value = "Numeric"
+    assert "2 of 3 columns selected: a, c" in picker.summary.value
+    editor.entry.value = "Nonsense"
+    assert "not a column type" in editor.chips.children[1].description
+    assert not picker.apply_rules() and "unknown column type" in picker.summary.value
+
+
+def test_hint_names_an_unset_upstream_selection(designer):
+    d = designer
+    data = d.add_dataset("probe data")
+    select = d.add_component("Select Columns in Dataset")
+    probe = d.add_component(PROBE)
+    d.select([probe.id])
+    picker = d.properties.controls["columns"]
+    assert "Connect the input port 'Dataset' to pick from its columns" in unescape(picker.summary.value)
+    d.pipeline.connect(data, "dataset", select, "dataset")
+    d.pipeline.connect(select, "results_dataset", probe, "dataset")
+    picker = d.properties.controls["columns"]
+    assert picker.names is None
+    assert ("The upstream node 'Select Columns in Dataset' has no column selection yet: set its "
+            "'Select columns' to see columns here") in unescape(picker.summary.value)
+    assert "Connect the input port" not in unescape(picker.summary.value)
+    label = d.properties.controls["label"]
+    assert "has no column selection yet" in unescape(label.summary.value)
+    d.pipeline.set_param(select.id, "select_columns", ["a", "c"])
+    d.select([select.id])
+    d.select([probe.id])
+    picker = d.properties.controls["columns"]
+    assert picker.names == ["a", "c"]
+
+
+def test_hint_names_an_unconnected_upstream_input(designer):
+    d = designer
+    select = d.add_component("Select Columns in Dataset")
+    probe = d.add_component(PROBE)
+    d.pipeline.connect(select, "results_dataset", probe, "dataset")
+    d.pipeline.set_param(select.id, "select_columns", ["a"])
+    d.select([probe.id])
+    assert ("The upstream node 'Select Columns in Dataset' has nothing connected to its input "
+            "'Dataset'") in unescape(d.properties.controls["columns"].summary.value)
