@@ -33,7 +33,14 @@ function truncate(text, n) {
 }
 
 export function nodeLabel(d) {
-  const lines = [d.short_title || truncate(d.title, 24)];
+  // a long title wraps over two lines when the node has room; MD-/TD- titles (and titles
+  // of nodes with both a comment and a status) show their short form; hover shows all
+  const full = String(d.title || "");
+  const extra = (d.comment ? 1 : 0) + (d.status_text ? 1 : 0);
+  const title = full.length <= 24 ? full
+    : !/^(MD|TD)-/.test(full) && extra < 2 ? truncate(full, 44)
+    : d.short_title || truncate(full, 24);
+  const lines = [title];
   if (d.comment) lines.push(truncate(d.comment, 26));
   if (d.status_text) lines.push(d.status_text);
   return lines.join("\n");
