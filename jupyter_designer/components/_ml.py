@@ -113,6 +113,56 @@ def _is_free_text(col: pd.Series) -> bool:
     return distinct > FREE_TEXT_MIN_DISTINCT and distinct > 0.5 * n
 
 
+#: The component that turns date and time columns into numeric features.
+DATE_COMPONENT = "Extract Date Parts"
+_ISO_DATE_TEXT = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+
+
+def _dates_as_text(col: pd.Series) -> bool:
+    """Whether a string column holds ISO 8601 dates (checked on its first values)."""
+    values = col.dropna().head(200)
+    if values.empty or not all(isinstance(v, str) for v in values):
+        return False
+    return bool(values.str.strip().str.fullmatch(_ISO_DATE_TEXT).all())
+
+
+def design_check_learner(schema, label, source, component: str, label_param) -> list:
+    """Design-time problems of training a learner on ``schema``: a label column of the wrong
+    kind for the learner, date and time feature columns. ``[(parameter key, message)]``."""
+    from jupyter_designer.engine.params import is_binding
+
+    if schema is None:
+        return []
+    issues = []
+    label_name = None
+    if label is not None and not is_binding(label):
+        try:
+            label_name = label_param.resolve(label, schema, component)[0]
+        except (DesignerError, IndexError):  # a missing column is reported by the column check
+            label_name = None
+    task = source.spec.extra.get("task") if source is not None else None
+    learner = f"{source.title} [{source.node_id}]" if source is not None else "the learner"
+    if label_name is not None:
+        kind = schema.kind(label_name)
+        if kind in ("datetime", "timespan"):
+            issues.append((label_param.key, f"The 'Label column' parameter selects "
+                           f"{label_name!r}, a {kind} column, which a model cannot predict. "
+                           f"Choose another label column."))
+        elif task == "regression" and kind not in NUMERIC_KINDS:
+            issues.append((label_param.key, f"The 'Label column' parameter selects "
+                           f"{label_name!r}, a {kind} column, but {learner} is a regression "
+                           "learner, which predicts numbers. Choose a numeric label column, make "
+                           "it numeric with Edit Metadata, or use a classification learner."))
+    dates = [c.name for c in schema if c.name != label_name and c.role != "score"
+             and c.kind in ("datetime", "timespan")]
+    if dates:
+        issues.append((None, f"Feature column(s) {_names(dates)} hold dates or times, which a "
+                             f"learner cannot use directly. Add {DATE_COMPONENT} before "
+                             f"{component} to turn them into numeric columns (year, month, day, "
+                             "...), or remove them with Select Columns in Dataset."))
+    return issues
+
+
 def _feature_columns(df, label_column, task) -> list[str]:
     roles = get_roles(df)
     out = []
@@ -131,7 +181,7 @@ def _check_features(df, features, component) -> dict:
     for c in features:
         kind = kind_of_dtype(df[c].dtype)
         kinds[c] = kind
-        if kind in ("datetime", "timespan"):
+        if kind in ("datetime", "timespan") or (kind == "string" and _dates_as_text(df[c])):
             bad_time.append(c)
         elif kind == "string" and _is_free_text(df[c]):
             free_text.append(c)
@@ -141,8 +191,11 @@ def _check_features(df, features, component) -> dict:
             missing.append(c)
     if bad_time:
         raise _fail(component, f"feature column(s) {_names(bad_time)} hold dates or time spans, "
-                               "which a learner cannot use directly. Remove them with Select "
-                               "Columns in Dataset, or derive numeric columns from them first.")
+                               f"which a learner cannot use directly (one category per date "
+                               f"would learn nothing of dates it has not seen). Add "
+                               f"{DATE_COMPONENT} before {component} to turn them into numeric "
+                               "columns (year, month, day, ...), or remove them with Select "
+                               "Columns in Dataset.")
     if free_text:
         raise _fail(component, f"feature column(s) {_names(free_text)} look like free text (many "
                                "distinct strings). Remove them with Select Columns in Dataset, or "

@@ -619,7 +619,7 @@ def _learner(name, task, subcategory, params, factory, doc, *, check=None, examp
     run.__name__ = slug(name)
     run.__qualname__ = run.__name__
     component(name, category=CATEGORY, subcategory=subcategory, outputs=[OUTPUT], params=params,
-              learner=True, description=doc)(run)
+              learner=True, description=doc, extra={"task": task})(run)
     EXAMPLES[run.spec.id] = example or (lambda: ({}, {}))
     return run
 

@@ -61,10 +61,16 @@ def _train_schema(inputs, params):
     return {"trained_model": None}
 
 
+def _train_check(inputs, params, upstream):
+    return _ml.design_check_learner(inputs.get("dataset"), params.get("label_column"),
+                                    upstream.get("untrained_model"), "Train Model", LABEL)
+
+
 @component(
     "Train Model", category=CATEGORY, subcategory="",
     inputs=[UNTRAINED, DATASET_IN], outputs=[TRAINED], params=[LABEL],
     schema=_train_schema, training_only=True, model_output="trained_model",
+    extra={"design_check": _train_check},
 )
 def train_model(ctx, inputs, params):
     """Trains a classification or regression model in a supervised manner."""

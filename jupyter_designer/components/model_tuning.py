@@ -228,8 +228,8 @@ def sweep_settings(grid: dict, mode: str, max_runs: int, seed: int) -> list[dict
 
 
 def default_grid(untrained) -> dict:
-    """The sweep grid of a learner in Single Parameter mode: its component's default ranges
-    (what its Parameter Range mode would sweep with the same single values)."""
+    """The default ranges of a learner's component (what its Parameter Range mode sweeps
+    unless told other values); empty for a learner with nothing to sweep."""
     from jupyter_designer.engine.component import RunContext
 
     try:
@@ -266,6 +266,42 @@ def _tune_schema(inputs, params):
     return {"sweep_results": None, "trained_best_model": None}
 
 
+_TUNE_LABEL = Columns("label_column", "Label column", single=True, port="training_dataset")
+
+
+def _single_mode_message(learner: str) -> str:
+    return (f"{learner} is in 'Single Parameter' mode, but Tune Model Hyperparameters sweeps a "
+            "learner's parameter ranges. Set the learner's 'Create trainer mode' to 'Parameter "
+            "Range' and give the values to try, or train its single setting with Train Model.")
+
+
+def _tune_check(inputs, params, upstream):
+    source = upstream.get("untrained_model")
+    issues = _ml.design_check_learner(inputs.get("training_dataset"), params.get("label_column"),
+                                      source, "Tune Model Hyperparameters", _TUNE_LABEL)
+    if source is not None and source.params.get("create_trainer_mode") == "Single Parameter" \
+            and _sweepable(source):
+        issues.append((None, _single_mode_message(f"The learner {source.title} [{source.node_id}]")))
+    return issues
+
+
+def _sweepable(source) -> bool:
+    """Whether a learner node has parameter ranges to sweep (OLS Linear Regression has none)."""
+    from jupyter_designer.engine.component import RunContext
+
+    try:
+        untrained = source.spec.run(RunContext(source.spec), {}, dict(source.params))["untrained_model"]
+    except Exception:
+        return True
+    return bool(default_grid(untrained))
+
+
+def _cv_check(inputs, params, upstream):
+    return _ml.design_check_learner(inputs.get("dataset"), params.get("label_column"),
+                                    upstream.get("untrained_model"), "Cross Validate Model",
+                                    Columns("label_column", "Label column", single=True))
+
+
 @component(
     "Tune Model Hyperparameters", category="Model Training",
     inputs=[Port("untrained_model", UNTRAINED_MODEL, "Untrained model"),
@@ -297,6 +333,7 @@ def _tune_schema(inputs, params):
     schema=_tune_schema,
     training_only=True,
     model_output="trained_best_model",
+    extra={"design_check": _tune_check},
 )
 def tune_model_hyperparameters(ctx, inputs, params):
     """Performs a parameter sweep on a model to determine the optimum parameter settings."""
@@ -311,10 +348,11 @@ def tune_model_hyperparameters(ctx, inputs, params):
                         "validation dataset with the same columns as the training dataset.")
     seed = params["random_seed"]
     mode = params["specify_parameter_sweeping_mode"]
-    grid = untrained.grid or default_grid(untrained)
-    if not untrained.grid:
-        ctx.log(f"{untrained.learner} is in Single Parameter mode: sweeping its default "
-                f"parameter ranges ({', '.join(grid) or 'none: only its single setting'}).")
+    grid = untrained.grid
+    if not grid:
+        if default_grid(untrained):  # it has ranges: it was left in Single Parameter mode
+            raise ctx.error(_single_mode_message(f"the learner {untrained.learner}"))
+        ctx.log(f"{untrained.learner} has no parameter ranges: training its single setting.")
     settings = sweep_settings(grid, mode, params["maximum_number_of_runs_on_random_sweep"], seed)
     if untrained.task == "regression":
         metric = METRIC_COLUMNS[params["metric_for_measuring_performance_for_regression"]]
@@ -399,6 +437,7 @@ def _cv_schema(inputs, params):
                 description="Seeds the division of the rows into folds")],
     schema=_cv_schema,
     training_only=True,
+    extra={"design_check": _cv_check},
 )
 def cross_validate_model(ctx, inputs, params):
     """Cross-validates a learner: trains and scores it once per fold of the dataset."""

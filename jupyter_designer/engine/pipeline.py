@@ -137,6 +137,18 @@ class Node:
 
 
 @dataclass(frozen=True)
+class DesignSource:
+    """The component node feeding an input port, as a component's ``design_check`` sees it:
+    ``design_check(input_schemas, params, upstream)`` gets ``{port: DesignSource}`` and
+    returns ``[(parameter key or None, message), ...]``."""
+
+    node_id: str
+    title: str
+    spec: ComponentSpec
+    params: dict
+
+
+@dataclass(frozen=True)
 class Edge:
     id: str
     source: str
@@ -804,7 +816,36 @@ class Pipeline:
                     p.resolve(params[p.key], schema, spec.name)
                 except DesignerError as exc:
                     issues.append(ValidationIssue(str(exc), node_id=nid, node_title=node.title, parameter=p.key))
+            issues += self._design_checks(node, spec, params, connected, schemas, pvalues)
         return issues
+
+    def _design_checks(self, node, spec, params, connected, schemas, pvalues) -> list:
+        """What a component's ``design_check`` finds from its input schemas and the
+        components feeding it, as issues naming the node and parameter."""
+        check = spec.extra.get("design_check")
+        if check is None:
+            return []
+        inputs = {p.key: schemas.get((connected[p.key].source, connected[p.key].source_port))
+                  if p.key in connected else None for p in spec.inputs}
+        upstream = {}
+        for port, e in connected.items():
+            src = self.nodes.get(e.source)
+            if src is None or src.kind != "component":
+                continue
+            try:
+                upstream[port] = DesignSource(src.id, src.title, src.spec,
+                                              src.spec.resolve_params(src.params, pvalues))
+            except DesignerError:
+                continue
+        out = []
+        try:
+            found = list(check(inputs, params, upstream) or ())
+        except Exception:  # a check never keeps a draft from validating; the run reports
+            return []
+        for parameter, message in found:
+            out.append(ValidationIssue(message, node_id=node.id, node_title=node.title,
+                                       parameter=parameter))
+        return out
 
     def check(self, parameters: dict | None = None) -> None:
         """Raise :class:`PipelineValidationError` listing every problem, if any."""

@@ -306,7 +306,16 @@ def test_tune_bad_input():
     with pytest.raises(ComponentError, match="'Untrained model' input must be an untrained model"):
         _tune(train, train, "label")
     with pytest.raises(ComponentError, match="needs exactly 2 classes"):
-        _tune(untrained, _multiclass(60), "y")
+        _tune(_learner("Two-Class Logistic Regression", LOGISTIC_RANGES), _multiclass(60), "y")
+
+
+def test_tune_refuses_a_learner_in_single_parameter_mode_instead_of_sweeping():
+    train = _binary(40)
+    single = _learner("Two-Class Boosted Decision Tree")
+    with pytest.raises(ComponentError, match="^Tune Model Hyperparameters: the learner Two-Class "
+                       "Boosted Decision Tree is in 'Single Parameter' mode.*'Create trainer "
+                       "mode' to 'Parameter Range'.*or train its single setting with Train Model"):
+        _tune(single, train, "label")
 
 
 # -- Cross Validate Model -----------------------------------------------------------------------

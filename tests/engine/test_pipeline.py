@@ -182,3 +182,111 @@ def test_save_and_load(tmp_path, schema_ws):
     assert Pipeline.load(f).to_dict() == p.to_dict()
     with pytest.raises(PipelineFileError, match="file not found"):
         Pipeline.load(tmp_path / "missing.json")
+
+
+# -- what the design-time schema already knows ------------------------------------------------
+@pytest.fixture
+def cars_ws(tmp_path):
+    import pandas as pd
+
+    from jupyter_designer.store import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    ws.register_dataset("cars", pd.DataFrame({
+        "price": [13495.0, 16500.0, None, 13950.0],
+        "make": ["alfa", "audi", "bmw", None],
+        "doors": ["two", "four", "four", "two"],
+        "sold": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]),
+        "horsepower": [111, 154, 102, 115]}))
+    return ws
+
+
+def _issues(p):
+    return [(i.node_id, i.parameter, i.message) for i in p.validate()]
+
+
+def test_validate_reports_mean_and_median_over_text_columns(cars_ws):
+    for mode in ("Replace with mean", "Replace with median"):
+        p = Pipeline("clean", workspace=cars_ws)
+        clean = p.add_component("Clean Missing Data", {"cleaning_mode": mode, "columns_to_be_cleaned":
+                                                       {"begin_with": "all", "rules": []}})
+        p.connect(p.add_dataset("cars"), None, clean, None)
+        [(nid, param, msg)] = _issues(p)
+        assert (nid, param) == (clean.id, "columns_to_be_cleaned")
+        assert f"The 'Cleaning mode' '{mode}' applies to numeric columns only" in msg
+        assert "'make' (string), 'doors' (string), 'sold' (datetime)" in msg and "'price'" not in msg
+        p.set_param(clean, "columns_to_be_cleaned", ["price", "horsepower"])
+        assert p.validate() == []
+        h = p.add_component("Test Scale")  # unrelated nodes do not hide or add anything
+        assert p.validate()[0].node_id == h.id
+
+
+def _training(ws, learner, label, *, tune=False, learner_params=None):
+    p = Pipeline("train", workspace=ws)
+    data = p.add_dataset("cars")
+    select = p.add_component("Select Columns in Dataset", {"select_columns": ["price", "make", "horsepower"]})
+    p.connect(data, None, select, None)
+    model = p.add_component(learner, learner_params or {})
+    if tune:
+        train = p.add_component("Tune Model Hyperparameters", {"label_column": label})
+        p.connect(model, None, train, "Untrained model")
+        p.connect(select, None, train, "Training dataset")
+    else:
+        train = p.add_component("Train Model", {"label_column": label})
+        p.connect(model, None, train, "Untrained model")
+        p.connect(select, None, train, "Dataset")
+    return p, data, select, model, train
+
+
+def test_validate_reports_label_columns_of_the_wrong_kind_or_missing(cars_ws):
+    p, data, select, model, train = _training(cars_ws, "Linear Regression", "make")
+    [(nid, param, msg)] = _issues(p)
+    assert (nid, param) == (train.id, "label_column")
+    assert msg.startswith("The 'Label column' parameter selects 'make', a string column, but "
+                          f"Linear Regression [{model.id}] is a regression learner")
+    p.set_param(train, "label_column", "price")
+    assert p.validate() == []
+    p.set_param(train, "label_column", "doors")   # dropped by Select Columns upstream
+    [(nid, param, msg)] = _issues(p)
+    assert (nid, param) == (train.id, "label_column") and "'doors'" in msg
+    assert "Available columns: price, make, horsepower" in msg
+    # a classification learner takes a text label
+    p, *_ = _training(cars_ws, "Two-Class Logistic Regression", "make")
+    assert p.validate() == []
+
+
+def test_validate_reports_columns_selected_by_name_that_do_not_exist(cars_ws):
+    p = Pipeline("select", workspace=cars_ws)
+    select = p.add_component("Select Columns in Dataset", {"select_columns": ["price", "engine-size"]})
+    p.connect(p.add_dataset("cars"), None, select, None)
+    [(nid, param, msg)] = _issues(p)
+    assert (nid, param) == (select.id, "select_columns") and "'engine-size'" in msg
+
+
+def test_validate_reports_date_features_and_names_the_component_that_converts_them(cars_ws):
+    p, data, select, model, train = _training(cars_ws, "Linear Regression", "price")
+    p.set_param(select, "select_columns", ["price", "sold", "horsepower"])
+    [(nid, param, msg)] = _issues(p)
+    assert nid == train.id and "Feature column(s) 'sold' hold dates or times" in msg
+    assert "Add Extract Date Parts before Train Model" in msg
+    dates = p.add_component("Extract Date Parts")
+    p.disconnect(next(e for e in p.edges.values() if e.target == train.id and e.target_port == "dataset"))
+    p.connect(select, None, dates, None)
+    p.connect(dates, None, train, "Dataset")
+    assert p.validate() == []
+    assert p.input_schema(train, "dataset").names == ["price", "horsepower", "sold_Year", "sold_Month",
+                                           "sold_Day", "sold_DayOfWeek"]
+
+
+def test_validate_refuses_tuning_a_learner_in_single_parameter_mode(cars_ws):
+    p, data, select, model, train = _training(cars_ws, "Boosted Decision Tree Regression", "price",
+                                              tune=True)
+    [(nid, param, msg)] = _issues(p)
+    assert nid == train.id
+    assert msg.startswith(f"The learner Boosted Decision Tree Regression [{model.id}] is in "
+                          "'Single Parameter' mode")
+    p.set_param(model, "create_trainer_mode", "Parameter Range")
+    assert p.validate() == []
+    # ordinary least squares has nothing to sweep: its single setting is trained
+    p, *_ = _training(cars_ws, "Linear Regression", "price", tune=True)
+    assert p.validate() == []

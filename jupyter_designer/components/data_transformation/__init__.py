@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-for _m in ("columns", "cleaning", "sampling"):
+for _m in ("columns", "cleaning", "sampling", "dates"):
     try:
         import_module(f"{__name__}.{_m}")
     except ModuleNotFoundError as exc:

@@ -466,6 +466,26 @@ def _clean_schema(inputs, params):
     return out
 
 
+def _clean_check(inputs, params, upstream):
+    """Mean, median and MICE need numeric columns: known from the schema before a run."""
+    schema = inputs.get("dataset")
+    mode = params.get("cleaning_mode")
+    if schema is None or mode not in (MEAN, MEDIAN, MICE) \
+            or params.get("minimum_missing_value_ratio", 0.0) > 0:  # which are cleaned: data
+        return []
+    cols = _resolve(_CMD_COLUMNS, params["columns_to_be_cleaned"], schema, "Clean Missing Data")
+    bad = [c for c in cols if schema.kind(c) not in NUMERIC_KINDS]
+    if not bad:
+        return []
+    kinds = ", ".join(f"{c!r} ({schema.kind(c)})" for c in bad)
+    return [("columns_to_be_cleaned",
+             f"The 'Cleaning mode' {mode!r} applies to numeric columns only, but the 'Columns to "
+             f"be cleaned' parameter selects non-numeric column(s) {kinds}. Exclude them from "
+             f"the selection (e.g. a rule excluding column type String), or clean them in "
+             f"another Clean Missing Data with 'Replace with mode' or 'Custom substitution "
+             f"value'.")]
+
+
 @component(
     "Clean Missing Data", category=CATEGORY, subcategory="Manipulation",
     inputs=[Port("dataset", DATASET, "Dataset", description="Dataset to be cleaned")],
@@ -473,7 +493,7 @@ def _clean_schema(inputs, params):
              Port("cleaning_transformation", TRANSFORMATION, "Cleaning transformation",
                   description="Transformation to pass to Apply Transformation to clean new data")],
     params=_CMD_PARAMS, schema=_clean_schema,
-    transformation_output="cleaning_transformation",
+    transformation_output="cleaning_transformation", extra={"design_check": _clean_check},
 )
 def clean_missing_data(ctx, inputs, params):
     """Specifies how to handle the values missing from a dataset.
