@@ -178,8 +178,12 @@ def _button(label: str, icon: str, cls: str, callback, *, tooltip: str = "", sty
     return b
 
 
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error",
+            503: "Service Unavailable"}
+
+
 def _error_html(text) -> str:
-    return f'<span class="jd-param-error">{esc(text)}</span>'
+    return f'<span class="jd-param-error" style="white-space: pre-wrap">{esc(text)}</span>'
 
 
 def _message(exc: BaseException) -> str:
@@ -315,7 +319,7 @@ class EndpointPanel(W.VBox):
             return False
         self.name, self.record, self.api_keys = name, record, keys
         self.disarm_delete()
-        self.example = meta.get("example_request") or {"Inputs": {}, "GlobalParameters": {}}
+        self.example = self._scored_example(meta.get("example_request"))
         self.last_response = None
         self.message.value = ""
         names = list(self.choose.options)
@@ -474,16 +478,71 @@ class EndpointPanel(W.VBox):
         self.test_button = _button("Test", "play", "jd-endpoint-test-run", self.test, style="primary",
                                    tooltip="Score the request with the deployed pipeline, in this kernel")
         self.example_button = _button("Example request", "undo", "jd-endpoint-example", self.reset_example,
-                                      tooltip="Put back the example request built from the input schema")
+                                      tooltip="Put back the example request (a training row the pipeline scores)")
         self.response = W.HTML("<i>Press Test to score the request.</i>")
         self.response.add_class("jd-endpoint-response")
         box = W.VBox([self._section("Test"), W.HTML(
             '<div class="jd-endpoint-note">A request in the reference format, prefilled with an '
-            "example row built from the endpoint's input schema. Change the values and press "
+            "example row: the first training row the pipeline scores. Change the values and press "
             "Test.</div>"), self.request, W.HBox([self.test_button, self.example_button]),
             self.response])
         box.add_class("jd-endpoint-test")
         return box
+
+    def _compiled(self):
+        """The endpoint's compiled pipeline, as this kernel scores it (loaded once)."""
+        from jupyter_designer.serving import _host
+
+        host = _host(self.workspace)
+        return host.compiled(host.lookup(self.name))
+
+    def _scored_example(self, example: dict | None) -> dict:
+        """The deployed example request if the pipeline scores it; otherwise one built from
+        the first kept training row that it scores (a row with a value that a cleaning step
+        removes would get no prediction)."""
+        from jupyter_designer.serving.examples import _answers, scored_example
+
+        example = example or {"Inputs": {}, "GlobalParameters": {}}
+        try:
+            compiled = self._compiled()
+            if example.get("Inputs") and _answers(compiled, example):
+                return example
+            return scored_example(compiled)
+        except Exception:
+            return example
+
+    def _rows_note(self, request: dict, response: dict) -> str:
+        """'' when every row sent got an answer; otherwise how many did not and which step of
+        the pipeline removed them."""
+        sent = 0
+        for rows in (request.get("Inputs") or {}).values():
+            if isinstance(rows, list):
+                sent = max(sent, len(rows))
+            elif isinstance(rows, dict) and isinstance(rows.get("Values"), list):
+                sent = max(sent, len(rows["Values"]))
+        results = response.get("Results") or {}
+        got = min((len(v) for v in results.values() if isinstance(v, list)), default=sent)
+        if got >= sent:
+            return ""
+        missing = sent - got
+        why = []
+        for rows in (response.get("RemovedRows") or {}).values():
+            for r in rows or []:
+                why.append(f"row {r.get('row')}: {r.get('reason', 'removed')}")
+        if not why:
+            try:
+                from jupyter_designer.serving.examples import rows_removed_by
+
+                why = [f"{s['node']} removed {s['rows_in'] - s['rows_out']} of its {s['rows_in']} "
+                       f"row{'s' if s['rows_in'] != 1 else ''}"
+                       for s in rows_removed_by(self._compiled(), request)]
+            except Exception:
+                why = []
+        cause = ("; ".join(why) + ".") if why else "a step of the pipeline removed them."
+        return (f"{missing} of the {sent} row{'s' if sent != 1 else ''} sent got no prediction: "
+                f"{cause} Rows with a missing value in a column that Clean Missing Data cleans "
+                "with 'Remove entire row' are dropped: send a value for each such column, or "
+                "press 'Example request' for a row the pipeline scores.")
 
     def reset_example(self) -> None:
         self.request.value = json.dumps(self.example, indent=2)
@@ -503,19 +562,25 @@ class EndpointPanel(W.VBox):
         try:
             response = serving.score(self.workspace, self.name, request)
         except Exception as exc:
-            return self._test_failed(_message(exc))
+            return self._test_failed(_message(exc), getattr(exc, "status", None))
         ms = (time.perf_counter() - t0) * 1000
         self.last_response = response
         rows = sum(len(v) for v in (response.get("Results") or {}).values() if isinstance(v, list))
         body = esc(json.dumps(response, indent=2, default=str))
+        note = self._rows_note(request, response)
         self.response.value = (f'<span class="jd-status-ok">200 OK: {rows} row{"s" if rows != 1 else ""} '
                                f"scored in {ms:.1f} ms</span>"
-                               f'<pre class="jd-log jd-endpoint-result">{body}</pre>')
+                               + (f'<div class="jd-param-error jd-endpoint-rows-note">{esc(note)}</div>'
+                                  if note else "")
+                               + f'<pre class="jd-log jd-endpoint-result">{body}</pre>')
+        if note and self._on_status is not None:
+            self._on_status(f"Test of {self.name!r}: {note}", error=True)
         return response
 
-    def _test_failed(self, text: str) -> None:
+    def _test_failed(self, text: str, status: int | None = None) -> None:
         self.last_response = None
-        self.response.value = _error_html(text)
+        self.response.value = (f'<b class="jd-param-error">{status} {esc(_REASONS.get(status, ""))}</b><br>'
+                               if status else "") + _error_html(text)
         if self._on_status is not None:
             self._on_status(f"Test of {self.name!r} failed: {text}", error=True)
         return None

@@ -3,6 +3,7 @@ deploy, and the endpoint panel (URL, keys, Test form, snippets)."""
 
 import importlib.util
 import json
+from html import unescape
 import sys
 import time
 from pathlib import Path
@@ -557,3 +558,51 @@ def test_keys_are_copied_without_being_kept_in_the_widget_state(trained):
     plain.send = lambda content, buffers=None: sent.append(content)
     plain._on_view_message(plain, {"type": "request"}, [])
     assert sent == []  # nothing secret to hand out
+
+
+# -- the example request scores; a removed row is explained ----------------------------------------
+def test_the_example_request_is_a_training_row_the_pipeline_scores(trained):
+    """With normalized-losses kept, Clean Missing Data ('Remove entire row') drops the first
+    training rows (no normalized-losses): the example is the first row that gets a prediction."""
+    from jupyter_designer.engine.runner import Runner
+    from automobile import node_of
+
+    ws, _ = trained
+    p = automobile_pipeline(ws)
+    p.set_param(node_of(p, "select_columns_in_dataset"), "select_columns",
+                {"begin_with": "all", "rules": []})
+    h = Runner(ws).submit(p, "all columns")
+    assert ws.get_run(h.run_id).status == "completed"
+    serving.deploy(ws, "all-columns", run_id=h.run_id)
+    first = ws.get_dataset("Automobile price data (Raw)").iloc[0]
+    assert first.isna().any()                      # the first training row has a missing value
+    panel = EndpointPanel(ws, "all-columns")
+    row = panel.example["Inputs"]["WebServiceInput0"][0]
+    assert all(v is not None for v in row.values()), row
+    assert json.loads(panel.request.value) == panel.example
+    response = panel.test()
+    assert len(response["Results"]["WebServiceOutput0"]) == 1
+    assert "200 OK: 1 row scored" in panel.response.value
+    assert "got no prediction" not in panel.response.value
+
+
+def test_a_row_the_pipeline_removes_is_named_with_the_step(trained):
+    ws, run_id = trained
+    d = deployed(ws, run_id)
+    panel = d.endpoints
+    request = json.loads(json.dumps(panel.example))
+    row = request["Inputs"]["WebServiceInput0"][0]
+    request["Inputs"]["WebServiceInput0"] = [row, {**row, "bore": None}]
+    panel.request.value = json.dumps(request)
+    response = panel.test()
+    text = unescape(panel.response.value)
+    assert "Traceback" not in text
+    if response is None:
+        # the serving layer refuses a request whose rows it would drop: a readable 400 naming the row
+        assert "400 Bad Request" in text and "Row 1" in text and "bore" in text, text
+    else:
+        assert len(response["Results"]["WebServiceOutput0"]) == 1
+        assert "1 of the 2 rows sent got no prediction" in text, text
+        assert "Apply Transformation removed 1 of its 2 rows" in text or "row 1" in text, text
+        assert "Remove entire row" in text
+        assert failed(d) and "got no prediction" in d.status_text
