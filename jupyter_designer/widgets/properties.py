@@ -53,6 +53,10 @@ def schema_unknown_reason(pipeline, node_id: str, port_key: str | None = None, *
     if src.kind != "component":
         data = src.data or {}
         what = data.get("type", "dataset")
+        if getattr(pipeline, "workspace", None) is None:
+            return (f"The columns of the {what} '{data.get('name', src.title)}' are not known: "
+                    "this draft has no workspace to read it from (give the designer one, e.g. "
+                    "Designer(workspace=jd.workspace())), or type the column names.")
         return (f"The columns of the {what} '{data.get('name', src.title)}' connected to "
                 f"'{port.label}' are not known: it cannot be read from this workspace (check its "
                 "name and version, or register it), or type the column names.")
