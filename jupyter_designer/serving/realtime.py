@@ -219,8 +219,9 @@ class RealtimeEndpoints:
                     frame.to_parquet(buf, engine="pyarrow", index=False)
                     atomic_write(vdir / f"sample-{i}.parquet", buf.getvalue())
                 inputs.append({"name": iname, "columns": spec.describe(), "open": spec.open})
-            example = {"Inputs": {k: compiled.example_rows(k, 1) for k in compiled.specs},
-                       "GlobalParameters": {}}
+            from .examples import scored_example
+
+            example = scored_example(compiled)  # a training row the pipeline scores
             write_json(vdir / "meta.json", {
                 "inputs": inputs, "outputs": [{"name": k, "columns": compiled.output_columns.get(k)}
                                               for k in compiled.output_names],
