@@ -295,3 +295,17 @@ def json_from_output(text: str):
         if line.startswith(("{", "[")):
             return json.loads(line)
     raise AssertionError(f"no JSON in the cell output: {text!r}")
+
+
+def _shot_of(self, locator, name: str):
+    """A screenshot of one part of the page (e.g. the properties panel), numbered like ``shot``."""
+    self.step += 1
+    path = self.artifacts / f"{self.step:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+    try:
+        locator.screenshot(path=str(path))
+    except Exception as exc:  # a screenshot must never hide the real failure
+        path.with_suffix(".txt").write_text(f"screenshot failed: {exc}")
+    return path
+
+
+DesignerPage.shot_of = _shot_of
