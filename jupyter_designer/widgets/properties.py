@@ -343,7 +343,8 @@ class ColumnPicker(W.VBox):
             return None, None
         try:
             from jupyter_designer.engine.params import resolve_selection
-            return resolve_selection(value, self.schema), None
+            return resolve_selection(value, self.schema, component="this node",
+                                     label=self.param.label), None
         except Exception as exc:
             return None, str(exc)
 
