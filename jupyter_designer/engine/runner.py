@@ -658,6 +658,8 @@ class Runner:
                         set_status(plan, "completed", finished=time.time(), duration=payload["duration"],
                                    cache_key=plan.key, outputs=arts, log=payload.get("log"),
                                    metrics=payload.get("metrics") or None)
+                        if payload.get("metrics"):
+                            saver.submit(_store_metrics, ws, plan.key, payload["metrics"])
                         continue
                     plan = running.pop(fut)
                     nid = plan.node_id
@@ -677,17 +679,14 @@ class Runner:
                                 with lock:
                                     values[nid] = outs
                             computed.add(nid)
-                            saving[saver.submit(_store_outputs, ws, plan.key, outs,
-                                                payload.get("metrics"))] = (plan, payload)
+                            saving[saver.submit(ws.put_outputs, plan.key, outs)] = (plan, payload)
                             del outs
                             release(plan)
                             continue
                         arts = payload["artifacts"]  # a remote target stored them already
                         artifacts[nid] = arts
-                        try:
-                            _store_metrics(ws, plan.key, payload.get("metrics"))
-                        except Exception:  # the run keeps them; only a later reuse lacks them
-                            pass
+                        if payload.get("metrics"):
+                            saver.submit(_store_metrics, ws, plan.key, payload["metrics"])
                         set_status(plan, "completed", finished=time.time(), duration=payload["duration"],
                                    cache_key=plan.key, outputs=arts, log=payload.get("log"),
                                    metrics=payload.get("metrics") or None)
@@ -735,13 +734,11 @@ def _metrics_key(key: str) -> str:
 
 def _store_metrics(ws, key: str, metrics) -> None:
     """Keep a node's metrics next to its outputs, so a run reusing them reports them too."""
-    if metrics:
+    try:
         ws.put_outputs(_metrics_key(key), {"metrics": dict(metrics)})
-
-
-def _store_outputs(ws, key: str, outputs: dict, metrics) -> dict:
-    _store_metrics(ws, key, metrics)  # first: the outputs' key makes them reusable
-    return ws.put_outputs(key, outputs)
+    except Exception:  # the run has them; only a later reuse would lack them
+        logging.getLogger(__name__).warning("Metrics of output %s could not be stored", key,
+                                            exc_info=True)
 
 
 def _stored_metrics(ws, key: str) -> dict:
