@@ -7,6 +7,12 @@ CLI, REST) can show the message as it is and never a traceback.
 from __future__ import annotations
 
 
+def a_or_an(phrase: str) -> str:
+    """``phrase`` with its indefinite article: "an untrained model", "a dataset"."""
+    text = str(phrase)
+    return ("an " if text[:1].lower() in "aeiou" and text[:1] else "a ") + text
+
+
 class DesignerError(Exception):
     """Base of every error caused by user input; ``str(err)`` is meant for the user."""
 

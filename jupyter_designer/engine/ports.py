@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import PortError
+from .errors import PortError, a_or_an
 
 
 class PortType:
@@ -61,6 +61,6 @@ def check_compatible(src_title: str, out: Port, dst_title: str, inp: Port) -> No
     if not compatible(out.type, inp.type):
         raise PortError(
             f"Cannot connect output '{out.label}' of {src_title} ({PortType.TITLES[out.type]}) "
-            f"to input '{inp.label}' of {dst_title}, which takes a "
-            f"{PortType.TITLES[inp.type]}. Connect it to a port that takes a "
-            f"{PortType.TITLES[out.type]}.")
+            f"to input '{inp.label}' of {dst_title}, which takes "
+            f"{a_or_an(PortType.TITLES[inp.type])}. Connect it to a port that takes "
+            f"{a_or_an(PortType.TITLES[out.type])}.")
