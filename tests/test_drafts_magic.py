@@ -188,3 +188,13 @@ def test_versions_can_be_listed_and_restored_from_the_designer(ip, ws, monkeypat
     assert len(pick.options) == 3  # the empty draft, one node, two nodes
     assert d.restore_version(2) is not None
     assert len(d.pipeline.nodes) == 1
+
+
+def test_a_pipeline_built_in_code_keeps_one_draft_per_cell(ws, monkeypatch):
+    _in_cell(monkeypatch, "cell-code")
+    first = Designer(jd.load_sample("Automobile price prediction (basic)", workspace=ws), workspace=ws)
+    again = Designer(jd.load_sample("Automobile price prediction (basic)", workspace=ws), workspace=ws)
+    assert again.draft.name == first.draft.name  # running the cell again: a new version, not a new draft
+    _in_cell(monkeypatch, "another-cell")
+    other = Designer(jd.load_sample("Automobile price prediction (basic)", workspace=ws), workspace=ws)
+    assert other.draft.name != first.draft.name

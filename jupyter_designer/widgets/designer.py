@@ -165,6 +165,15 @@ class Designer(W.VBox):
         self._followed: dict = {}
         self._binding = binding
         if autosave and not readonly:
+            if binding is None and draft is None and getattr(self.pipeline, "draft_name", None) is None:
+                # a pipeline built in a cell's code: running the cell again saves a new version
+                # of the same draft instead of starting another one
+                from jupyter_designer.magics import current_cell_id
+
+                cell = current_cell_id()
+                if cell:
+                    self._binding = f"cell:{cell}|code {str(self.pipeline.name).casefold()}"
+                    draft = self.workspace.bound_draft(self._binding)
             self._start_draft(draft, draft_file)
         self._apply_readonly()
         self._update_buttons()
