@@ -127,10 +127,12 @@ class DesignerASGI:
         body = await _body(scope, receive)
         if body is None:
             return _TOO_LARGE
+        from jupyter_designer.serving.protocols import parse_json
+
         try:
-            doc = json.loads(body) if body.strip() else {}
-        except ValueError:
-            return 400, _error("The request body is not valid JSON."), None
+            doc = parse_json(body) if body.strip() else {}
+        except DesignerError as exc:
+            return _designer_error(exc)
         state = self.state
         try:
             out = await asyncio.get_running_loop().run_in_executor(

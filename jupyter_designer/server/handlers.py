@@ -25,6 +25,8 @@ from .state import SETTINGS_KEY
 from .utils import escape, join
 
 AUTH_RESOURCE = "designer"
+#: the deepest nesting of arrays and objects a REST API request body may have
+API_MAX_DEPTH = 100
 
 
 def designer_errors(method):
@@ -94,8 +96,15 @@ class DesignerHandler(APIHandler):
             if required:
                 raise ServingError("The request needs a JSON object body.")
             return {}
+        from jupyter_designer.serving.protocols import nesting_depth
+
+        if nesting_depth(self.request.body, API_MAX_DEPTH) > API_MAX_DEPTH:
+            raise ServingError(f"The request body nests arrays and objects more than "
+                               f"{API_MAX_DEPTH} levels deep.")
         try:
             doc = json.loads(self.request.body)
+        except RecursionError:  # pragma: no cover - the depth is bounded above
+            raise ServingError("The request body nests arrays and objects too deeply.") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise ServingError(f"The request body is not valid JSON ({exc}).") from None
         if not isinstance(doc, dict):
@@ -552,7 +561,8 @@ def _deploy(state, doc, *, replace, name=None):
                            "inference run) or \"pipeline\" (a real-time inference pipeline document).")
     info, compiled = state.realtime.deploy(
         name, run_id=doc.get("run_id"), pipeline=doc.get("pipeline"),
-        description=doc.get("description"), replace=replace)
+        description=doc.get("description"), replace=replace,
+        removed_rows=doc.get("removed_rows"))
     state.host.install(info["name"], info["version"], compiled)
     return info
 

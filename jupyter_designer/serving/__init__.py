@@ -53,12 +53,18 @@ def _ws(workspace):
 
 # -- real-time endpoints -------------------------------------------------------------------
 def deploy(workspace, name: str, *, run_id: str | None = None, pipeline=None,
-           description: str | None = None, replace: bool = False) -> dict:
+           description: str | None = None, replace: bool = False,
+           removed_rows: str | None = None) -> dict:
     """Deploy a real-time endpoint from a completed run (training or real-time inference) or a
-    real-time inference draft; ``replace`` deploys a new version of an existing endpoint."""
+    real-time inference draft; ``replace`` deploys a new version of an existing endpoint.
+
+    ``removed_rows="report"`` answers requests some of whose rows the pipeline removes
+    (Clean Missing Data's "Remove entire row") for the other rows, saying which were removed;
+    by default (``"error"``) such a request is a 400 naming each removed row and why."""
     ws = _ws(workspace)
     info, compiled = RealtimeEndpoints(ws).deploy(name, run_id=run_id, pipeline=pipeline,
-                                                  description=description, replace=replace)
+                                                  description=description, replace=replace,
+                                                  removed_rows=removed_rows)
     host = _host(ws)
     host.install(name, info["version"], compiled)
     return info

@@ -81,7 +81,8 @@ def cmd_deploy(args) -> int:
     if (args.run_id is None) == (pipeline is None):
         raise SystemExit("error: deploy a run (RUN_ID) or a real-time inference pipeline (--pipeline)")
     info = serving.deploy(ws, args.name, run_id=args.run_id, pipeline=pipeline,
-                          description=args.description, replace=args.replace)
+                          description=args.description, replace=args.replace,
+                          removed_rows=args.removed_rows)
     keys = serving.endpoint_keys(ws, args.name)
     if args.json:
         _print_json({**info, **keys})
@@ -322,6 +323,10 @@ def add_commands(sub, common) -> None:
     p.add_argument("--name", required=True, help="endpoint name (3-32 lowercase letters, digits, -)")
     p.add_argument("--description")
     p.add_argument("--replace", action="store_true", help="deploy a new version of an existing endpoint")
+    p.add_argument("--removed-rows", choices=["error", "report"], default=None,
+                   help="when the pipeline removes request rows (Clean Missing Data, Remove entire "
+                        "row): answer 400 naming them (error, the default) or answer for the other "
+                        "rows and list the removed ones (report)")
     common(p)
     p.set_defaults(func=cmd_deploy)
 

@@ -30,6 +30,7 @@ from jupyter_designer.engine.schema import Schema, kind_of_dtype
 
 from . import tables
 from .errors import RequestError, ScoringFailure, ServingError
+from .rows import line_up
 from .tables import ColumnSpec, TableSpec
 
 log = logging.getLogger("jupyter_designer.serving")
@@ -77,8 +78,13 @@ class CompiledPipeline:
     """
 
     def __init__(self, pipeline: Pipeline | dict, workspace, *, fast: bool = True,
-                 sample_rows: int = SAMPLE_ROWS, samples: dict | None = None):
+                 sample_rows: int = SAMPLE_ROWS, samples: dict | None = None,
+                 removed_rows: str = "error"):
+        from .rows import check_removed_rows
+
         t0 = time.perf_counter()
+        #: what a request gets when the pipeline removes some of its rows (see .rows)
+        self.removed_rows = check_removed_rows(removed_rows)
         if isinstance(pipeline, dict):
             pipeline = Pipeline.from_dict(pipeline, workspace=workspace)
         self.pipeline = pipeline
@@ -324,7 +330,7 @@ class CompiledPipeline:
         if fast is not None:
             result = fast.score(given)
             if result is not None:
-                return result
+                return line_up(self, given, result)
         frames, filled = {}, set()
         for name, (cols, n) in given.items():
             frames[name], f = self.request_frame(name, cols, n)
@@ -336,7 +342,7 @@ class CompiledPipeline:
                 raise ScoringFailure(f"Web Service Output {name!r} received no table.")
             keep = [c for c in df.columns if c not in filled]
             res[name] = ([str(c) for c in keep], [tables.series_values(df[c]) for c in keep])
-        return res
+        return line_up(self, given, res)
 
     def score_frames(self, frames: dict) -> dict:
         """Score DataFrames (the Python API): ``{input name: DataFrame}`` -> output DataFrames."""

@@ -57,9 +57,45 @@ def _has_long_number(body: bytes) -> bool:
     return _LONG_RUN in body.translate(_DIGITS_AS_ZERO)
 
 
+#: the deepest nesting of arrays and objects a request may have; a scoring request needs
+#: fewer than 10 levels, and a deep one would only make parsers recurse
+MAX_DEPTH = 64
+_BRACKETS = bytes(1 if c in b"[{" else 255 if c in b"]}" else 0 for c in range(256))
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_STRING = None
+
+
+def nesting_depth(body: bytes, limit: int = MAX_DEPTH) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (brackets inside strings are
+    not counted; exact up to ``limit``); costs two ``count`` calls when the text has at most
+    ``limit`` opening brackets."""
+    global _STRING
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return 0 if not (b"[" in body or b"{" in body) else 1
+    import numpy as np
+
+    def depth(text: bytes) -> int:
+        # the brackets alone, as +1 / -1 steps (255 is -1 as int8)
+        steps = np.frombuffer(text.translate(_BRACKETS, _NOT_BRACKETS), dtype=np.int8)
+        return int(np.cumsum(steps, dtype=np.int64).max()) if len(steps) else 0
+
+    d = depth(body)
+    if d > limit:   # brackets inside strings may count: measure again without the strings
+        if _STRING is None:
+            import re
+
+            _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+        d = depth(_STRING.sub(b'""', body))
+    return d
+
+
 def parse_json(body: bytes):
     if not body:
         raise RequestError("The request body is empty; send a JSON object.")
+    if isinstance(body, (bytes, bytearray)) and nesting_depth(bytes(body)) > MAX_DEPTH:
+        raise RequestError(f"The request body nests arrays and objects more than {MAX_DEPTH} "
+                           "levels deep; a scoring request needs a few levels (an object of "
+                           "lists of rows).", details={"max_depth": MAX_DEPTH})
     if _orjson is not None and isinstance(body, bytes) and not _has_long_number(body):
         try:
             return _orjson.loads(body)
@@ -69,6 +105,9 @@ def parse_json(body: bytes):
         return json.loads(body)
     except UnicodeDecodeError:
         raise RequestError("The request body is not UTF-8 text.") from None
+    except RecursionError:   # pragma: no cover - the depth is bounded above
+        raise RequestError(f"The request body nests arrays and objects too deeply (more than "
+                           f"{MAX_DEPTH} levels).") from None
     except json.JSONDecodeError as exc:
         raise RequestError(f"The request body is not valid JSON (line {exc.lineno}, column "
                            f"{exc.colno}: {exc.msg}).") from None
@@ -123,8 +162,11 @@ def score_reference(compiled, body: bytes) -> tuple[int, dict]:
             raise RequestError(f"\"Inputs\" has no {name!r}; send its rows as a list of objects.",
                                details={"input": name})
     out = compiled.score(given)
-    return 200, {"Results": {name: tables.records(names, values)
-                             for name, (names, values) in out.items()}}
+    resp = {"Results": {name: tables.records(names, values) for name, (names, values) in out.items()}}
+    removed = getattr(out, "removed", None)
+    if removed:   # an endpoint deployed with removed_rows="report"
+        resp["RemovedRows"] = {next(iter(given)): removed}
+    return 200, resp
 
 
 # -- MLflow ------------------------------------------------------------------------------------
@@ -178,7 +220,10 @@ def score_mlflow(compiled, body: bytes, content_type: str = "application/json") 
                            "or text/csv.", details={"content_type": content_type})
     out = compiled.score({name: (cols, n)})
     names, values = out[compiled.output_names[0]]
-    return 200, {"predictions": tables.records(names, values)}
+    resp = {"predictions": tables.records(names, values)}
+    if getattr(out, "removed", None):   # an endpoint deployed with removed_rows="report"
+        resp["removed_rows"] = out.removed
+    return 200, resp
 
 
 def _csv_columns(spec, body: bytes):
@@ -349,6 +394,10 @@ def score_v2(compiled, body: bytes, model_name: str, version) -> tuple[int, dict
         outputs.append({"name": c, "datatype": V2_TYPES.get(kind, "BYTES"), "shape": [len(vals)],
                         "data": vals})
     resp = {"model_name": model_name, "model_version": str(version), "outputs": outputs}
+    if getattr(out, "removed", None):
+        # an endpoint deployed with removed_rows="report": parameters are scalars here
+        resp["parameters"] = {"removed_rows": ",".join(str(r["row"]) for r in out.removed),
+                              "removed_rows_reasons": json.dumps(out.removed)}
     if "id" in doc:
         resp["id"] = doc["id"]
     return 200, resp

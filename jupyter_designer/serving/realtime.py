@@ -36,6 +36,7 @@ from jupyter_designer.engine.pipeline import Pipeline
 
 from ._files import locked, name_key, private_dir, read_json, write_json, write_secret_json
 from .compiled import CompiledPipeline
+from .rows import check_removed_rows
 from .errors import (AuthenticationError, EndpointConflictError, EndpointNotFoundError,
                      EndpointUnavailableError, ServingError)
 
@@ -154,7 +155,9 @@ class RealtimeEndpoints:
         version = rec["version"] if version is None else int(version)
         doc = self.pipeline_doc(name, version)
         samples = self.samples(name, version)
-        return CompiledPipeline(doc, self.ws, fast=fast, samples=samples or None)
+        meta = self.meta(name, version)
+        return CompiledPipeline(doc, self.ws, fast=fast, samples=samples or None,
+                                removed_rows=meta.get("removed_rows", "error"))
 
     # -- changing ----------------------------------------------------------------------------
     def resolve_source(self, run_id: str | None = None, pipeline=None) -> tuple[Pipeline, str | None]:
@@ -179,21 +182,33 @@ class RealtimeEndpoints:
         return create_realtime_inference(self.ws, run_id), run_id
 
     def deploy(self, name: str, *, run_id: str | None = None, pipeline=None,
-               description: str | None = None, replace: bool = False) -> tuple[dict, CompiledPipeline]:
+               description: str | None = None, replace: bool = False,
+               removed_rows: str | None = None) -> tuple[dict, CompiledPipeline]:
         """Deploy a real-time inference pipeline (from a training or inference run, or a draft)
         as endpoint ``name``; with ``replace``, as a new version of an existing endpoint.
 
         The pipeline is compiled (and its fast path checked) before anything is written, so
         a pipeline that cannot serve leaves the endpoint as it was. Returns the endpoint's
         record (without keys) and the compiled pipeline.
+
+        ``removed_rows`` says what a request gets when the pipeline removes some of its rows
+        (Clean Missing Data's "Remove entire row"): ``"error"`` (the default) a 400 naming each
+        such row and why, ``"report"`` the predictions of the other rows and the list of the
+        removed ones. A new version keeps the previous version's choice unless given.
         """
         check_name(name)
+        if removed_rows is not None:
+            removed_rows = check_removed_rows(removed_rows)
         if not replace and self.exists(name):
             raise EndpointConflictError(f"A real-time endpoint {name!r} exists already. Replace "
                                         "it with a new version (replace=True / --replace), or "
                                         "choose another name.")
         p, source_run = self.resolve_source(run_id, pipeline)
-        compiled = CompiledPipeline(p, self.ws)
+        if removed_rows is None:
+            removed_rows = "error"
+            if replace and self.exists(name):
+                removed_rows = self.meta(name).get("removed_rows", "error")
+        compiled = CompiledPipeline(p, self.ws, removed_rows=removed_rows)
         now = time.time()
         with locked(self.root):
             existing = None
@@ -226,10 +241,10 @@ class RealtimeEndpoints:
                 "inputs": inputs, "outputs": [{"name": k, "columns": compiled.output_columns.get(k)}
                                               for k in compiled.output_names],
                 "example_request": example, "fast_path": compiled.describe()["fast_path"],
-                "fast_path_note": compiled.fast_reason})
+                "fast_path_note": compiled.fast_reason, "removed_rows": removed_rows})
             entry = {"version": version, "created": now, "source_run": source_run,
                      "pipeline_name": p.name, "description": description or "",
-                     "fast_path": compiled.describe()["fast_path"]}
+                     "fast_path": compiled.describe()["fast_path"], "removed_rows": removed_rows}
             if existing:
                 record = dict(existing)
                 record["versions"] = list(existing["versions"]) + [entry]

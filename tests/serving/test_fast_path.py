@@ -16,6 +16,7 @@ from jupyter_designer.engine.inference import create_realtime_inference
 from jupyter_designer.serving import fast, onnx_scoring, protocols, tables
 from jupyter_designer.serving.compiled import CompiledPipeline
 from jupyter_designer.serving.errors import RequestError
+from jupyter_designer.serving.rows import RowsRemovedError
 
 IN = "WebServiceInput0"
 OUT = "WebServiceOutput0"
@@ -229,9 +230,18 @@ def test_one_row_responses_are_the_faithful_paths(compiled):
     rows[7] = {**rows[7], "price": 1234.5}
     rows[8] = {**rows[8], "num-of-doors": "\u00e9\u00e8"}
     spec = cp.specs[IN]
+    removed = 0
     for r in rows:
-        fast_out = _respond(cp, [r])
         given = {IN: tables.columns_from_rows(spec, [r], IN)}
+        try:
+            fast_out = _respond(cp, [r])
+        except RowsRemovedError as exc:
+            # a row Clean Missing Data removes: the same 400 on the faithful path
+            with pytest.raises(RowsRemovedError) as slow:
+                cp.score(given, use_fast=False)
+            assert str(slow.value) == str(exc) and "Remove entire row" in str(exc)
+            removed += 1
+            continue
         names, values = cp.score(given, use_fast=False)[OUT]
         slow_out = json.loads(protocols.dumps(tables.records(names, values)))
         assert len(fast_out["Results"][OUT]) == len(slow_out)
@@ -242,6 +252,7 @@ def test_one_row_responses_are_the_faithful_paths(compiled):
                     assert a[k] == pytest.approx(b[k], rel=1e-9)
                 else:
                     assert a[k] == b[k] and type(a[k]) is type(b[k]), (k, a[k], b[k])
+    assert removed == 3   # symboling, fuel-type and bore are cleaned by removing the row
     assert isinstance(_respond(cp, [rows[3]])["Results"][OUT][0]["width"], float)
 
 

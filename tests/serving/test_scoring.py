@@ -22,8 +22,11 @@ OUT = "WebServiceOutput0"
 
 @pytest.fixture
 def compiled(trained):
+    """The automobile inference pipeline, answering for the rows Clean Missing Data keeps (and
+    saying which it removed), as an endpoint deployed with removed_rows="report" does."""
     ws, run_id = trained
-    return CompiledPipeline(create_realtime_inference(ws, run_id), ws), ws, run_id
+    return (CompiledPipeline(create_realtime_inference(ws, run_id), ws, removed_rows="report"),
+            ws, run_id)
 
 
 def raw_rows(ws, n=None, label=False):

@@ -1,0 +1,249 @@
+"""One answer per request row, in order.
+
+A scoring answer lines up with its request: the i-th prediction is the i-th row's. Two
+things in a pipeline can break that, and neither may pass silently:
+
+- a step removes rows (Clean Missing Data in "Remove entire row" mode removes every row
+  with a missing value in a cleaned column): the answer would have fewer rows than the
+  request. By default that is a 400 naming each removed row and why; an endpoint deployed
+  with ``removed_rows="report"`` answers for the other rows and says which were removed;
+- a value the model cannot take (a finite but huge number such as ``1e308``) makes a
+  prediction that is not a number (infinite or NaN): a 400 naming the row and the column,
+  never a null prediction.
+
+Both checks run on the answer of either scoring path (the fast one and the faithful one), so
+both behave the same. They cost a length comparison and a scan for ``None`` per output
+column on a good request; the explanation is worked out only for a bad one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .errors import RequestError
+
+#: what an endpoint does with request rows its pipeline removes
+REMOVED_ROWS = ("error", "report")
+#: how many rows are named in a message
+_NAMED = 5
+#: rows tried one by one when a step that is not Clean Missing Data removed some
+_TRY_ROWS = 2000
+
+
+def check_removed_rows(value) -> str:
+    v = "error" if value is None else str(value).lower()
+    if v not in REMOVED_ROWS:
+        raise RequestError(f"The 'removed_rows' parameter of a real-time endpoint must be 'error' "
+                           f"(answer 400 when the pipeline removes a request row) or 'report' "
+                           f"(answer for the other rows and say which were removed). Got "
+                           f"{value!r} instead.")
+    return v
+
+
+class Scored(dict):
+    """``{output name: (column names, per-column values)}``; ``removed`` lists the request
+    rows the pipeline removed (``[{"row", "reason", "columns"}]``), when the endpoint
+    reports them instead of refusing the request."""
+
+    removed: list = []
+
+
+class RowsRemovedError(RequestError):
+    """The pipeline removes request rows, so its answer would not line up with the request."""
+
+
+class NotFiniteError(RequestError):
+    """A prediction came out as no finite number."""
+
+
+def line_up(compiled, given: dict, res: dict) -> dict:
+    """Check that every output of ``res`` has one row per request row, in order, each with
+    finite predictions; raises a 400 naming the row otherwise (or, with ``removed_rows =
+    "report"``, returns the rows that remain and the removed ones in ``.removed``)."""
+    if len(compiled.specs) != 1 or len(given) != 1:
+        return res
+    (name, (cols, n)), = given.items()
+    kept = None
+    for out, (names, values) in res.items():
+        if not names:
+            continue
+        m = len(values[0])
+        if m == n:
+            continue
+        removed = explain_removed(compiled, name, cols, n)
+        if compiled.removed_rows != "report" or len(removed) != n - m:
+            raise _removed_error(compiled, name, n, m, removed)
+        gone = {r["row"] for r in removed}
+        kept = [i for i in range(n) if i not in gone]
+        res = Scored(res)
+        res.removed = removed
+        break
+    for out, (names, values) in res.items():
+        for c, vals in zip(names, values):
+            if None in vals:
+                _check_finite(compiled, name, cols, kept, c, vals, n)
+    return res
+
+
+def _removed_error(compiled, name, n, m, removed) -> RowsRemovedError:
+    if not removed:
+        return RowsRemovedError(
+            f"The pipeline answers {m} rows for the {n} rows of input {name!r}, so its answer "
+            "would not line up with the request; no single row explains it. Score the rows one "
+            "by one to find the ones it removes.",
+            details={"input": name, "rows": n, "answered": m})
+    first = removed[0]
+    more = ""
+    if len(removed) > 1:
+        listed = ", ".join(str(r["row"]) for r in removed[:_NAMED])
+        more = (f" The pipeline removes {len(removed)} of the {n} rows: {listed}"
+                + (", ..." if len(removed) > _NAMED else "") + ".")
+    hint = (" Send a value for each such column, or deploy the endpoint with "
+            "removed_rows='report' (--removed-rows report) to get predictions for the other "
+            "rows and the list of removed ones.") if compiled.removed_rows != "report" else ""
+    return RowsRemovedError(
+        f"Row {first['row']} of input {name!r} (rows count from 0): {first['reason']}, so it "
+        f"would get no prediction.{more}{hint}",
+        details={"input": name, "row": first["row"], "columns": first["columns"],
+                 "removed_rows": [r["row"] for r in removed]})
+
+
+def explain_removed(compiled, name: str, cols: dict, n: int) -> list[dict]:
+    """The request rows the pipeline removes, each with the reason: ``[{"row", "reason",
+    "columns"}]`` (found on the faithful path, in row order)."""
+    from .compiled import _EMPTY
+
+    frame, _ = compiled.request_frame(name, cols, n)
+    trace = compiled.run_frames({name: frame}, trace=True)
+    const = compiled._const
+    for step in compiled.steps:
+        data_in = None
+        for port, (src, sport) in step.inputs.items():
+            if src in const:
+                continue
+            v = trace.get(src, {}).get(sport)
+            if isinstance(v, pd.DataFrame):
+                data_in = v
+                break
+        if data_in is None or len(data_in) != n:
+            continue
+        outs = trace.get(step.node_id, {})
+        rows_out = [0 if v is _EMPTY else len(v) for v in outs.values()
+                    if v is _EMPTY or isinstance(v, pd.DataFrame)]
+        if not rows_out or min(rows_out) >= n:
+            continue
+        tr = None
+        src = step.inputs.get("transformation")
+        if src is not None:
+            tr = const.get(src[0], {}).get(src[1])
+        if tr is not None and getattr(tr, "mode", None) == "Remove entire row":
+            return _cleaning_removes(tr, data_in, step)
+        return _tried_one_by_one(compiled, step, data_in)
+    return []
+
+
+def _cleaning_removes(tr, frame: pd.DataFrame, step) -> list[dict]:
+    what = f"the pipeline's {getattr(tr, 'source', '') or step.title} (Remove entire row)"
+    columns = [c for c in tr.columns if c in frame.columns]
+    missing = frame[columns].isna().to_numpy()
+    out = []
+    for i in missing.any(axis=1).nonzero()[0].tolist():
+        nulls = [c for c, m in zip(columns, missing[i]) if m]
+        out.append(_entry(i, nulls, what))
+    return out
+
+
+def _entry(i: int, nulls: list, what: str) -> dict:
+    if len(nulls) == 1:
+        reason = f"column {nulls[0]!r} is null and {what} removes such rows"
+    elif nulls:
+        reason = (f"columns {', '.join(map(repr, nulls))} are null and {what} removes such "
+                  "rows")
+    else:
+        reason = f"{what} removes it"
+    return {"row": i, "reason": reason, "columns": nulls}
+
+
+def _tried_one_by_one(compiled, step, frame: pd.DataFrame) -> list[dict]:
+    """Rows ``step`` removes, found by running it on each row alone (rows with a missing
+    value first, at most :data:`_TRY_ROWS` rows)."""
+    from .compiled import _EMPTY
+
+    ins = {}
+    target = None
+    for port, (src, sport) in step.inputs.items():
+        if src in compiled._const:
+            ins[port] = compiled._const[src][sport]
+        else:
+            target = port
+    na = frame.isna().to_numpy()
+    order = sorted(range(len(frame)), key=lambda i: not na[i].any())[:_TRY_ROWS]
+    out = []
+    for i in order:
+        try:
+            res = compiled._run_step(step, {**ins, target: frame.iloc[[i]].reset_index(drop=True)})
+        except Exception:
+            continue
+        sizes = [len(v) for v in res.values() if isinstance(v, pd.DataFrame)] or [1]
+        if min(sizes) == 0 or any(v is _EMPTY for v in res.values()):
+            nulls = [str(c) for c, m in zip(frame.columns, na[i]) if m]
+            out.append(_entry(i, nulls, f"the pipeline's {step.title}"))
+    return sorted(out, key=lambda r: r["row"])
+
+
+def _check_finite(compiled, name, cols, kept, column, vals, n) -> None:
+    """A null in an answer column is fine where the request's own value was null (passed
+    through); anywhere else it is a prediction or value that came out as no number."""
+    sent = cols.get(column)
+    if any(isinstance(v, str) for v in vals):
+        return
+    for j, v in enumerate(vals):
+        if v is not None:
+            continue
+        i = kept[j] if kept is not None else j
+        if sent is not None and i < len(sent) and sent[i] is None:
+            continue
+        culprit = _most_extreme(compiled, name, cols, i)
+        if culprit is None:
+            raise NotFiniteError(
+                f"Row {i} of input {name!r} (rows count from 0): the pipeline's {column!r} came "
+                "out as no finite number (infinite or NaN) for this row.",
+                details={"input": name, "row": i, "output_column": column})
+        col, value, scale = culprit
+        raise NotFiniteError(
+            f"Row {i} of input {name!r} (rows count from 0), column {col!r}: the value {value!r} "
+            f"is too large for the model (the training data's values reach {scale:g}); the "
+            f"pipeline's {column!r} came out as no finite number (infinite or NaN) for this row. "
+            f"Send a value in the range of the training data.",
+            details={"input": name, "row": i, "column": col, "output_column": column})
+
+
+def _most_extreme(compiled, name, cols, i):
+    """``(column, value, training scale)`` of row ``i``'s number furthest outside the training
+    data's scale, or None."""
+    spec = compiled.specs[name]
+    sample = compiled.samples.get(name)
+    best = None
+    for c in spec.request_columns:
+        if c.kind not in ("integer", "double"):
+            continue
+        values = cols.get(c.name)
+        v = values[i] if values is not None and i < len(values) else None
+        if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        scale = 1.0
+        if sample is not None and c.name in sample.columns:
+            try:
+                s = float(pd.to_numeric(sample[c.name], errors="coerce").abs().max())
+            except (TypeError, ValueError):
+                s = math.nan
+            if math.isfinite(s) and s > 0:
+                scale = s
+        ratio = abs(float(v)) / scale
+        if best is None or ratio > best[0]:
+            best = (ratio, c.name, v, scale)
+    if best is None or best[0] <= 1e6:
+        return None
+    return best[1], best[2], best[3]

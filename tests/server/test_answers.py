@@ -1,0 +1,167 @@
+"""Scoring answers that line up with their requests, and abuse that gets a clear 400, on both
+servers (the Jupyter server extension and ``jupyter designer serve``) over real HTTP.
+
+Every protocol (reference ``score``, MLflow ``invocations``, Open Inference ``infer``) answers
+one prediction per request row, in order, or a 400 naming the row and the reason."""
+
+import copy
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from live_servers import LiveServer  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+IN, OUT = "WebServiceInput0", "WebServiceOutput0"
+
+
+@pytest.fixture(scope="module")
+def live(trained_dir, tmp_path_factory):
+    """``{"jupyter": LiveServer, "serve": LiveServer}`` over one workspace with the real-time
+    endpoints 'autos' (a 400 for removed rows) and 'autos-report' (removed rows reported),
+    and ``rows``: raw rows of the automobile data without price."""
+    from jupyter_designer import serving
+    from jupyter_designer.serving import tables
+    from jupyter_designer.store import Workspace
+
+    src, run_id = trained_dir
+    folder = tmp_path_factory.mktemp("live")
+    path = folder / "ws"
+    shutil.copytree(src, path)
+    ws = Workspace(path)
+    serving.deploy(ws, "autos", run_id=run_id)
+    serving.deploy(ws, "autos-report", run_id=run_id, removed_rows="report")
+    keys = {n: serving.endpoint_keys(ws, n)["primaryKey"] for n in ("autos", "autos-report")}
+    rows = tables.frame_records(ws.get_dataset("Automobile price data (Raw)")
+                                .drop(columns=["price"]).dropna().head(6))
+    ws.close()
+    servers = {}
+    try:
+        for kind in ("jupyter", "serve"):
+            (folder / kind).mkdir()
+            servers[kind] = LiveServer(kind, path, folder / kind)
+        for s in servers.values():
+            s.wait_ready(["autos", "autos-report"])
+        yield {"servers": servers, "keys": keys, "rows": rows}
+    finally:
+        for s in servers.values():
+            s.stop()
+
+
+SERVERS = ["jupyter", "serve"]
+
+
+def _score(server, key, rows, protocol, name="autos"):
+    """``(status, body, predictions or None)`` of one request in ``protocol``."""
+    base = f"/designer/endpoints/{name}"
+    if protocol == "score":
+        code, body, _ = server.call("POST", base + "/score",
+                                    {"Inputs": {IN: rows}, "GlobalParameters": {}}, key=key)
+        preds = [r["Scored Labels"] for r in body["Results"][OUT]] if code == 200 else None
+    elif protocol == "invocations":
+        code, body, _ = server.call("POST", base + "/invocations", {"dataframe_records": rows},
+                                    key=key)
+        preds = [r["Scored Labels"] for r in body["predictions"]] if code == 200 else None
+    else:
+        cols = list(rows[0])
+        kinds = {c: ("BYTES" if isinstance(rows[0][c], str) else
+                     "INT64" if isinstance(rows[0][c], int) else "FP64") for c in cols}
+        tensors = [{"name": c, "shape": [len(rows)], "datatype": kinds[c],
+                    "data": [r[c] for r in rows]} for c in cols]
+        code, body, _ = server.call("POST", base + f"/v2/models/{name}/infer",
+                                    {"inputs": tensors}, key=key)
+        preds = None
+        if code == 200:
+            out = next(o for o in body["outputs"] if o["name"] == "Scored Labels")
+            assert out["shape"] == [len(out["data"])]
+            preds = out["data"]
+    return code, body, preds
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+@pytest.mark.parametrize("protocol", ["score", "invocations", "infer"])
+def test_one_prediction_per_row_or_a_400_naming_the_row(live, kind, protocol):
+    server, key, rows = live["servers"][kind], live["keys"]["autos"], live["rows"]
+    code, body, full = _score(server, key, rows, protocol)
+    assert code == 200, body
+    assert len(full) == len(rows) and all(isinstance(p, float) for p in full)
+    # rows in another order: the predictions in that order
+    code, _, rev = _score(server, key, rows[::-1], protocol)
+    assert code == 200 and rev == pytest.approx(full[::-1], rel=1e-9)
+
+    # a null the pipeline's Clean Missing Data (Remove entire row) removes: a 400 naming it
+    bad = copy.deepcopy(rows)
+    bad[2]["horsepower"] = None
+    code, body, _ = _score(server, key, bad, protocol)
+    assert code == 400, body
+    assert body["error"].startswith("Row 2 of input 'WebServiceInput0'"), body
+    assert "column 'horsepower' is null" in body["error"]
+    assert "Clean Missing Data (Remove entire row)" in body["error"]
+    assert body["details"]["row"] == 2 and body["details"]["columns"] == ["horsepower"]
+
+    # a value that makes the prediction infinite: a 400 naming the row and the column
+    bad = copy.deepcopy(rows)
+    bad[4]["horsepower"] = 1e308
+    code, body, _ = _score(server, key, bad, protocol)
+    assert code == 400, body
+    assert body["error"].startswith("Row 4 of input 'WebServiceInput0' (rows count from 0), "
+                                    "column 'horsepower'"), body
+    assert "no finite number" in body["error"]
+    assert body["details"]["row"] == 4 and body["details"]["column"] == "horsepower"
+
+    # one row alone, fast row path included
+    code, body, _ = _score(server, key, [bad[4]], protocol)
+    assert code == 400 and body["details"]["row"] == 0, body
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+@pytest.mark.parametrize("protocol", ["score", "invocations", "infer"])
+def test_an_endpoint_may_report_removed_rows(live, kind, protocol):
+    server, key, rows = live["servers"][kind], live["keys"]["autos-report"], live["rows"]
+    code, _, full = _score(server, key, rows, protocol, name="autos-report")
+    assert code == 200
+    bad = copy.deepcopy(rows)
+    bad[1]["horsepower"] = None
+    bad[3]["bore"] = None
+    code, body, preds = _score(server, key, bad, protocol, name="autos-report")
+    assert code == 200, body
+    assert preds == pytest.approx([full[0], full[2], full[4], full[5]], rel=1e-9)
+    if protocol == "score":
+        removed = body["RemovedRows"][IN]
+    elif protocol == "invocations":
+        removed = body["removed_rows"]
+    else:
+        assert body["parameters"]["removed_rows"] == "1,3"
+        import json
+        removed = json.loads(body["parameters"]["removed_rows_reasons"])
+    assert [r["row"] for r in removed] == [1, 3]
+    assert removed[1]["columns"] == ["bore"] and "Remove entire row" in removed[1]["reason"]
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_deeply_nested_json_is_a_400_and_no_traceback_in_the_log(live, kind):
+    server, key = live["servers"][kind], live["keys"]["autos"]
+    deep = b"[" * 100_000 + b"]" * 100_000
+    nested_row = b'{"Inputs": {"WebServiceInput0": [{"make": ' + b"[" * 5000 + b"]" * 5000 + b"}]}}"
+    routes = ["/score", "/invocations", "/v2/models/autos/infer"]
+    for route in routes:
+        for body in (deep, nested_row, b'{"a":' * 3000 + b"1" + b"}" * 3000):
+            code, answer, headers = server.call("POST", "/designer/endpoints/autos" + route,
+                                                body, key=key)
+            assert code == 400, (route, answer)
+            assert "levels deep" in answer["error"]
+            assert headers["Content-Type"].startswith("application/json")
+    # the REST API's own bodies too
+    if kind == "jupyter":
+        code, answer, _ = server.call("POST", "/designer/api/endpoints", deep, token=True)
+    else:
+        code, answer, _ = server.call("POST", "/designer/api/pipeline-endpoints/x/runs", deep,
+                                      token=True)
+    assert code == 400 and "levels deep" in answer["error"], answer
+    log = server.log_text()
+    assert "RecursionError" not in log and "Traceback" not in log, log[-3000:]
