@@ -277,7 +277,8 @@ def test_canvas_draws_before_a_busy_kernel_is_free(dp, notebook):
     name = notebook("busy.ipynb", f"%load_ext jupyter_designer\n%designer sample {SAMPLE}",
                     "import time\ntime.sleep(20)\nprint('slept')")
     dp.open_notebook(name)
-    dp.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # not awaited: the command's promise settles only when every cell has run
+    dp.page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     dp.page.wait_for_function(
         "() => { const [c, cy] = window.__jdCy(0); return !!cy && cy.nodes('node.jd-node').length === 8; }",
         timeout=60_000)

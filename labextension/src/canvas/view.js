@@ -424,25 +424,40 @@ export class CanvasView {
   // The palette (ipywidgets buttons) is re-rendered at will: its entries are found and made
   // draggable whenever the designer's DOM changes.
   watchPalette() {
-    const designer = this.root.closest(".jd-designer");
-    if (!designer) return;
-    const scan = () => {
-      designer.querySelectorAll(".jd-palette-item:not([data-jd-draggable])").forEach((b) => {
-        b.setAttribute("data-jd-draggable", "1");
-        b.draggable = true;
-        b.addEventListener("dragstart", (ev) => {
-          const item = paletteItem(b);
-          if (!item || !ev.dataTransfer) return;
-          ev.dataTransfer.setData(DRAG_MIME, JSON.stringify(item));
-          ev.dataTransfer.setData("text/plain", item.name);
-          ev.dataTransfer.effectAllowed = "copy";
-        });
+    const designer = () => this.root.closest(".jd-designer");
+    const prepare = (b) => {
+      if (b.hasAttribute("data-jd-draggable")) return;
+      b.setAttribute("data-jd-draggable", "1");
+      b.draggable = true;
+      b.addEventListener("dragstart", (ev) => {
+        const item = paletteItem(b);
+        if (!item || !ev.dataTransfer) return;
+        ev.dataTransfer.setData(DRAG_MIME, JSON.stringify(item));
+        ev.dataTransfer.setData("text/plain", item.name);
+        ev.dataTransfer.effectAllowed = "copy";
       });
     };
-    scan();
+    const scan = () => {
+      const d = designer();
+      if (d) d.querySelectorAll(".jd-palette-item:not([data-jd-draggable])").forEach(prepare);
+    };
+    // entries of this view's designer become draggable when they appear, and at the latest
+    // when the pointer reaches them (the palette re-renders its entries at will)
+    const onPointer = (ev) => {
+      const b = ev.target && ev.target.closest && ev.target.closest(".jd-palette-item");
+      if (b && b.closest(".jd-designer") === designer()) prepare(b);
+    };
+    document.addEventListener("pointerover", onPointer, true);
+    document.addEventListener("mouseover", onPointer, true);
     const mo = new MutationObserver(() => scan());
-    mo.observe(designer, { childList: true, subtree: true });
-    this.cleanups.push(() => mo.disconnect());
+    const d = designer();
+    if (d) mo.observe(d, { childList: true, subtree: true });
+    scan();
+    this.cleanups.push(() => {
+      mo.disconnect();
+      document.removeEventListener("pointerover", onPointer, true);
+      document.removeEventListener("mouseover", onPointer, true);
+    });
   }
 
   acceptDrops() {
