@@ -296,3 +296,134 @@ def test_a_failing_handler_answers_the_view(pipe, monkeypatch):
     assert msgs[-2] == {"type": "connect_result", "temp": "t", "ok": False,
                         "reason": "RuntimeError: disk on fire"}
     assert msgs[-1]["type"] == "toast" and msgs[-1]["level"] == "error"
+
+
+# -- the first picture, free spots, layout requests, drops, restored statuses ---------------------
+
+def test_graph_trait_holds_the_first_picture_and_stays_current_before_a_view(pipe):
+    c = Canvas(pipe)
+    assert {n["id"] for n in c.graph["nodes"]} == set(pipe.nodes)
+    assert [e["id"] for e in c.graph["edges"]] == list(pipe.edges)
+    # changes made before any view is ready are not lost: the trait follows them
+    n = pipe.add_component(PROBE, position=(300, 0))
+    c.set_status(n.id, "completed", duration=0.5)
+    nodes = {v["id"]: v for v in c.graph["nodes"]}
+    assert n.id in nodes and nodes[n.id]["status"] == "completed"
+    assert nodes[n.id]["status_text"] == status_text("completed", 0.5)
+    assert custom_messages(c) == []
+
+
+def test_graph_trait_costs_no_traffic_once_a_view_is_ready_but_a_new_view_gets_it_current(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    sent = len(c.comm.messages)
+    n = pipe.add_component(PROBE, position=(300, 0))
+    # one custom message, no trait update
+    assert len(c.comm.messages) == sent + 1 and custom_messages(c)[-1]["type"] == "add_node"
+    # a view created later (a page reload) asks for the state: it holds the new node
+    assert n.id in {v["id"] for v in c.get_state()["graph"]["nodes"]}
+    assert len(c.comm.messages) == sent + 1
+
+
+def test_node_views_carry_category_icon_and_a_readable_short_title(pipe):
+    c = Canvas(pipe)
+    views = {v["kind"]: v for v in c.graph["nodes"]}
+    assert views["dataset"]["icon"] == "dataset" and views["dataset"]["category"] == "Datasets"
+    assert views["component"]["category"] == "User Components"
+    from jupyter_designer.widgets.canvas import short_title
+    long = "MD-Automobile price prediction (basic)-Train Model-Trained model"
+    s = short_title(long)
+    assert s.startswith("MD-\u2026") and "Train Model" in s and len(s) <= 24
+    assert short_title("Clean Missing Data") == "Clean Missing Data"
+    p = Pipeline("models")
+    md = p.add_dataset(long, type="model")
+    assert node_view(md.as_dict())["icon"] == "model"
+    ws_in = p.add_component("Web Service Input")
+    assert node_view(ws_in.as_dict())["icon"] == "web_service_input"
+
+
+def test_free_spot_is_near_the_middle_of_the_view_and_overlaps_no_node(pipe):
+    from jupyter_designer.engine.pipeline import NODE_H, NODE_W
+
+    c = Canvas(pipe)
+    # no viewport reported: beside the graph
+    x, y = c.free_spot()
+    assert x >= max(n.position[0] for n in pipe.nodes.values()) + NODE_W
+    ready(c)
+    c.handle_message({"type": "viewport", "x1": -400, "y1": -100, "x2": 400, "y2": 500})
+    spots = []
+    for _ in range(6):
+        x, y = c.free_spot()
+        assert -400 + NODE_W / 2 <= x <= 400 - NODE_W / 2 and -100 + NODE_H / 2 <= y <= 500 - NODE_H / 2
+        for n in pipe.nodes.values():
+            assert abs(x - n.position[0]) >= NODE_W or abs(y - n.position[1]) >= NODE_H, (x, y, n.id)
+        spots.append((x, y))
+        pipe.add_component(PROBE, position=(x, y))
+    assert len(set(spots)) == 6
+    # the first spot is the middle itself when free
+    c2 = Canvas(Pipeline("empty"))
+    c2.handle_message({"type": "viewport", "x1": 0, "y1": 0, "x2": 800, "y2": 600})
+    assert c2.free_spot() == (400.0, 300.0)
+
+
+def test_request_layout_falls_back_without_a_view_and_asks_the_view_otherwise(pipe):
+    c = Canvas(pipe)
+    assert c.request_layout() is False
+    assert custom_messages(c) == []
+    ready(c)
+    assert c.request_layout() is True
+    assert custom_messages(c)[-1] == {"type": "layout"}
+    # the view answers with every position in one move: one undo step, no echo
+    ids = list(pipe.nodes)
+    before = {i: pipe.nodes[i].position for i in ids}
+    sent = len(custom_messages(c))
+    c.handle_message({"type": "move", "layout": True,
+                      "moves": [{"id": i, "x": 500.0 + k, "y": 70.0 * k} for k, i in enumerate(ids)]})
+    assert {i: pipe.nodes[i].position for i in ids} == {i: (500.0 + k, 70.0 * k) for k, i in enumerate(ids)}
+    assert len(custom_messages(c)) == sent
+    pipe.undo()
+    assert {i: pipe.nodes[i].position for i in ids} == before
+
+
+def test_layout_failure_in_the_view_lays_out_in_python(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    pipe.move_node(list(pipe.nodes)[1], 900, -300)
+    c.handle_message({"type": "layout_failed", "reason": "boom"})
+    ys = sorted(n.position[1] for n in pipe.nodes.values())
+    assert ys[0] < ys[1]
+
+
+def test_drop_adds_the_node_where_dropped_or_calls_the_drop_callback(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    c.handle_message({"type": "drop", "kind": "component", "name": PROBE, "x": 123.4, "y": 56.7})
+    new = [n for n in pipe.nodes.values() if n.position == (123.4, 56.7)]
+    assert len(new) == 1 and new[0].title == PROBE
+    got = []
+    c.on("drop", got.append)
+    c.handle_message({"type": "drop", "kind": "dataset", "name": "probe data", "x": 1, "y": 2})
+    assert got == [{"type": "drop", "kind": "dataset", "name": "probe data", "version": None,
+                    "x": 1.0, "y": 2.0}]
+    c.handle_message({"type": "drop", "kind": "widget", "name": "x", "x": 1, "y": 2})
+    toast = custom_messages(c)[-1]
+    assert toast["type"] == "toast" and "kind (component, dataset or model)" in toast["text"]
+
+
+def test_an_undone_deletion_restores_the_node_with_its_run_status(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    nid = next(n for n in pipe.nodes.values() if n.kind == "component").id
+    c.set_statuses({nid: {"status": "completed", "duration": 1.5}})
+    c.delete([nid])
+    assert nid not in c.statuses
+    pipe.undo()
+    assert c.statuses[nid] == "completed"
+    added = [m for m in flat(custom_messages(c)) if m["type"] == "add_node" and m["node"]["id"] == nid][-1]
+    assert added["node"]["status"] == "completed"
+    assert added["node"]["status_text"] == status_text("completed", 1.5)
+    # a new run's statuses forget the removed node's old one
+    c.delete([nid])
+    c.clear_status()
+    pipe.undo()
+    assert nid not in c.statuses
