@@ -15,7 +15,10 @@ The numbers come from scikit-learn: the curves Evaluate Model stored (``roc_curv
 
 from __future__ import annotations
 
+import importlib
 import math
+import sys
+import types
 from typing import Sequence
 
 import numpy as np
@@ -30,9 +33,36 @@ SCORED_PROBABILITIES = "Scored Probabilities"
 BLUES = [[0.0, "#f3f9fd"], [1.0, "#004578"]]
 
 
-def _go():
-    import plotly.graph_objects as go
+class _ImportedOnUse(types.ModuleType):
+    """Stands for a module until one of its attributes is read, then imports the real one."""
 
+    def __getattr__(self, attr):
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+def _go():
+    """``plotly.graph_objects``, with its FigureWidget.
+
+    plotly imports nbformat when it loads (only to check its version before a mime-type
+    rendering), and nbformat's import validates with jsonschema, which compiles URI grammars
+    for seconds. The charts never need it, so plotly gets a stand-in that imports nbformat
+    only when plotly really reads it.
+    """
+    if "plotly.basewidget" in sys.modules or "nbformat" in sys.modules:
+        import plotly.basewidget  # noqa: F401  (FigureWidget's module)
+        import plotly.graph_objects as go
+
+        return go
+    stand_in = _ImportedOnUse("nbformat")
+    sys.modules["nbformat"] = stand_in
+    try:
+        import plotly.basewidget  # noqa: F401
+        import plotly.graph_objects as go
+    finally:
+        if sys.modules.get("nbformat") is stand_in:
+            del sys.modules["nbformat"]
     return go
 
 
@@ -48,6 +78,20 @@ def _subplots(cols: int, titles: Sequence[str], *, width: int, height: int, spac
                      ticks="outside", tickcolor="#c8c6c4", title_standoff=6)
     fig.update_yaxes(showline=True, linecolor="#c8c6c4", gridcolor="#edebe9", zeroline=False,
                      ticks="outside", tickcolor="#c8c6c4", title_standoff=6)
+    return fig
+
+
+def sync(fig):
+    """Send the figure's whole state to the browser and return the figure.
+
+    A FigureWidget sends later edits as deltas that only a page which has already loaded
+    plotly.js applies; a chart built before it is shown (or shown again later) must carry its
+    current state, as ``FigureWidget._repr_mimebundle_`` does for a figure displayed alone.
+    """
+    from copy import deepcopy
+
+    fig._widget_layout = deepcopy(fig._layout_obj._props)
+    fig._widget_data = deepcopy(fig._data)
     return fig
 
 
@@ -166,18 +210,19 @@ def binary_figure(result: dict, at: dict | None):
 def update_binary_figure(fig, at: dict | None) -> None:
     """Move the threshold markers and refill the confusion matrix (one message to the browser)."""
     with fig.batch_update():
+        roc_marker, pr_marker = trace(fig, "Threshold (ROC)"), trace(fig, "Threshold (PR)")
         if at is None:
-            trace(fig, "Threshold (ROC)").update(x=[], y=[])
-            trace(fig, "Threshold (PR)").update(x=[], y=[])
-            return
-        trace(fig, "Threshold (ROC)").update(x=[at["fpr"]], y=[at["tpr"]])
-        predicted_positive = at["True Positive"] + at["False Positive"]
-        if predicted_positive:
-            trace(fig, "Threshold (PR)").update(x=[at["Recall"]], y=[at["Precision"]])
-        else:  # precision is undefined when nothing is predicted positive
-            trace(fig, "Threshold (PR)").update(x=[], y=[])
-        trace(fig, "Confusion matrix").z = _binary_cm(at)
-        fig.layout.annotations[2].text = f"Confusion matrix at threshold {at['Threshold']:.2f}"
+            roc_marker.update(x=[], y=[])
+            pr_marker.update(x=[], y=[])
+        else:
+            roc_marker.update(x=[at["fpr"]], y=[at["tpr"]])
+            if at["True Positive"] + at["False Positive"]:
+                pr_marker.update(x=[at["Recall"]], y=[at["Precision"]])
+            else:  # precision is undefined when nothing is predicted positive
+                pr_marker.update(x=[], y=[])
+            trace(fig, "Confusion matrix").z = _binary_cm(at)
+            fig.layout.annotations[2].text = f"Confusion matrix at threshold {at['Threshold']:.2f}"
+    sync(fig)
 
 
 # -- multiclass ------------------------------------------------------------------------------
@@ -207,7 +252,7 @@ def confusion_figure(labels: Sequence, matrix: Sequence[Sequence[float]]):
                       plot_bgcolor="#ffffff")
     fig.update_xaxes(title_text="Predicted class", type="category", tickangle=-30 if longest > 6 else 0)
     fig.update_yaxes(title_text="Actual class", type="category", autorange="reversed")
-    return fig
+    return sync(fig)
 
 
 # -- regression ------------------------------------------------------------------------------
@@ -269,7 +314,7 @@ def regression_figure(actual: np.ndarray, predicted: np.ndarray, label: str = "l
     fig.update_yaxes(title_text="Residual (actual \u2212 predicted)", row=1, col=2)
     fig.update_xaxes(title_text="Residual", row=1, col=3)
     fig.update_yaxes(title_text="Rows", row=1, col=3)
-    return fig
+    return sync(fig)
 
 
 # -- column statistics -----------------------------------------------------------------------
@@ -287,7 +332,7 @@ def histogram_figure():
         axis.update(showline=True, linecolor="#c8c6c4", gridcolor="#edebe9", ticks="outside",
                     tickcolor="#c8c6c4", zeroline=False)
     fig.layout.yaxis.title.text = "Rows"
-    return fig
+    return sync(fig)
 
 
 def histogram_bars(hist: dict) -> dict:
@@ -337,8 +382,9 @@ def show_histogram(fig, hist: dict, column: str) -> None:
         fig.layout.xaxis.title.text = f"{column}{unit}"
         fig.layout.xaxis.tickangle = -30 if bars["type"] == "category" else None
         fig.layout.title.text = title
+    sync(fig)
 
 
 __all__ = ["binary_scores", "metrics_at", "binary_figure", "update_binary_figure",
            "confusion_figure", "regression_values", "regression_figure", "histogram_figure",
-           "histogram_bars", "show_histogram", "trace"]
+           "histogram_bars", "show_histogram", "sync", "trace"]

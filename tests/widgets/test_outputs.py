@@ -326,3 +326,18 @@ def test_histogram_bars_of_other_values():
     assert histogram_bars({"kind": "numeric", "edges": [], "counts": []})["x"] == []
     bars = histogram_bars({"kind": "numeric", "edges": [5.0, 5.0], "counts": [7]})  # one value
     assert bars["x"] == [5.0] and bars["width"] == [1.0]
+
+
+def test_plotly_still_finds_nbformat_when_it_needs_it():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from jupyter_designer.widgets.plots import _go\n"
+            "_go().FigureWidget()\n"
+            "assert 'nbformat' not in sys.modules, 'the charts imported nbformat'\n"
+            "import plotly.io._renderers as r\n"
+            "assert r.nbformat.__version__ >= '4.2'\n"
+            "import nbformat\n"
+            "assert type(sys.modules['nbformat']).__name__ == 'module' and nbformat.v4.new_notebook()\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
