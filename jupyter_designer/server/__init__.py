@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from traitlets import Int, Unicode
+from traitlets import Int, List, Unicode
 from traitlets.config import Configurable
 
 from .state import SETTINGS_KEY, DesignerState
@@ -31,6 +31,10 @@ class DesignerServer(Configurable):
                              "else .designer in the server's root directory).")
     scoring_threads = Int(0, config=True,
                           help="Threads scoring real-time requests (0: one per CPU, 2 to 8).")
+    data_roots = List(Unicode(), config=True,
+                      help="Folders, besides the workspace and the server's root directory, "
+                           "whose files a REST request (a pipeline endpoint submission setting "
+                           "an Import Data path) may make the server read.")
 
 
 def _jupyter_server_extension_points():
@@ -62,7 +66,11 @@ def _load_jupyter_server_extension(serverapp):
     cfg = DesignerServer(config=serverapp.config)
     path = workspace_path(serverapp, cfg.workspace)
     ws = open_workspace(path)
-    state = DesignerState(ws, scoring_threads=cfg.scoring_threads or None, log=serverapp.log)
+    roots = list(cfg.data_roots)
+    if getattr(serverapp, "root_dir", None):
+        roots.append(serverapp.root_dir)
+    state = DesignerState(ws, scoring_threads=cfg.scoring_threads or None, log=serverapp.log,
+                          data_roots=roots)
     setup_handlers(serverapp.web_app, state)
     serverapp.log.info("jupyter-designer: workspace %s; REST API at %sdesigner/api/, "
                        "real-time endpoints at %sdesigner/endpoints/", ws.path,

@@ -16,6 +16,7 @@ threads, and other blocking work on the state's ``blocking`` pool, never on the 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import logging
@@ -136,7 +137,8 @@ class DesignerASGI:
         state = self.state
         try:
             out = await asyncio.get_running_loop().run_in_executor(
-                state.blocking, state.pipelines.submit_request, name, doc)
+                state.blocking, functools.partial(state.pipelines.submit_request, name, doc,
+                                                  data_roots=state.data_roots))
         except DesignerError as exc:
             return _designer_error(exc)
         handle = out.pop("handle")

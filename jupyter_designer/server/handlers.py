@@ -527,7 +527,8 @@ class PipelineEndpointRunsHandler(DesignerHandler):
     @api_verb
     async def post(self, name):
         doc = self.json_body(required=False)
-        out = await self.blocking(self.state.pipelines.submit_request, name, doc)
+        out = await self.blocking(self.state.pipelines.submit_request, name, doc,
+                                  data_roots=self.state.data_roots)
         handle = out.pop("handle")
         self.state.track(handle)
         self.send({**out, "url": self.api_url("runs", handle.run_id)},

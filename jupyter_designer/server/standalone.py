@@ -65,7 +65,7 @@ def _serve(sockets, args, token) -> None:
     from .state import DesignerState, open_workspace
 
     ws = open_workspace(args.workspace)
-    state = DesignerState(ws, scoring_threads=args.threads or 1)
+    state = DesignerState(ws, scoring_threads=args.threads or 1, data_roots=args.data_root)
     config = uvicorn.Config(build_app(state, token=token), lifespan="off", access_log=False,
                             log_config=None, server_header=False, loop="auto", http="auto",
                             timeout_keep_alive=30, backlog=1024)
@@ -92,6 +92,9 @@ def main(argv=None) -> int:
     parser.add_argument("--token", default=None,
                         help="token enabling pipeline endpoint submissions "
                              "(default: $JUPYTER_DESIGNER_TOKEN)")
+    parser.add_argument("--data-root", action="append", default=[], metavar="FOLDER",
+                        help="a folder, besides the workspace, whose files a pipeline endpoint "
+                             "submission may import (repeat for several)")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),

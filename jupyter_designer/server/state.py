@@ -24,8 +24,10 @@ class DesignerState:
     """
 
     def __init__(self, workspace, *, scoring_threads: int | None = None, log=None,
-                 preload: bool = True):
+                 preload: bool = True, data_roots=()):
         self.ws = workspace
+        #: folders besides the workspace whose files a REST request may make the server read
+        self.data_roots = [str(r) for r in data_roots or ()]
         self.log = log or logging.getLogger("jupyter_designer.server")
         self.host = EndpointHost(workspace)
         self.realtime = self.host.registry

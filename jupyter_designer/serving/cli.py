@@ -294,6 +294,8 @@ def cmd_serve(args) -> int:
         argv += ["--workspace", os.path.abspath(ws)]
     if args.token:
         argv += ["--token", args.token]
+    for root in args.data_root or ():
+        argv += ["--data-root", os.path.abspath(root)]
     if args.threads:
         argv += ["--threads", str(args.threads)]
     argv += ["--cpu-affinity", args.cpu_affinity]
@@ -372,6 +374,9 @@ def add_commands(sub, common) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5001)
     p.add_argument("--workers", type=int, default=1, help="worker processes sharing the port")
+    p.add_argument("--data-root", action="append", default=[], metavar="FOLDER",
+                   help="a folder, besides the workspace, whose files a pipeline endpoint "
+                        "submission may import (repeat for several)")
     p.add_argument("--threads", type=int, default=0,
                    help="scoring threads per worker (default 1: scale with --workers)")
     p.add_argument("--cpu-affinity", choices=("auto", "none"), default="auto",

@@ -68,3 +68,9 @@ class ScoringFailure(ServingError):
     """
 
     status = 500
+
+
+class ForbiddenError(ServingError):
+    """The request reaches for something the server's owner does not allow (403)."""
+
+    status = 403

@@ -230,9 +230,13 @@ class PipelineEndpoints:
         return out
 
     def submit(self, name: str, *, parameters: dict | None = None, version=None,
-               experiment: str | None = None, background: bool = True, runner=None):
+               experiment: str | None = None, background: bool = True, runner=None,
+               allowed_roots: list | None = None):
         """Run the default version (or ``version``) with parameter assignments; returns the
-        runner's :class:`~jupyter_designer.engine.runner.RunHandle`."""
+        runner's :class:`~jupyter_designer.engine.runner.RunHandle`.
+
+        With ``allowed_roots`` (a request over REST), every Import Data path must lie inside
+        those folders (a 403 otherwise, see :mod:`.paths`)."""
         from jupyter_designer.engine.runner import Runner
 
         rec = self._read(name)
@@ -247,6 +251,12 @@ class PipelineEndpoints:
                 p.parameters[k].coerce(value)
         except ParameterError as exc:
             raise RequestError(str(exc), details={"parameter": exc.parameter}) from None
+        if allowed_roots is not None:
+            from .paths import check_pipeline_paths
+
+            pvalues = {k: prm.default for k, prm in p.parameters.items()}
+            pvalues.update({k: p.parameters[k].coerce(v) for k, v in params.items()})
+            check_pipeline_paths(p, pvalues, allowed_roots)
         experiment = experiment or name
         if not isinstance(experiment, str) or not experiment.strip():
             raise RequestError("ExperimentName must be a non-empty string.")
@@ -258,10 +268,12 @@ class PipelineEndpoints:
         except DesignerError as exc:
             raise RequestError(str(exc)) from None
 
-    def submit_request(self, name: str, doc, *, runner=None) -> dict:
+    def submit_request(self, name: str, doc, *, runner=None, data_roots=()) -> dict:
         """Submit a run from a REST body ``{"ExperimentName", "ParameterAssignments",
         "Version"}`` (the reference's pipeline endpoint body); returns the 202 answer's fields
-        and, under ``"handle"``, the run handle."""
+        and, under ``"handle"``, the run handle. Import Data paths must lie in the workspace
+        or ``data_roots`` (see :mod:`.paths`)."""
+        from .paths import data_roots as allowed
         if doc is None:
             doc = {}
         if not isinstance(doc, dict):
@@ -275,7 +287,8 @@ class PipelineEndpoints:
         version = None if version is None else str(version)
         experiment = doc.get("ExperimentName", doc.get("experiment"))
         handle = self.submit(name, parameters=doc.get("ParameterAssignments", doc.get("parameters")),
-                             version=version, experiment=experiment, background=True, runner=runner)
+                             version=version, experiment=experiment, background=True, runner=runner,
+                             allowed_roots=allowed(self.ws, data_roots))
         used = self.version(name, version)
         return {"handle": handle, "run_id": handle.run_id, "Id": handle.run_id, "status": "running",
                 "endpoint": name, "version": used["version"], "experiment": experiment or name}

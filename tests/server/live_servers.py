@@ -29,6 +29,7 @@ class LiveServer:
 
     def __init__(self, kind: str, workspace: Path, folder: Path, *, extra: list | None = None):
         self.kind = kind
+        self.workspace = workspace
         self.port = free_port()
         self.base = "/"
         self.log = folder / f"{kind}.log"

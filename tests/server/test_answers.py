@@ -165,3 +165,53 @@ def test_deeply_nested_json_is_a_400_and_no_traceback_in_the_log(live, kind):
     assert code == 400 and "levels deep" in answer["error"], answer
     log = server.log_text()
     assert "RecursionError" not in log and "Traceback" not in log, log[-3000:]
+
+
+@pytest.fixture(scope="module")
+def imports(live):
+    """A pipeline endpoint 'imports' whose Import Data path is the pipeline parameter
+    'source'; a CSV in the workspace; a link in the workspace to /etc/hosts."""
+    from jupyter_designer.engine.pipeline import Pipeline
+    from jupyter_designer.serving import PipelineEndpoints
+    from jupyter_designer.store import Workspace
+
+    path = Path(live["servers"]["serve"].workspace)
+    data = path / "data"
+    data.mkdir(exist_ok=True)
+    (data / "cars.csv").write_text("make,price\naudi,13950\nbmw,16430\n")
+    link = data / "hosts.csv"
+    if not link.exists():
+        link.symlink_to("/etc/hosts")
+    ws = Workspace(path)
+    p = Pipeline("import by path", workspace=ws)
+    imp = p.add_component("Import Data", {"path": str(data / "cars.csv"), "file_format": "CSV"})
+    p.bind_parameter(imp, "path", "source")
+    PipelineEndpoints(ws).publish("imports", p)
+    ws.close()
+    return data
+
+
+def _submit(server, source):
+    return server.call("POST", "/designer/api/pipeline-endpoints/imports/runs",
+                       {"ExperimentName": "paths", "ParameterAssignments": {"source": source}},
+                       token=True)
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_import_paths_over_rest_stay_in_the_allowed_folders(live, imports, kind):
+    server = live["servers"][kind]
+    hosts = Path("/etc/hosts").read_text()
+    outside = ["/etc/hosts", "/etc/passwd", "/etc/no-such-file", "/etc/*", "/etc",
+               str(imports / ".." / ".." / ".." / ".." / ".." / ".." / "etc" / "hosts"),
+               str(imports / "hosts.csv"), str(imports / "*.csv")]
+    for source in outside:
+        code, body, headers = _submit(server, source)
+        assert code == 403, (source, body)
+        assert headers["Content-Type"].startswith("application/json")
+        assert "outside the folders this server may read" in body["error"]
+        # nothing of the file: not its content, not whether it exists
+        assert "localhost" not in str(body) and "root:" not in str(body)
+        assert "exist" not in body["error"] and "/etc" not in body["error"]
+    code, body, _ = _submit(server, str(imports / "cars.csv"))
+    assert code == 202, body
+    assert hosts  # read here by the test itself: the server could have
