@@ -179,10 +179,10 @@ def test_kill_9_leaves_a_readable_workspace(tmp_path, frame):
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "started"
     deadline = time.time() + 30
-    while time.time() < deadline:
+    while time.time() < deadline:  # slow may start while fast's outputs are still being stored
         runs = Workspace(path).list_runs()
-        if runs and Workspace(path).get_run(runs[0].id).nodes.get("slow") and \
-                Workspace(path).get_run(runs[0].id).nodes["slow"].status == "running":
+        nodes = Workspace(path).get_run(runs[0].id).nodes if runs else {}
+        if "slow" in nodes and nodes["slow"].status == "running" and nodes["fast"].status == "completed":
             break
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
