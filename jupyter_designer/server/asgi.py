@@ -60,9 +60,11 @@ class DesignerASGI:
             return
         t0 = time.perf_counter()
         status, payload, extra = await self._answer(scope, receive)
-        headers = [_JSON, _NO_STORE, (b"content-length", str(len(payload)).encode())]
+        headers = [_NO_STORE, (b"content-length", str(len(payload)).encode())]
         if extra:
             headers += extra
+        if not extra or not any(k == b"content-type" for k, _ in extra):
+            headers.insert(0, _JSON)
         if status == 401:
             headers.append((b"www-authenticate", WWW_AUTHENTICATE.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -88,8 +90,9 @@ class DesignerASGI:
                 groups["name"] = name
                 header = _headers(scope)
                 req = Request(self.state, header, body, lambda: _base_url(scope, header))
-                status, payload = await endpoint_routes.answer(fn, req, groups)
-                return status, payload, None
+                status, payload, *more = await endpoint_routes.answer(fn, req, groups)
+                extra = [(k.lower().encode(), v.encode()) for k, v in more[0]] if more else None
+                return status, payload, extra
         elif path == "/designer/health":
             if method != "GET":
                 return _not_allowed({"GET": None})

@@ -3,7 +3,8 @@
 Both front ends answer ``<base>/designer/endpoints/<name>/<route>`` through this table: the
 Jupyter server extension (tornado handlers, :mod:`.scoring`) and ``jupyter designer serve``
 (an ASGI application on uvicorn, :mod:`.asgi`). A route is ``(pattern, {method: answer})``;
-an answer is a coroutine ``answer(request, **groups) -> (status, JSON bytes)`` that may raise
+an answer is a coroutine ``answer(request, **groups) -> (status, JSON bytes)`` (or
+``(status, bytes, [(header, value)])`` for the Open Inference Protocol's binary tensors) that may raise
 :class:`ServingError` (its status and message become the response). Scoring itself runs on
 scoring threads (:class:`ScoringThreads`), never on the event loop.
 """
@@ -57,6 +58,8 @@ def run_protocol(fn, *args):
     """Run a protocol function on a scoring thread; returns (status, JSON bytes), never raises."""
     try:
         status, payload = fn(*args)
+        if isinstance(payload, protocols.BinaryAnswer):
+            return (status, *payload.encode())
         return status, protocols.dumps(payload)
     except ServingError as exc:
         return _error_answer(exc)
@@ -144,6 +147,8 @@ async def v2_model(req, name, model, version=None, what=None):
     protocols.check_v2_model(model, version, ep.record["name"], ep.compiled_version)
     if what == "ready":
         return 200, protocols.dumps({"name": model, "ready": True})
+    if what == "config":
+        return 200, protocols.dumps(protocols.v2_model_config(compiled, model))
     if what is not None:
         raise MethodNotAllowed(f"GET is not allowed on .../{what}; send a POST.")
     return 200, protocols.dumps(protocols.v2_model_metadata(compiled, model, ep.compiled_version))
@@ -155,7 +160,8 @@ async def v2_infer(req, name, model, version=None, what=None):
     if what != "infer":
         raise MethodNotAllowed(f"POST is not allowed on .../{what}; send a GET.")
     protocols.check_v2_model(model, version, ep.record["name"], ep.compiled_version)
-    return await _score(req, protocols.score_v2, compiled, req.body, model, ep.compiled_version)
+    return await _score(req, protocols.score_v2, compiled, req.body, model, ep.compiled_version,
+                        req.header("Inference-Header-Content-Length"))
 
 
 _MODEL = r"(?P<model>[^/]+)(?:/versions/(?P<version>[^/]+))?"
@@ -169,7 +175,7 @@ ROUTES = [
     (r"/v2/?", {"GET": v2_server}),
     (r"/v2/health/(?P<what>live|ready)", {"GET": v2_server}),
     (rf"/v2/models/{_MODEL}/?", {"GET": v2_model}),
-    (rf"/v2/models/{_MODEL}/(?P<what>ready|infer)", {"GET": v2_model, "POST": v2_infer}),
+    (rf"/v2/models/{_MODEL}/(?P<what>ready|infer|config)", {"GET": v2_model, "POST": v2_infer}),
 ]
 
 _EXACT = {"/score": ROUTES[0][1], "/invocations": ROUTES[1][1]}

@@ -54,10 +54,12 @@ class ScoringHandler(web.RequestHandler):
             self.set_header("WWW-Authenticate", WWW_AUTHENTICATE)
         self.finish(protocols.dumps(body))
 
-    def send(self, status: int, payload: bytes):
+    def send(self, status: int, payload: bytes, headers=None):
         self.set_status(status)
         if status == 401:
             self.set_header("WWW-Authenticate", WWW_AUTHENTICATE)
+        for name, value in headers or ():
+            self.set_header(name, value)
         self.finish(payload)
 
     async def respond(self, fn, groups: dict):

@@ -317,21 +317,133 @@ def _flatten(data, where):
     return data
 
 
-def score_v2(compiled, body: bytes, model_name: str, version) -> tuple[int, dict]:
+#: request parameters of the Open Inference Protocol this server takes (the others are hints
+#: of other servers' extensions: priority, timeout)
+V2_REQUEST_PARAMETERS = ("content_type", "binary_data_output", "priority", "timeout")
+#: numpy dtypes of the binary tensor data extension (little-endian, row-major)
+_V2_NUMPY = {"BOOL": "?", "INT8": "<i1", "INT16": "<i2", "INT32": "<i4", "INT64": "<i8",
+             "UINT8": "<u1", "UINT16": "<u2", "UINT32": "<u4", "UINT64": "<u8",
+             "FP16": "<f2", "FP32": "<f4", "FP64": "<f8"}
+
+
+class BinaryAnswer:
+    """An answer of the binary tensor data extension: a JSON header then raw tensor bytes,
+    with the ``Inference-Header-Content-Length`` header giving the JSON part's length."""
+
+    __slots__ = ("header", "data")
+
+    def __init__(self, header: dict, data: bytes):
+        self.header, self.data = header, data
+
+    def encode(self) -> tuple[bytes, list]:
+        head = dumps(self.header)
+        return head + self.data, [("Inference-Header-Content-Length", str(len(head))),
+                                  ("Content-Type", "application/octet-stream")]
+
+
+def _split_binary(body: bytes, header_length) -> tuple[bytes, bytes]:
+    if header_length is None:
+        return body, b""
+    try:
+        size = int(str(header_length).strip())
+    except ValueError:
+        size = -1
+    if not 0 < size <= len(body):
+        raise RequestError(f"The Inference-Header-Content-Length header must be the length in "
+                           f"bytes of the JSON part of the body (1 to {len(body)}); got "
+                           f"{str(header_length)[:40]!r}.")
+    return body[:size], body[size:]
+
+
+def _binary_values(raw: bytes, datatype: str, where: str) -> list:
+    import numpy as np
+
+    if datatype == "BYTES":
+        out, off = [], 0
+        while off < len(raw):
+            if off + 4 > len(raw):
+                raise RequestError(f"{where}: its binary BYTES data ends inside a length prefix.")
+            size = int.from_bytes(raw[off:off + 4], "little")
+            off += 4
+            if off + size > len(raw):
+                raise RequestError(f"{where}: its binary BYTES data is shorter than an element's "
+                                   "length prefix says.")
+            try:
+                out.append(raw[off:off + size].decode("utf-8"))
+            except UnicodeDecodeError:
+                raise RequestError(f"{where}: a BYTES element is not UTF-8 text.") from None
+            off += size
+        return out
+    dt = _V2_NUMPY.get(datatype)
+    if dt is None:
+        raise RequestError(f"{where}: datatype {datatype!r} cannot be sent as binary data here; "
+                           f"use one of {', '.join(_V2_NUMPY)} or BYTES.")
+    if len(raw) % np.dtype(dt).itemsize:
+        raise RequestError(f"{where}: {len(raw)} bytes of binary data is not a whole number of "
+                           f"{datatype} values.")
+    return np.frombuffer(raw, dtype=dt).tolist()
+
+
+def _binary_tensor(values: list, datatype: str) -> tuple[str, bytes]:
+    """``(datatype, raw bytes)`` of an output column in the binary tensor data extension;
+    a null becomes NaN in a number tensor (an integer one is then sent as FP64) and an empty
+    element in a BYTES one."""
+    import numpy as np
+
+    if datatype == "BYTES":
+        parts = []
+        for v in values:
+            b = b"" if v is None else (v if isinstance(v, bytes) else str(v).encode("utf-8"))
+            parts.append(len(b).to_bytes(4, "little") + b)
+        return datatype, b"".join(parts)
+    if None in values and datatype != "FP64":
+        datatype = "FP64"
+    if datatype == "FP64":
+        arr = np.array([np.nan if v is None else v for v in values], dtype="<f8")
+    else:
+        arr = np.array(values, dtype=_V2_NUMPY.get(datatype, "<f8"))
+    return datatype, arr.tobytes()
+
+
+def score_v2(compiled, body: bytes, model_name: str, version,
+             header_length=None) -> tuple[int, dict]:
+    """``infer``: JSON tensors, or with ``header_length`` (the
+    ``Inference-Header-Content-Length`` header) the binary tensor data extension, as
+    ``tritonclient`` sends by default."""
     name, spec = _single_input(compiled, "Open Inference")
-    doc = parse_json(body)
+    head, binary = _split_binary(body, header_length)
+    doc = parse_json(head)
     if not isinstance(doc, dict) or not isinstance(doc.get("inputs"), list):
         raise RequestError('The inference request must be a JSON object with "inputs": a list of '
                            'tensors {"name", "shape", "datatype", "data"}, one per column.')
-    if doc.get("parameters"):
-        params = doc["parameters"]
-        if not isinstance(params, dict) or any(k not in ("content_type",) for k in params):
-            raise RequestError("This model takes no request parameters.")
+    params = doc.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise RequestError('"parameters" must be an object.')
+    unknown = [k for k in params if k not in V2_REQUEST_PARAMETERS]
+    if unknown:
+        raise RequestError(f"Unknown request parameter {unknown[0]!r}; this model takes "
+                           f"{', '.join(map(repr, V2_REQUEST_PARAMETERS))}.")
+    binary_out = params.get("binary_data_output") is True
     cols, n = {}, None
+    offset = 0
     for i, t in enumerate(doc["inputs"]):
         where = f"inputs[{i}]"
         if not isinstance(t, dict):
             raise RequestError(f"{where} must be a tensor object.")
+        tparams = t.get("parameters") or {}
+        size = tparams.get("binary_data_size") if isinstance(tparams, dict) else None
+        if size is not None:
+            if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+                raise RequestError(f"{where}.parameters.binary_data_size must be a byte count.")
+            if "data" in t:
+                raise RequestError(f"{where} has both \"data\" and binary data; send one.")
+            if offset + size > len(binary):
+                raise RequestError(f"{where}: the body has {len(binary) - offset} bytes of binary "
+                                   f"data left, but binary_data_size is {size}. Send the JSON "
+                                   "part's length in the Inference-Header-Content-Length header.")
+            t = {**t, "data": _binary_values(binary[offset:offset + size],
+                                             str(t.get("datatype")), where)}
+            offset += size
         for key in ("name", "shape", "datatype", "data"):
             if key not in t:
                 raise RequestError(f"{where} has no {key!r}.")
@@ -368,13 +480,23 @@ def score_v2(compiled, body: bytes, model_name: str, version) -> tuple[int, dict
         if tname in cols:
             raise RequestError(f"{where}: column {tname!r} is given twice.")
         cols[tname] = data
+    if offset != len(binary):
+        raise RequestError(f"The body has {len(binary) - offset} bytes of binary data that no "
+                           "input's binary_data_size accounts for.")
     cols, n = tables.columns_from_lists(spec, cols, n or 0, "The inference request")
     wanted = None
+    binary_wanted = set()
     if doc.get("outputs") is not None:
         if not isinstance(doc["outputs"], list) or not all(isinstance(o, dict) and isinstance(o.get("name"), str)
                                                           for o in doc["outputs"]):
             raise RequestError('"outputs" must be a list of {"name": ...} objects.')
         wanted = [o["name"] for o in doc["outputs"]]
+        for o in doc["outputs"]:
+            op = o.get("parameters") or {}
+            if isinstance(op, dict) and op.get("binary_data") is True:
+                binary_wanted.add(o["name"])
+    elif binary_out:
+        binary_wanted = None   # every output
     out = compiled.score({name: (cols, n)})
     names, values = out[compiled.output_names[0]]
     kinds = {c["name"]: c["kind"] for c in compiled.output_columns.get(compiled.output_names[0]) or []}
@@ -393,6 +515,12 @@ def score_v2(compiled, body: bytes, model_name: str, version) -> tuple[int, dict
             kind = "double"
         outputs.append({"name": c, "datatype": V2_TYPES.get(kind, "BYTES"), "shape": [len(vals)],
                         "data": vals})
+    raw = []
+    for o in outputs:
+        if binary_wanted is None or o["name"] in binary_wanted:
+            o["datatype"], data = _binary_tensor(o.pop("data"), o["datatype"])
+            o["parameters"] = {"binary_data_size": len(data)}
+            raw.append(data)
     resp = {"model_name": model_name, "model_version": str(version), "outputs": outputs}
     if getattr(out, "removed", None):
         # an endpoint deployed with removed_rows="report": parameters are scalars here
@@ -400,7 +528,22 @@ def score_v2(compiled, body: bytes, model_name: str, version) -> tuple[int, dict
                               "removed_rows_reasons": json.dumps(out.removed)}
     if "id" in doc:
         resp["id"] = doc["id"]
+    if raw:
+        return 200, BinaryAnswer(resp, b"".join(raw))
     return 200, resp
+
+
+def v2_model_config(compiled, model_name: str) -> dict:
+    """The model configuration (``GET v2/models/<m>/config``) as Triton's clients read it."""
+    meta = v2_model_metadata(compiled, model_name, "")
+
+    def tensor(t):
+        return {"name": t["name"], "data_type": f"TYPE_{'STRING' if t['datatype'] == 'BYTES' else t['datatype']}",
+                "dims": [-1]}
+
+    return {"name": model_name, "platform": "jupyter-designer", "backend": "jupyter-designer",
+            "max_batch_size": 0, "input": [tensor(t) for t in meta["inputs"]],
+            "output": [tensor(t) for t in meta["outputs"]]}
 
 
 def _guess_kind(values) -> str:

@@ -215,3 +215,43 @@ def test_import_paths_over_rest_stay_in_the_allowed_folders(live, imports, kind)
     code, body, _ = _submit(server, str(imports / "cars.csv"))
     assert code == 202, body
     assert hosts  # read here by the test itself: the server could have
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_tritonclient_with_its_defaults(live, kind):
+    """The Open Inference Protocol's standard client as its users call it: binary tensors in,
+    no outputs named (all of them, in binary), the model metadata and config calls."""
+    np = pytest.importorskip("numpy")
+    th = pytest.importorskip("tritonclient.http")
+    server, key, rows = live["servers"][kind], live["keys"]["autos"], live["rows"]
+    client = th.InferenceServerClient(url=f"127.0.0.1:{server.port}/designer/endpoints/autos")
+    auth = {"Authorization": f"Bearer {key}"}
+    try:
+        assert client.is_server_live(headers=auth) and client.is_server_ready(headers=auth)
+        assert client.is_model_ready("autos", headers=auth)
+        meta = client.get_model_metadata("autos", headers=auth)
+        config = client.get_model_config("autos", headers=auth)
+        assert [t["name"] for t in config["input"]] == [t["name"] for t in meta["inputs"]]
+        assert "Scored Labels" in [t["name"] for t in config["output"]]
+        inputs = []
+        dtypes = {"FP64": np.float64, "INT64": np.int64, "BYTES": object}
+        for t in meta["inputs"]:
+            tensor = th.InferInput(t["name"], [len(rows)], t["datatype"])
+            tensor.set_data_from_numpy(np.array([r[t["name"]] for r in rows],
+                                                dtype=dtypes[t["datatype"]]))
+            inputs.append(tensor)
+        result = client.infer("autos", inputs, headers=auth)
+        _, _, want = _score(server, key, rows, "score")
+        np.testing.assert_allclose(result.as_numpy("Scored Labels"), want, rtol=1e-9)
+        assert result.as_numpy("make").tolist() == [r["make"].encode() for r in rows]
+        # one output named, as JSON
+        result = client.infer("autos", inputs, headers=auth, outputs=[
+            th.InferRequestedOutput("Scored Labels", binary_data=False)])
+        assert result.get_response()["outputs"][0]["data"] == pytest.approx(want, rel=1e-9)
+        # a row Clean Missing Data removes: the client raises the server's 400 message
+        inputs[[t["name"] for t in meta["inputs"]].index("horsepower")].set_data_from_numpy(
+            np.array([r["horsepower"] if i != 1 else np.nan for i, r in enumerate(rows)]))
+        with pytest.raises(Exception, match="Row 1 of input 'WebServiceInput0'"):
+            client.infer("autos", inputs, headers=auth)
+    finally:
+        client.close()
