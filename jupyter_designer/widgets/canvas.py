@@ -328,6 +328,8 @@ class Canvas(anywidget.AnyWidget):
     # -- pipeline events -> messages ----------------------------------------------------------
     def _on_pipeline_event(self, ev: dict) -> None:
         t = ev["type"]
+        # also the edits that send nothing (a drag the view already shows)
+        self._mark_graph_stale()
         if t == "node_added":
             v = node_view(ev["node"])
             self._sent[v["id"]] = v

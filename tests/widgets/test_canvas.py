@@ -427,3 +427,12 @@ def test_an_undone_deletion_restores_the_node_with_its_run_status(pipe):
     c.clear_status()
     pipe.undo()
     assert nid not in c.statuses
+
+
+def test_a_view_created_after_a_drag_starts_from_the_dragged_place(pipe):
+    c = Canvas(pipe)
+    ready(c)
+    nid = list(pipe.nodes)[1]
+    c.handle_message({"type": "move", "moves": [{"id": nid, "x": 150.0, "y": 195.0}]})
+    node = next(v for v in c.get_state()["graph"]["nodes"] if v["id"] == nid)
+    assert (node["x"], node["y"]) == (150.0, 195.0)
