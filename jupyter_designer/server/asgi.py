@@ -110,8 +110,7 @@ class DesignerASGI:
                 if method != "GET":
                     return _not_allowed({"GET": None})
                 return await self._run_status(scope, m["run_id"])
-        return 404, _error(f"No route {path!r}. Scoring routes are /designer/endpoints/<name>/"
-                           "score, /invocations and /v2/..."), None
+        return 404, _error(endpoint_routes.UNKNOWN_ROUTE.format(path=path)), None
 
     # -- pipeline endpoint submissions (with the server's token) ---------------------------------
     def _refused(self, scope):

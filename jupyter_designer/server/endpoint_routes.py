@@ -27,6 +27,10 @@ from jupyter_designer.serving.realtime import authenticate
 log = logging.getLogger("jupyter_designer.server")
 
 WWW_AUTHENTICATE = 'Bearer realm="jupyter-designer endpoint"'
+#: the error of a path no route answers (both servers)
+UNKNOWN_ROUTE = ("No route {path!r}. Scoring routes are /designer/endpoints/<name>/score, "
+                 "/invocations, /swagger.json and /v2/... (health/live, health/ready, "
+                 "models/<name>[/ready|/config|/infer]).")
 
 
 class MethodNotAllowed(ServingError):

@@ -85,10 +85,21 @@ def _handler(pattern: str, methods: dict) -> type:
 _HANDLERS = [(pattern, _handler(pattern, methods)) for pattern, methods in endpoint_routes.ROUTES]
 
 
+class UnknownRouteHandler(ScoringHandler):
+    """Any other path under ``designer/endpoints/``: a JSON 404 (not the server's HTML page)."""
+
+    async def _missing(self, *args, **kwargs):
+        self.send(404, protocols.dumps({"error": endpoint_routes.UNKNOWN_ROUTE.format(
+            path=self.request.path)}))
+
+    get = post = put = patch = delete = head = options = _missing
+
+
 def scoring_routes(base_url: str, state=None) -> list:
     """The URL specs of the scoring routes under ``base_url``."""
     from .utils import join
 
     root = join(base_url, "designer", "endpoints", NAME)
     kw = {"state": state}
-    return [(root + pattern, cls, kw) for pattern, cls in _HANDLERS]
+    return ([(root + pattern, cls, kw) for pattern, cls in _HANDLERS]
+            + [(join(base_url, "designer", "endpoints") + r"(?:/.*)?", UnknownRouteHandler, kw)])

@@ -34,6 +34,12 @@ class RequestError(ServingError):
     status = 400
 
 
+class UnsupportedMediaTypeError(RequestError):
+    """The request body's content type is not one the route reads (415)."""
+
+    status = 415
+
+
 class AuthenticationError(ServingError):
     """The API key is missing or wrong (401)."""
 

@@ -47,6 +47,21 @@ def endpoint_openapi(name: str, meta: dict, version, *, base_url: str = "",
     def err(text):
         return {**error, "description": text}
 
+    def errors(*codes, bad="Malformed body, unknown or missing column, wrong type, or a row "
+                            "the pipeline cannot answer for (named in the error)"):
+        texts = {"400": bad, "401": "Missing or wrong API key",
+                 "404": "No such endpoint or model", "415": "Unsupported content type",
+                 "500": "The model failed (no traceback)",
+                 "503": "The endpoint is loading or cannot be loaded"}
+        return {c: err(texts[c]) for c in codes}
+
+    def get(summary, schema, op):
+        return {"get": {"summary": summary, "operationId": op, "responses": {
+            "200": {"description": summary, "content": {"application/json": {"schema": schema}}},
+            **errors("401", "404", "503")}}}
+
+    mlflow_keys = ("dataframe_split", "dataframe_records", "instances", "inputs")
+
     paths = {
         "/score": {"post": {
             "summary": "Score rows (the reference request/response format)",
@@ -55,25 +70,30 @@ def endpoint_openapi(name: str, meta: dict, version, *, base_url: str = "",
                 "schema": {"$ref": "#/components/schemas/ScoreRequest"}, "example": example}}},
             "responses": {"200": {"description": "The scored rows", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/ScoreResponse"}}}},
-                "400": err("Malformed body, unknown or missing column, wrong type"),
-                "401": err("Missing or wrong API key"), "500": err("The model failed")}}},
+                **errors("400", "401", "404", "415", "500", "503")}}},
         "/invocations": {"post": {
             "summary": "Score rows (MLflow scoring protocol)",
             "operationId": "invocations",
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {"type": "object", "properties": {
-                    "dataframe_split": {"type": "object", "properties": {
+                    "dataframe_split": {"type": "object", "required": ["columns", "data"],
+                                        "properties": {
                         "columns": {"type": "array", "items": {"type": "string"}},
                         "data": {"type": "array", "items": {"type": "array", "items": {}}}}},
                     "dataframe_records": {"type": "array", "items": {"type": "object"}},
-                    "instances": {}, "inputs": {}}},
+                    "instances": {"oneOf": [{"type": "array"}, {"type": "object"}]},
+                    "inputs": {"oneOf": [{"type": "array"}, {"type": "object"}]},
+                    "params": {"type": "object", "maxProperties": 0}},
+                    "additionalProperties": False,
+                    "oneOf": [{"required": [k]} for k in mlflow_keys]},
                     "example": {"dataframe_records": first_rows}},
                 "text/csv": {"schema": {"type": "string"}}}},
             "responses": {"200": {"description": "Predictions", "content": {"application/json": {
-                "schema": {"type": "object", "properties": {"predictions": {
-                    "type": "array", "items": {"type": "object"}}}}}}},
-                "400": err("Bad request"), "401": err("Missing or wrong API key"),
-                "500": err("The model failed")}}},
+                "schema": {"type": "object", "required": ["predictions"], "properties": {
+                    "predictions": {"type": "array", "items": {"type": "object"}},
+                    "removed_rows": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/RemovedRow"}}}}}}},
+                **errors("400", "401", "404", "415", "500", "503")}}},
         f"/v2/models/{name}/infer": {"post": {
             "summary": "Infer (Open Inference Protocol / KServe V2)",
             "operationId": "v2Infer",
@@ -84,12 +104,26 @@ def endpoint_openapi(name: str, meta: dict, version, *, base_url: str = "",
                      "datatype": V2_TYPES.get(c["kind"], "BYTES"),
                      "data": [r.get(c["name"]) for r in first_rows]}
                     for c in (inputs[0].get("columns", []) if inputs else []) if c.get("required", True)]}}}},
-            "responses": {"200": {"description": "Output tensors, one per column"},
-                          "400": err("Bad request"), "401": err("Missing or wrong API key")}}},
-        "/v2/health/live": {"get": {"summary": "Server live", "responses": {"200": {"description": "Live"}}}},
-        "/v2/health/ready": {"get": {"summary": "Server ready", "responses": {"200": {"description": "Ready"}}}},
-        f"/v2/models/{name}": {"get": {"summary": "Model metadata", "responses": {"200": {"description": "Metadata"}}}},
-        f"/v2/models/{name}/ready": {"get": {"summary": "Model ready", "responses": {"200": {"description": "Ready"}}}},
+            "responses": {"200": {"description": "Output tensors, one per column (with the "
+                                                 "binary tensor data extension when asked)",
+                                  "content": {"application/json": {"schema": {
+                                      "$ref": "#/components/schemas/InferenceResponse"}}}},
+                          **errors("400", "401", "404", "415", "500", "503")}}},
+        "/v2": get("Server metadata", {"type": "object", "required": ["name", "version", "extensions"]},
+                   "v2ServerMetadata"),
+        "/v2/health/live": get("Server live", {"type": "object", "required": ["live"],
+                                               "properties": {"live": {"type": "boolean"}}},
+                               "v2Live"),
+        "/v2/health/ready": get("Server ready", {"type": "object", "required": ["ready"],
+                                                 "properties": {"ready": {"type": "boolean"}}},
+                                "v2Ready"),
+        f"/v2/models/{name}": get("Model metadata", {"type": "object", "required": [
+            "name", "versions", "platform", "inputs", "outputs"]}, "v2ModelMetadata"),
+        f"/v2/models/{name}/ready": get("Model ready", {"type": "object", "required": [
+            "name", "ready"]}, "v2ModelReady"),
+        f"/v2/models/{name}/config": get("Model configuration (as Triton's clients read it)", {
+            "type": "object", "required": ["name", "input", "output"]}, "v2ModelConfig"),
+        "/swagger.json": get("This document", {"type": "object"}, "openapi"),
     }
     return {
         "openapi": "3.0.3",
@@ -107,17 +141,35 @@ def endpoint_openapi(name: str, meta: dict, version, *, base_url: str = "",
                 "ScoreRequest": {"type": "object", "required": ["Inputs"], "properties": {
                     "Inputs": {"type": "object", "properties": in_rows,
                                "required": list(in_rows), "additionalProperties": False},
-                    "GlobalParameters": {"type": "object"}}, "additionalProperties": False},
-                "ScoreResponse": {"type": "object", "properties": {
-                    "Results": {"type": "object", "properties": out_rows}}},
+                    "GlobalParameters": {"type": "object", "maxProperties": 0, "nullable": True}},
+                    "additionalProperties": False},
+                "ScoreResponse": {"type": "object", "required": ["Results"], "properties": {
+                    "Results": {"type": "object", "properties": out_rows,
+                                "required": list(out_rows)},
+                    "RemovedRows": {"type": "object", "additionalProperties": {
+                        "type": "array", "items": {"$ref": "#/components/schemas/RemovedRow"}}}}},
+                "RemovedRow": {"type": "object", "required": ["row", "reason", "columns"],
+                               "properties": {"row": {"type": "integer"},
+                                              "reason": {"type": "string"},
+                                              "columns": {"type": "array",
+                                                          "items": {"type": "string"}}}},
+                "InferenceResponse": {"type": "object", "required": [
+                    "model_name", "model_version", "outputs"], "properties": {
+                    "model_name": {"type": "string"}, "model_version": {"type": "string"},
+                    "id": {"type": "string"}, "parameters": {"type": "object"},
+                    "outputs": {"type": "array", "items": {"type": "object", "required": [
+                        "name", "shape", "datatype"]}}}},
                 "InferenceRequest": {"type": "object", "required": ["inputs"], "properties": {
                     "id": {"type": "string"},
+                    "parameters": {"type": "object"},
                     "inputs": {"type": "array", "items": {"type": "object", "required": [
-                        "name", "shape", "datatype", "data"], "properties": {
+                        "name", "shape", "datatype"], "properties": {
+                        "parameters": {"type": "object"},
                         "name": {"type": "string"}, "shape": {"type": "array", "items": {"type": "integer"}},
                         "datatype": {"type": "string"}, "data": {"type": "array", "items": {}}}}},
                     "outputs": {"type": "array", "items": {"type": "object"}}}},
-                "Error": {"type": "object", "properties": {"error": {"type": "string"},
+                "Error": {"type": "object", "required": ["error"], "properties": {
+                    "error": {"type": "string"},
                                                            "details": {"type": "object"}}},
             }},
     }

@@ -26,7 +26,7 @@ import json
 from jupyter_designer import __version__
 
 from . import tables
-from .errors import EndpointNotFoundError, RequestError
+from .errors import EndpointNotFoundError, RequestError, UnsupportedMediaTypeError
 
 MLFLOW_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 V2_TYPES = {"integer": "INT64", "double": "FP64", "string": "BYTES", "categorical": "BYTES",
@@ -216,8 +216,9 @@ def score_mlflow(compiled, body: bytes, content_type: str = "application/json") 
             raise RequestError(f'"{key}" must be a list of row objects or an object of column '
                                "lists.")
     else:
-        raise RequestError(f"Unsupported content type {content_type!r}; send application/json "
-                           "or text/csv.", details={"content_type": content_type})
+        raise UnsupportedMediaTypeError(f"Unsupported content type {content_type!r}; send "
+                                        "application/json or text/csv.",
+                                        details={"content_type": content_type})
     out = compiled.score({name: (cols, n)})
     names, values = out[compiled.output_names[0]]
     resp = {"predictions": tables.records(names, values)}
@@ -416,6 +417,8 @@ def score_v2(compiled, body: bytes, model_name: str, version,
     if not isinstance(doc, dict) or not isinstance(doc.get("inputs"), list):
         raise RequestError('The inference request must be a JSON object with "inputs": a list of '
                            'tensors {"name", "shape", "datatype", "data"}, one per column.')
+    if "id" in doc and not isinstance(doc["id"], str):
+        raise RequestError('"id" must be a string (it comes back in the response).')
     params = doc.get("parameters") or {}
     if not isinstance(params, dict):
         raise RequestError('"parameters" must be an object.')

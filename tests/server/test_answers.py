@@ -255,3 +255,46 @@ def test_tritonclient_with_its_defaults(live, kind):
             client.infer("autos", inputs, headers=auth)
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_errors_are_json_everywhere(live, kind):
+    server, key, rows = live["servers"][kind], live["keys"]["autos"], live["rows"]
+    for path in ("/designer/endpoints/autos/v2/models/autos/nothing",
+                 "/designer/endpoints/autos/v2/repository/index", "/designer/endpoints/autos/v3",
+                 "/designer/endpoints/autos/score/extra", "/designer/endpoints/"):
+        for method in ("GET", "POST"):
+            code, body, headers = server.call(method, path, b"{}", key=key)
+            assert code == 404, (path, body)
+            assert headers["Content-Type"].startswith("application/json"), (path, headers)
+            assert "No route" in body["error"]
+    # a content type MLflow does not read: 415, as MLflow answers
+    code, body, headers = server.call("POST", "/designer/endpoints/autos/invocations",
+                                      b"make=audi", key=key,
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert code == 415 and "Unsupported content type" in body["error"], body
+    # wrong method: a JSON 405
+    code, body, headers = server.call("GET", "/designer/endpoints/autos/score", key=key)
+    assert code == 405 and headers["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_openapi_document_says_what_the_routes_do(live, kind):
+    from openapi_spec_validator import validate
+
+    server, key = live["servers"][kind], live["keys"]["autos"]
+    code, doc, _ = server.call("GET", "/designer/endpoints/autos/swagger.json", key=key)
+    assert code == 200
+    validate(doc)
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            assert "401" in op["responses"], (path, method)
+            # every route of the document answers 401 without a key, as documented
+            code, body, _ = server.call(method.upper(), "/designer/endpoints/autos" + path, b"{}")
+            assert code == 401 and body["error"], (path, method, body)
+    schemas = doc["components"]["schemas"]
+    assert schemas["ScoreResponse"]["required"] == ["Results"]
+    assert schemas["Error"]["required"] == ["error"]
+    body = doc["paths"]["/invocations"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["additionalProperties"] is False
+    assert "415" in doc["paths"]["/invocations"]["post"]["responses"]
