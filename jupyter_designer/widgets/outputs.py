@@ -238,12 +238,12 @@ class MetricsView(W.VBox):
                 kids.append(summary)
                 kids.append(self._binary_block(res, df))
             elif task == "multiclass" and (res.get("confusion_matrix") or {}).get("matrix"):
-                from .plots import confusion_figure
+                from .plots import Chart, confusion_figure
 
                 cm = res["confusion_matrix"]
                 fig = confusion_figure(cm["labels"], cm["matrix"])
                 self.figures.append(fig)
-                kids.append(_side_by_side(summary, fig))
+                kids.append(_side_by_side(summary, Chart(fig)))
             elif task == "regression":
                 kids.append(self._regression_block(res, df, summary))
             else:
@@ -251,7 +251,7 @@ class MetricsView(W.VBox):
         self.children = kids
 
     def _binary_block(self, res: dict, df) -> W.Widget:
-        from .plots import binary_figure, binary_scores, metrics_at, update_binary_figure
+        from .plots import Chart, binary_figure, binary_scores, metrics_at, update_binary_figure
 
         scores = binary_scores(df, res)
 
@@ -267,12 +267,14 @@ class MetricsView(W.VBox):
         slider.add_class("jd-threshold")
         first = at(t0)
         fig = binary_figure(res, first)
+        chart = Chart(fig)
         numbers = W.HTML(threshold_table_html(first))
         numbers.add_class("jd-threshold-numbers")
 
         def changed(change):
             now = at(change["new"])
             update_binary_figure(fig, now)
+            chart.draw()
             numbers.value = threshold_table_html(now)
 
         slider.observe(changed, "value")
@@ -282,10 +284,10 @@ class MetricsView(W.VBox):
         hint = W.HTML('<small style="color:#605e5c">A row is predicted positive when its scored '
                       "probability is at least the threshold.</small>")
         return W.VBox([W.HBox([slider, hint], layout=W.Layout(align_items="center")),
-                       _side_by_side(fig, numbers)])
+                       _side_by_side(chart, numbers)])
 
     def _regression_block(self, res: dict, df, summary: W.HTML) -> W.Widget:
-        from .plots import regression_figure, regression_values
+        from .plots import Chart, regression_figure, regression_values
 
         label = res.get("label")
         values = regression_values(df, label) if label else None
@@ -294,7 +296,7 @@ class MetricsView(W.VBox):
         fig = regression_figure(*values, label=str(label))
         self.figures.append(fig)
         residuals = W.HTML(residuals_html(df, label))
-        return W.VBox([_side_by_side(summary, residuals), fig])
+        return W.VBox([_side_by_side(summary, residuals), Chart(fig)])
 
 
 class OutputViews(W.Tab):
@@ -313,7 +315,7 @@ class OutputViews(W.Tab):
                                         style={"description_width": "initial"})
         self.column_picker.add_class("jd-histogram-column")
         self.column_picker.observe(self._on_column, "value")
-        self.column_chart = None  # created on first use: each chart carries plotly.js to the page
+        self.column_chart = None  # a plots.Chart, created on first use
         self.column_chart_box = W.VBox([])
         self.column_chart_box.add_class("jd-column-histogram")
         self.visualize_tab = W.VBox([self.column_chart_box, self.visualize])
@@ -374,9 +376,9 @@ class OutputViews(W.Tab):
             self.column_chart_box.children = []
             return
         if self.column_chart is None:
-            from .plots import histogram_figure
+            from .plots import Chart, histogram_figure
 
-            self.column_chart = histogram_figure()
+            self.column_chart = Chart(histogram_figure())
         self.column_picker.unobserve(self._on_column, "value")
         self.column_picker.options = columns
         self.column_picker.value = columns[0]
@@ -407,9 +409,11 @@ class OutputViews(W.Tab):
             hist = histogram(self._frame[names[column]], 20)
         except Exception as exc:  # one odd column must not break the tab
             hist = {"kind": "categorical", "categories": [], "counts": [], "count": 0, "missing": 0}
-            self.column_chart.layout.title.text = f"{column}: cannot draw ({exc})"
-            return
-        show_histogram(self.column_chart, hist, column)
+            show_histogram(self.column_chart.figure, hist, column)
+            self.column_chart.figure.layout.title.text = f"{column}: cannot draw ({exc})"
+        else:
+            show_histogram(self.column_chart.figure, hist, column)
+        self.column_chart.draw()
 
     def show_log(self, title: str, status: str | None, *, error: str | None = None,
                  log: str | None = None, duration: float | None = None) -> None:

@@ -1,12 +1,10 @@
 """Charts of the output views, drawn with plotly.
 
-Every chart is a ``plotly.graph_objects.FigureWidget``: an anywidget whose JavaScript bundle
-ships inside the plotly wheel, so the charts render in JupyterLab and Notebook 7 without any
-network access, and a figure is updated in place (the threshold slider moves a marker and
-recolours a confusion matrix without re-sending the figure).
-
-Each FigureWidget carries plotly.js (about 5 MB) to the browser, so a view holds few of them:
-one per evaluation result, one for the column statistics.
+A chart is a :class:`Chart`: an ipywidgets ``Output`` showing a plotly figure as the
+``application/vnd.plotly.v1+json`` mime type, which the ``jupyterlab-plotly`` extension (it
+ships inside the plotly wheel, plotly.js bundled) draws in JupyterLab and Notebook 7 with no
+network access. Only the figure's JSON crosses the comm; redrawing a chart (the threshold
+slider, another column) replaces that output.
 
 The numbers come from scikit-learn: the curves Evaluate Model stored (``roc_curve`` and
 ``precision_recall_curve`` of the scored dataset), and the confusion matrix at a threshold is
@@ -16,11 +14,13 @@ The numbers come from scikit-learn: the curves Evaluate Model stored (``roc_curv
 from __future__ import annotations
 
 import importlib
+import json
 import math
 import sys
 import types
 from typing import Sequence
 
+import ipywidgets
 import numpy as np
 
 BLUE = "#0078d4"
@@ -43,23 +43,23 @@ class _ImportedOnUse(types.ModuleType):
 
 
 def _go():
-    """``plotly.graph_objects``, with its FigureWidget.
+    """``plotly.graph_objects`` (and ``plotly.io``).
 
-    plotly imports nbformat when it loads (only to check its version before a mime-type
-    rendering), and nbformat's import validates with jsonschema, which compiles URI grammars
-    for seconds. The charts never need it, so plotly gets a stand-in that imports nbformat
-    only when plotly really reads it.
+    plotly imports nbformat when it loads (only to check its version before it renders in a
+    notebook itself), and nbformat's import validates with jsonschema, which compiles URI
+    grammars for seconds. The charts never need it, so plotly gets a stand-in that imports
+    nbformat only when plotly really reads it.
     """
-    if "plotly.basewidget" in sys.modules or "nbformat" in sys.modules:
-        import plotly.basewidget  # noqa: F401  (FigureWidget's module)
+    if "plotly.io" in sys.modules or "nbformat" in sys.modules:
         import plotly.graph_objects as go
+        import plotly.io  # noqa: F401
 
         return go
     stand_in = _ImportedOnUse("nbformat")
     sys.modules["nbformat"] = stand_in
     try:
-        import plotly.basewidget  # noqa: F401
         import plotly.graph_objects as go
+        import plotly.io  # noqa: F401
     finally:
         if sys.modules.get("nbformat") is stand_in:
             del sys.modules["nbformat"]
@@ -67,10 +67,10 @@ def _go():
 
 
 def _subplots(cols: int, titles: Sequence[str], *, width: int, height: int, spacing: float = 0.09):
+    _go()
     from plotly.subplots import make_subplots
 
-    base = make_subplots(rows=1, cols=cols, subplot_titles=list(titles), horizontal_spacing=spacing)
-    fig = _go().FigureWidget(base)
+    fig = make_subplots(rows=1, cols=cols, subplot_titles=list(titles), horizontal_spacing=spacing)
     fig.update_layout(width=width, height=height, autosize=False, showlegend=False,
                       margin={"l": 60, "r": 20, "t": 40, "b": 55}, font=FONT,
                       plot_bgcolor="#ffffff", paper_bgcolor="#ffffff")
@@ -81,18 +81,31 @@ def _subplots(cols: int, titles: Sequence[str], *, width: int, height: int, spac
     return fig
 
 
-def sync(fig):
-    """Send the figure's whole state to the browser and return the figure.
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+CONFIG = {"displaylogo": False, "responsive": False,
+          "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
 
-    A FigureWidget sends later edits as deltas that only a page which has already loaded
-    plotly.js applies; a chart built before it is shown (or shown again later) must carry its
-    current state, as ``FigureWidget._repr_mimebundle_`` does for a figure displayed alone.
-    """
-    from copy import deepcopy
 
-    fig._widget_layout = deepcopy(fig._layout_obj._props)
-    fig._widget_data = deepcopy(fig._data)
-    return fig
+class Chart(ipywidgets.Output):
+    """A plotly figure shown in the output views; ``figure`` is the ``go.Figure`` drawn."""
+
+    def __init__(self, figure, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class("jd-chart-plot")
+        self.figure = figure
+        self.draw()
+
+    def draw(self) -> None:
+        """Send the figure as it is now to the page (replaces what was drawn)."""
+        _go()
+        import plotly.io as pio
+
+        fig = json.loads(pio.to_json(self.figure, validate=False))
+        fig["config"] = dict(CONFIG)
+        title = self.figure.layout.title.text or ", ".join(
+            a.text for a in self.figure.layout.annotations or () if a.text) or "chart"
+        self.outputs = ({"output_type": "display_data", "metadata": {},
+                         "data": {PLOTLY_MIME: fig, "text/plain": f"<plotly chart: {title}>"}},)
 
 
 def trace(fig, name: str):
@@ -208,7 +221,7 @@ def binary_figure(result: dict, at: dict | None):
 
 
 def update_binary_figure(fig, at: dict | None) -> None:
-    """Move the threshold markers and refill the confusion matrix (one message to the browser)."""
+    """Move the threshold markers and refill the confusion matrix."""
     with fig.batch_update():
         roc_marker, pr_marker = trace(fig, "Threshold (ROC)"), trace(fig, "Threshold (PR)")
         if at is None:
@@ -222,7 +235,6 @@ def update_binary_figure(fig, at: dict | None) -> None:
                 pr_marker.update(x=[], y=[])
             trace(fig, "Confusion matrix").z = _binary_cm(at)
             fig.layout.annotations[2].text = f"Confusion matrix at threshold {at['Threshold']:.2f}"
-    sync(fig)
 
 
 # -- multiclass ------------------------------------------------------------------------------
@@ -236,7 +248,7 @@ def confusion_figure(labels: Sequence, matrix: Sequence[Sequence[float]]):
     share = np.divide(z, totals, out=np.zeros_like(z), where=totals > 0)
     n = len(names)
     side = min(max(260, 46 * n), 620)
-    fig = _go().FigureWidget()
+    fig = go.Figure()
     fig.add_trace(go.Heatmap(z=share.tolist(), x=names, y=names, name="Confusion matrix",
                              customdata=z.astype(int).tolist(), text=z.astype(int).tolist(),
                              texttemplate="%{text}", colorscale=BLUES, zmin=0, zmax=1,
@@ -252,7 +264,7 @@ def confusion_figure(labels: Sequence, matrix: Sequence[Sequence[float]]):
                       plot_bgcolor="#ffffff")
     fig.update_xaxes(title_text="Predicted class", type="category", tickangle=-30 if longest > 6 else 0)
     fig.update_yaxes(title_text="Actual class", type="category", autorange="reversed")
-    return sync(fig)
+    return fig
 
 
 # -- regression ------------------------------------------------------------------------------
@@ -314,14 +326,14 @@ def regression_figure(actual: np.ndarray, predicted: np.ndarray, label: str = "l
     fig.update_yaxes(title_text="Residual (actual \u2212 predicted)", row=1, col=2)
     fig.update_xaxes(title_text="Residual", row=1, col=3)
     fig.update_yaxes(title_text="Rows", row=1, col=3)
-    return sync(fig)
+    return fig
 
 
 # -- column statistics -----------------------------------------------------------------------
 def histogram_figure():
     """An empty column histogram; :func:`show_histogram` fills it for one column."""
     go = _go()
-    fig = go.FigureWidget()
+    fig = go.Figure()
     fig.add_trace(go.Bar(x=[], y=[], name="Histogram",
                          marker={"color": BLUE, "line": {"color": "#ffffff", "width": 0.5}}))
     fig.update_layout(width=620, height=320, autosize=False, font=FONT, showlegend=False,
@@ -332,7 +344,7 @@ def histogram_figure():
         axis.update(showline=True, linecolor="#c8c6c4", gridcolor="#edebe9", ticks="outside",
                     tickcolor="#c8c6c4", zeroline=False)
     fig.layout.yaxis.title.text = "Rows"
-    return sync(fig)
+    return fig
 
 
 def histogram_bars(hist: dict) -> dict:
@@ -382,9 +394,8 @@ def show_histogram(fig, hist: dict, column: str) -> None:
         fig.layout.xaxis.title.text = f"{column}{unit}"
         fig.layout.xaxis.tickangle = -30 if bars["type"] == "category" else None
         fig.layout.title.text = title
-    sync(fig)
 
 
 __all__ = ["binary_scores", "metrics_at", "binary_figure", "update_binary_figure",
            "confusion_figure", "regression_values", "regression_figure", "histogram_figure",
-           "histogram_bars", "show_histogram", "sync", "trace"]
+           "histogram_bars", "show_histogram", "trace", "Chart"]

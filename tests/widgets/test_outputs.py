@@ -297,7 +297,7 @@ def test_column_histogram_in_the_visualize_tab(frame):
     views.show_output(frame, "t")
     assert views.column_chart is None  # nothing drawn before the tab is opened
     views.select("Visualize")
-    fig = views.column_chart
+    fig = views.column_chart.figure
     bar = trace(fig, "Histogram")
     assert views.column_picker.options == ("a", "b", "c", "when") and views.column_picker.value == "a"
     hist = histogram(frame["a"], 20)
@@ -317,7 +317,7 @@ def test_column_histogram_in_the_visualize_tab(frame):
     views.show_output(pd.DataFrame({"x": [1, 1, 2]}), "u")
     assert views.column_chart_box.children == ()
     views.select("Visualize")
-    assert views.column_chart is fig and list(bar.y) == histogram(pd.Series([1, 1, 2]), 20)["counts"]
+    assert views.column_chart.figure is fig and list(bar.y) == histogram(pd.Series([1, 1, 2]), 20)["counts"]
 
 
 def test_histogram_bars_of_other_values():
@@ -334,7 +334,8 @@ def test_plotly_still_finds_nbformat_when_it_needs_it():
 
     code = ("import sys\n"
             "from jupyter_designer.widgets.plots import _go\n"
-            "_go().FigureWidget()\n"
+            "from jupyter_designer.widgets.plots import Chart, histogram_figure\n"
+            "Chart(histogram_figure()).draw()\n"
             "assert 'nbformat' not in sys.modules, 'the charts imported nbformat'\n"
             "import plotly.io._renderers as r\n"
             "assert r.nbformat.__version__ >= '4.2'\n"
