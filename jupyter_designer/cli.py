@@ -87,9 +87,13 @@ def _fmt_metric(v):
 class _Progress:
     """Per-node progress lines, fed by run events."""
 
-    def __init__(self, stream=sys.stdout):
-        self.stream = stream
+    def __init__(self, stream=None):
+        self._stream = stream  # None: the sys.stdout of the moment (which tests may replace)
         self.t0 = time.time()
+
+    @property
+    def stream(self):
+        return self._stream if self._stream is not None else sys.stdout
 
     def __call__(self, ev):
         if ev.kind in ("node_completed", "node_reused", "node_failed", "node_skipped"):

@@ -67,6 +67,23 @@ def test_changing_one_parameter_reruns_only_dependents(ws_path, capsys, tmp_path
     assert reused == {"select_columns", "clean_missing_data", "learner"}
 
 
+def test_progress_counts_up_once_per_node_on_a_partly_reused_run(ws_path, capsys, tmp_path):
+    import re
+
+    sample = next(s for s in SAMPLES if s.stem == "automobile_price_advanced")
+    run_cli(capsys, "--workspace", str(ws_path), "run", str(sample))
+    p = Pipeline.load(sample)
+    p.set_param("split_data", "random_seed", 7)
+    f = tmp_path / "reseeded.json"
+    p.save(f)
+    code, out, err = run_cli(capsys, "--workspace", str(ws_path), "run", str(f))
+    assert code == 0, err
+    counters = [tuple(map(int, m)) for m in re.findall(r"^\[\s*(\d+)/(\d+)\]", out, re.M)]
+    total = counters[0][1]
+    assert counters == [(i, total) for i in range(1, total + 1)], out
+    assert "reused" in out and "completed" in out
+
+
 def test_cli_as_a_real_process_shows_progress_and_metrics(tmp_path):
     env = {**os.environ, "JUPYTER_DESIGNER_WORKSPACE": str(tmp_path / "ws")}
     proc = subprocess.run(["jupyter", "designer", "run", "Automobile price prediction (basic)",

@@ -279,6 +279,23 @@ def read_table(path: str | os.PathLike, *, na_values=None, parse_dates: bool = T
     return df, shown
 
 
+def read_csv_text(buffer, *, na_values=None, parse_dates: bool = True,
+                  report: ReadReport | None = None):
+    """CSV text from a file-like object (``io.StringIO``) as a DataFrame, read as CSV files are."""
+    import pandas as pd
+
+    try:
+        return read_delimited(buffer, ",", shown="CSV text", na_values=na_values,
+                              parse_dates=parse_dates, report=report)
+    except DatasetError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DatasetError("Cannot register the CSV text: it is empty.") from None
+    except Exception as exc:
+        raise DatasetError(f"Cannot register the CSV text: it could not be read as CSV "
+                           f"({type(exc).__name__}: {exc}).") from None
+
+
 def normalize_frame(df, what: str):
     """Check a table and bring it into the stored form (string column names, a plain index).
 

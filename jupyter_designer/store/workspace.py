@@ -36,7 +36,7 @@ from ._fs import HOST, atomic_write, pid_alive, process_start_time, tmp_owner_de
 from .artifacts import MARKER_SUFFIX, ArtifactError, ArtifactStore, StoredOutputs, read_parquet, \
     head_parquet, write_parquet
 from .datasets import DatasetNotFoundError, ReadReport, RegisteredDataset, check_name, \
-    content_hash, name_key, normalize_frame, read_table, schema_of
+    content_hash, name_key, normalize_frame, read_csv_text, read_table, schema_of
 from .db import Database
 from .records import COMPUTE_KINDS, FINAL_RUN_STATUSES, NODE_STATUSES, RUN_STATUSES, ComputeInfo, \
     DatasetInfo, DraftInfo, ExperimentInfo, ModelInfo, NodeRecord, RunRecord
@@ -292,8 +292,8 @@ class Workspace:
 
     def register_dataset(self, name: str, data, *, description: str = "",
                          tags=None, na_values=None, parse_dates: bool = True) -> RegisteredDataset:
-        """Register ``data`` (a DataFrame, or the path of a CSV/TSV/Parquet/JSON file) as
-        dataset ``name``.
+        """Register ``data`` (a DataFrame, the path of a CSV/TSV/Parquet/JSON file, or CSV
+        text in a file-like object such as ``io.StringIO``) as dataset ``name``.
 
         A new version is created only when the content differs from the latest version;
         registering the same content again returns the latest version. Bad input (an empty
@@ -324,6 +324,10 @@ class Workspace:
             df, source = read_table(data, na_values=na_values, parse_dates=parse_dates,
                                     report=report)
             what = str(source)
+        elif hasattr(data, "read"):  # CSV text, e.g. io.StringIO(text) from a REST request
+            report = ReadReport()
+            df = read_csv_text(data, na_values=na_values, parse_dates=parse_dates, report=report)
+            source, what = "CSV text", f"dataset {name!r}"
         else:
             import pandas as pd
 

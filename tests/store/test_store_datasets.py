@@ -372,3 +372,15 @@ def test_iso_dates_are_read_as_dates_and_said_so(ws, tmp_path):
     bad = tmp_path / "bad_dates.csv"
     bad.write_text("d,x\n2024-02-30,1\n2024-03-01,2\n")  # not a calendar date: stays text
     assert ws.register_dataset("bad dates", bad).schema[0]["kind"] == "string"
+
+
+def test_csv_text_is_read_like_a_csv_file(ws):
+    import io
+
+    info = ws.register_dataset("cars text", io.StringIO(CARS), na_values=["n/a"])
+    df = ws.get_dataset("cars text")
+    assert df["AirBags"].tolist()[:3] == ["None", "Driver & Passenger", "Driver only"]
+    assert info.missing_values == {"AirBags": 1, "Price": 1, "Sold": 1}
+    assert info.source == "CSV text" and "Read as dates (ISO 8601): Sold." in info.notes
+    with pytest.raises(DatasetError, match="Cannot register the CSV text: it is empty"):
+        ws.register_dataset("empty", io.StringIO(""))
