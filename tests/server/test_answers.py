@@ -298,3 +298,74 @@ def test_openapi_document_says_what_the_routes_do(live, kind):
     body = doc["paths"]["/invocations"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"]["additionalProperties"] is False
     assert "415" in doc["paths"]["/invocations"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_replace_under_load_takes_effect_with_no_failed_request(live, kind, trained_dir):
+    """A bounded loop of real requests from several connections; meanwhile a new version is
+    deployed. Every request answers 200, and the new version answers while the load goes on
+    (each connection stops once it has seen it, or after a bound it must not reach)."""
+    import http.client
+    import json
+    import threading
+    import time
+
+    from jupyter_designer import serving
+    from jupyter_designer.store import Workspace
+
+    server, key, rows = live["servers"][kind], live["keys"]["autos-report"], live["rows"]
+    name = "autos-report"
+    path = Path(server.workspace)
+    ws = Workspace(path)
+    before = serving.get_endpoint(ws, name)["version"]
+    tensors = [{"name": c, "shape": [1], "datatype": "BYTES" if isinstance(v, str) else
+                "INT64" if isinstance(v, int) else "FP64", "data": [v]} for c, v in rows[0].items()]
+    body = json.dumps({"inputs": tensors}).encode()
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    bound = 20_000
+    failures, seen_new, counts = [], {}, {}
+    deployed = threading.Event()
+    stop_all = threading.Event()
+
+    def load(i):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+        after_new = 0
+        for n in range(bound):
+            if stop_all.is_set():
+                break
+            conn.request("POST", f"/designer/endpoints/{name}/v2/models/{name}/infer", body,
+                         headers)
+            r = conn.getresponse()
+            raw = r.read()
+            if r.status != 200:
+                failures.append((r.status, raw[:300]))
+                break
+            version = json.loads(raw)["model_version"]
+            if version != str(before):
+                seen_new.setdefault(i, (n, time.perf_counter()))
+                after_new += 1
+                if after_new >= 20:
+                    break
+        counts[i] = n + 1
+        conn.close()
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(1.0)   # the load is on
+        _, run_id = trained_dir
+        info = serving.deploy(ws, name, run_id=run_id, replace=True)
+        done = time.perf_counter()
+        deployed.set()
+        assert info["version"] == before + 1
+    finally:
+        for t in threads:
+            t.join(600)
+        stop_all.set()
+        ws.close()
+    assert not failures, failures[:3]
+    assert len(seen_new) == len(threads), (seen_new, counts)   # before the bound was reached
+    delays = [t - done for _, t in seen_new.values()]
+    print(f"{kind}: new version answering {max(delays):.2f}s after deploy returned, "
+          f"{sum(counts.values())} requests")
