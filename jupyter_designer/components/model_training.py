@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from jupyter_designer.engine.errors import a_or_an
 from jupyter_designer.engine.component import component
 from jupyter_designer.engine.models import UntrainedModel
 from jupyter_designer.engine.params import Bool, Columns, is_binding
@@ -36,7 +37,7 @@ def _untrained_input(ctx, inputs, tasks) -> UntrainedModel:
                         f"{type(model).__name__}.")
     if model.task not in tasks:
         other = _TRAINER_FOR.get(model.task, "Train Model")
-        raise ctx.error(f"{model.learner} is a {model.task} learner, which {ctx.component} cannot "
+        raise ctx.error(f"{model.learner} is {a_or_an(model.task)} learner, which {ctx.component} cannot "
                         f"train. Use {other} instead.")
     return model
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from jupyter_designer.engine.component import REGISTRY, component
-from jupyter_designer.engine.errors import ComponentError
+from jupyter_designer.engine.errors import ComponentError, a_or_an
 from jupyter_designer.engine.params import Columns, Enum, Int
 from jupyter_designer.engine.ports import DATASET, TRAINED_MODEL, UNTRAINED_MODEL, Port
 from jupyter_designer.engine.schema import Schema, get_roles, set_roles
@@ -174,7 +174,7 @@ def _check_supervised(untrained, component):
     if untrained.task not in SUPERVISED:
         raise ComponentError(
             f"{component}: works with classification and regression learners; "
-            f"{untrained.learner!r} is a {untrained.task} learner. Use Train Clustering Model / "
+            f"{untrained.learner!r} is {a_or_an(untrained.task)} learner. Use Train Clustering Model / "
             "Train Anomaly Detection Model for it.")
 
 

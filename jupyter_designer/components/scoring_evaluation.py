@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from jupyter_designer.engine.component import component
-from jupyter_designer.engine.errors import DesignerError
+from jupyter_designer.engine.errors import DesignerError, a_or_an
 from jupyter_designer.engine.models import EvaluationResult, Transformation, TrainedModel
 from jupyter_designer.engine.params import Bool
 from jupyter_designer.engine.ports import DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, Port
@@ -104,7 +104,7 @@ def assign_data_to_clusters(ctx, inputs, params):
     """Assigns rows to the clusters of a trained clustering model."""
     model = _trained_input(ctx, inputs)
     if model.task != "clustering":
-        raise ctx.error(f"{model.learner or 'the model'} is a {model.task} model, not a clustering "
+        raise ctx.error(f"{model.learner or 'the model'} is {a_or_an(model.task)} model, not a clustering "
                         "model; use Score Model to score it.")
     df = _dataset_input(ctx, inputs)
     out = _ml.score_frame(model, df, append=params[APPEND_KEY], component=ctx.component)

@@ -30,7 +30,8 @@ from typing import Any, Callable, Iterable
 
 from .component import ComponentSpec, RunContext
 from .compute import DatasetSource, input_ref, load_input
-from .errors import (ComponentError, DesignerError, NotFoundError, PipelineError, RunInterrupted)
+from .errors import (ComponentError, DesignerError, NotFoundError, PipelineError, RunInterrupted,
+                     a_or_an)
 from .params import is_binding
 from .ports import ANY, DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, UNTRAINED_MODEL
 
@@ -778,7 +779,7 @@ def execute_component(plan: NodePlan, inputs: dict, *, workspace=None, t0: float
             val = result.get(port.key)
             if not check_output_type(port.type, val):
                 raise ComponentError(f"{spec.name} produced a {type(val).__name__} on output "
-                                     f"'{port.label}', which carries a {port.type}")
+                                     f"'{port.label}', which carries {a_or_an(port.type)}")
             outputs[port.key] = val
         return "completed", {"outputs": outputs, "duration": time.time() - t0, "log": cap.text,
                              "metrics": ctx.metrics}
