@@ -807,13 +807,15 @@ class Workspace:
 
     def latest_draft_run(self, draft: str, pipeline_name: str | None = None) -> tuple | None:
         """``(run_id, status)`` of the newest run submitted from draft ``draft`` (or, for runs
-        that name no draft, of a pipeline called ``pipeline_name``); None when there is none.
-        Cheap enough to poll."""
-        args = [str(draft).strip().casefold()]
+        that name no draft, of a pipeline called ``pipeline_name`` submitted since the draft
+        was created); None when there is none. Cheap enough to poll."""
+        key = str(draft).strip().casefold()
+        args = [key]
         sql = "SELECT id, status FROM runs WHERE draft = ?"
         if pipeline_name:
-            sql += " OR (draft IS NULL AND pipeline_name = ?)"
-            args.append(str(pipeline_name))
+            sql += (" OR (draft IS NULL AND pipeline_name = ? AND created >= "
+                    "(SELECT MIN(created) FROM drafts WHERE name_key = ?))")
+            args += [str(pipeline_name), key]
         row = self._db.one(sql + " ORDER BY created DESC, id DESC LIMIT 1", args)
         return (row["id"], row["status"]) if row else None
 

@@ -498,6 +498,9 @@ class Canvas(anywidget.AnyWidget):
         with self._lock:
             self._ready = True
         self.send_snapshot(view=msg.get("view"))
+        with self._lock:
+            if self._status:  # run colours once more on their own: cheap, and they must show
+                self._send_now({"type": "status", "nodes": dict(self._status), "reset": True})
         self._fire("ready", msg)
 
     def _msg_viewport(self, msg):

@@ -393,6 +393,8 @@ class Designer(W.VBox):
         free spot and select it."""
         if self.readonly:
             return None
+        if kw.get("position") is None:  # a free spot near the middle of what the canvas shows
+            kw["position"] = self.canvas.free_spot()
         node = self._guard(lambda: self.pipeline.add_component(name, params, **kw))
         if node is not None:
             self.select([node.id])
@@ -402,6 +404,8 @@ class Designer(W.VBox):
     def add_dataset(self, name: str, version=None, **kw):
         if self.readonly:
             return None
+        if kw.get("position") is None:
+            kw["position"] = self.canvas.free_spot()
         node = self._guard(lambda: self.pipeline.add_dataset(name, version, **kw))
         if node is not None:
             self.select([node.id])

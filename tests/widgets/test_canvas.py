@@ -11,8 +11,9 @@ from widget_helpers import PROBE, custom_messages, flat
 
 
 def ready(canvas, view="v1"):
+    """A view says it is ready; returns the snapshot it gets (run colours may follow it)."""
     canvas.handle_message({"type": "ready", "view": view})
-    return custom_messages(canvas)[-1]
+    return next(m for m in reversed(custom_messages(canvas)) if m["type"] == "snapshot")
 
 
 @pytest.fixture
@@ -205,6 +206,9 @@ def test_status_messages_and_labels(pipe):
     snap = ready(c, "v2")
     probe = next(n for n in snap["nodes"] if n["id"] == "widget_probe_1")
     assert probe["status"] == "completed" and probe["status_text"] == "\u2713 0.42 s"
+    # ... and once more on their own, right after it
+    assert custom_messages(c)[-1] == {"type": "status", "reset": True, "nodes": {
+        "widget_probe_1": {"status": "completed", "text": "\u2713 0.42 s"}}}
     c.clear_status()
     assert custom_messages(c)[-1] == {"type": "status", "nodes": {}, "reset": True}
     assert c.statuses == {}

@@ -327,8 +327,19 @@ def test_copy_paste_delete_auto_layout(wired):
     assert new[0] not in d.pipeline.nodes
     sent = d.canvas.stats["messages"]
     d.buttons["auto-layout"].click()
+    # with a view: the view lays out (ELK) and answers with one move of every node
+    assert custom_messages(d.canvas)[-1] == {"type": "layout"}
+    assert d.canvas.stats["messages"] - sent == 1
+    undo_depth = len(d.pipeline._undo)
+    d.canvas.handle_message({"type": "move", "moves": [{"id": data.id, "x": 100, "y": 40},
+                                                       {"id": probe.id, "x": 100, "y": 200}]})
     assert d.pipeline.nodes[data.id].position[1] < d.pipeline.nodes[probe.id].position[1]
-    assert d.canvas.stats["messages"] - sent <= 2     # one batch + a fit
+    assert len(d.pipeline._undo) == undo_depth + 1  # one undo step
+    # without a view: the Python layout, one batch + a fit
+    d.canvas._ready = False
+    d.pipeline.move_node(data, 0, 500)
+    d.buttons["auto-layout"].click()
+    assert d.pipeline.nodes[data.id].position[1] < d.pipeline.nodes[probe.id].position[1]
 
 
 def test_validate_marks_nodes(designer):

@@ -146,7 +146,7 @@ export class CanvasView {
       // the snapshot answering "ready" then reconciles it with the draft
       this.renderGraph(this.model.get("graph"));
       this.watchPalette();
-      this.send({ type: "ready", view: this.viewId });
+      this.askSnapshot();
     });
   }
 
@@ -184,7 +184,26 @@ export class CanvasView {
   }
 
   send(msg) {
-    this.model.send(msg);
+    // a view outliving its kernel (restart, shutdown) has nobody to talk to: drop quietly
+    try {
+      this.model.send(msg);
+    } catch (e) {
+      /* the comm is closed */
+    }
+  }
+
+  // Ask for the snapshot until it comes: a "ready" sent while the kernel restarts or the
+  // output is re-rendered can be lost, and the view would keep the first picture for good.
+  askSnapshot() {
+    let tries = 0;
+    const ask = () => {
+      if (this.destroyed || this.haveSnapshot || tries >= 4) return;
+      tries += 1;
+      this.send({ type: "ready", view: this.viewId });
+      this.readyTimer = setTimeout(ask, 1500 * tries);
+    };
+    ask();
+    this.cleanups.push(() => clearTimeout(this.readyTimer));
   }
 
   applyHeight() {
