@@ -128,14 +128,16 @@ def test_binary_classification_charts_and_threshold_slider(dp, notebook):
     # -- the keyboard: focus the handle, ArrowLeft to a low threshold ----------------------------------
     handle = slider.locator(".noUi-handle").first
     handle.focus()
-    for _ in range(70):
-        dp.page.keyboard.press("ArrowLeft")
+    for _ in range(12):
+        dp.page.keyboard.press("PageDown")    # five steps of 0.01 each
+    dp.page.keyboard.press("ArrowLeft")
     dp.page.wait_for_function("([e, t]) => parseFloat(e.textContent) < t - 0.5",
                               arg=[readout.element_handle(), t_mouse])
     t_keys = float(readout.inner_text())
+    # every key press is a change the kernel answers: wait for the last one's chart
     dp.page.wait_for_function(
         "([p, t]) => [...p.querySelectorAll('.annotation-text')].some(a => a.textContent.includes(t))",
-        arg=[plot.element_handle(), f"threshold {t_keys:.2f}"])
+        arg=[plot.element_handle(), f"threshold {t_keys:.2f}"], timeout=120_000)
     after_keys = plot_state(plot)
     assert after_keys["cells"] != after_mouse["cells"], (after_mouse, after_keys)
     # a lower threshold predicts more positives: the predicted-positive column grows
