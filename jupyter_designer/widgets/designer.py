@@ -949,6 +949,20 @@ class Designer(W.VBox):
         return self.open_draft(new, "Cloned into a new draft: edit and submit it.")
 
 
+def _metric_summary(metrics: dict, n: int = 3) -> str:
+    """The first metrics of a run; with two scored inputs (``left: ...``/``right: ...``) the
+    first metrics of both sides, so neither model is hidden."""
+    sides = {}
+    for k, v in metrics.items():
+        side, _, name = k.partition(": ")
+        if name and side in ("left", "right"):
+            sides.setdefault(name, {})[side] = v
+    if sides:
+        return ", ".join(f"{name}: " + " / ".join(f"{side} {fmt(v, 3)}" for side, v in vals.items())
+                         for name, vals in list(sides.items())[:max(1, n - 1)])
+    return ", ".join(f"{k}={fmt(v, 3)}" for k, v in list(metrics.items())[:n])
+
+
 class DraftBar(W.HBox):
     """Under the toolbar: a draft problem (changed elsewhere, not saved) with what to do about
     it, or the list of saved versions to restore one."""
@@ -1093,7 +1107,7 @@ class RunsPanel(W.VBox):
             chk = W.Checkbox(value=False, indent=False, layout=W.Layout(width="24px", flex="0 0 auto"))
             self.checks[rec.id] = chk
             metrics = {k: v for k, v in (rec.metrics or {}).items() if isinstance(v, (int, float))}
-            mtext = ", ".join(f"{k}={fmt(v, 3)}" for k, v in list(metrics.items())[:3])
+            mtext = _metric_summary(metrics)
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(rec.created)) if rec.created else ""
             dot = " \u00b7 "
             extra = dot + esc(mtext) if mtext else ""

@@ -138,3 +138,13 @@ def test_training_pipeline_metrics_tab(ws):
     html = " ".join(getattr(w, "value", "") for w in metrics.children)
     assert "AUC" in html
     metrics.sliders[0].value = 0.3
+
+
+def test_run_list_shows_both_sides_of_a_two_model_evaluation():
+    from jupyter_designer.widgets.designer import _metric_summary
+
+    text = _metric_summary({"left: Mean Absolute Error": 1.234, "left: Root Mean Squared Error": 2.0,
+                            "right: Mean Absolute Error": 1.5, "right: Root Mean Squared Error": 2.5})
+    assert text == ("Mean Absolute Error: left 1.23 / right 1.5, "
+                    "Root Mean Squared Error: left 2 / right 2.5")
+    assert _metric_summary({"Accuracy": 0.9}) == "Accuracy=0.9"
