@@ -191,15 +191,17 @@ def test_regression_charts_and_column_histograms(dp, notebook):
     dp.shot("column histogram symboling")
 
     picker.select_option("make")
-    dp.page.wait_for_function("(p) => (p.querySelector('.xtitle') || {}).textContent === 'make'",
-                              arg=hist.element_handle())
+    # a redrawn chart is a new plot element: look it up in the chart's box each time
+    box = visualize.locator(".jd-column-histogram").element_handle()
+    dp.page.wait_for_function("(b) => (b.querySelector('.js-plotly-plot .xtitle') || {}).textContent === 'make'",
+                              arg=box)
     state = plot_state(hist)
     assert state["bars"] >= 15 and state["xticks"] >= 15, state
     dp.shot("column histogram make")
 
     picker.select_option("normalized-losses")
     dp.page.wait_for_function(
-        "(p) => (p.querySelector('.gtitle') || {}).textContent === 'normalized-losses: 164 values, 41 missing'",
-        arg=hist.element_handle())
+        "(b) => (b.querySelector('.js-plotly-plot .gtitle') || {}).textContent === "
+        "'normalized-losses: 164 values, 41 missing'", arg=box)
     dp.shot("column histogram with missing values")
     assert not outside, f"the page loaded from outside the Jupyter server: {outside[:5]}"
