@@ -7,13 +7,13 @@ import re
 from tornado.web import RequestHandler
 
 from jupyter_designer.server.handlers import DesignerHandler
-from jupyter_designer.server.scoring import ScoringHandler
+from jupyter_designer.server.scoring import ScoringHandler, UnknownRouteHandler
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _SUBST = [
     (r"(?:/versions/(?P<version>[^/]+))?", "/versions/1"),
     (r"(?P<what>live|ready)", "live"),
-    (r"(?P<what>ready|infer)", "infer"),
+    (r"(?P<what>ready|infer|config)", "infer"),
     (r"(?:ping|health)", "ping"),
     (r"(?:swagger|openapi)\.json", "swagger.json"),
 ]
@@ -40,7 +40,9 @@ def designer_rules(app):
                     out.append(r)
             else:
                 out.append(rule)
-    return [r for r in out if isinstance(r.target, type) and issubclass(r.target, (DesignerHandler, ScoringHandler))]
+    # the JSON 404 of unknown paths under designer/endpoints/ names no endpoint: no key asked
+    return [r for r in out if isinstance(r.target, type) and r.target is not UnknownRouteHandler
+            and issubclass(r.target, (DesignerHandler, ScoringHandler))]
 
 
 def implemented(cls):
