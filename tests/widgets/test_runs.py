@@ -55,9 +55,12 @@ def test_from_run_is_read_only_with_statuses(ws):
     p, nid, r1, r2 = two_runs(ws)
     view = Designer.from_run(r2, ws)
     view.canvas.handle_message({"type": "ready", "view": "v"})
-    snap = custom_messages(view.canvas)[-1]
+    snap = next(m for m in reversed(custom_messages(view.canvas)) if m["type"] == "snapshot")
     node = next(n for n in snap["nodes"] if n["id"] == nid)
     assert node["status"] in ("completed", "reused")
+    # the run colours follow the snapshot on their own too
+    assert custom_messages(view.canvas)[-1]["type"] == "status"
+    assert custom_messages(view.canvas)[-1]["nodes"][nid]["status"] in ("completed", "reused")
     assert view.readonly and view.canvas.readonly
     assert view.buttons["clone"].layout.display is None
     assert view.pipeline.nodes[nid].params["count"] == 2
