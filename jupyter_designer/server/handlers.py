@@ -191,23 +191,35 @@ class DatasetsHandler(DesignerHandler):
             raise ServingError("Give the data as exactly one of \"path\" (a CSV/Parquet/JSON file "
                                "on the server), \"csv\" (CSV text), \"records\" (a list of row "
                                "objects) or \"columns\" (an object of column lists).")
+        na_values = doc.get("na_values")
+        if na_values is not None and (not isinstance(na_values, list)
+                                      or not all(isinstance(v, str) for v in na_values)):
+            raise ServingError("\"na_values\" must be a list of words that mean a missing value, "
+                               "e.g. [\"NA\", \"n/a\"].")
+        parse_dates = doc.get("parse_dates", True)
+        if not isinstance(parse_dates, bool):
+            raise ServingError("\"parse_dates\" must be true or false.")
         info = await self.blocking(_register_dataset, self.ws, name, sources[0], doc[sources[0]],
-                                   doc.get("description", ""))
+                                   doc.get("description", ""), na_values, parse_dates)
         self.send(info.as_dict(), 201, self.api_url("datasets", info.name))
 
 
-def _register_dataset(ws, name, kind, value, description):
+def _register_dataset(ws, name, kind, value, description, na_values=None, parse_dates=True):
     import io
 
     import pandas as pd
 
+    text_options = {"na_values": na_values, "parse_dates": parse_dates}
     if kind == "path":
-        data = str(value)
-    elif kind == "csv":
+        return ws.register_dataset(name, str(value), description=str(description or ""),
+                                   **text_options)
+    if kind == "csv":
         if not isinstance(value, str):
             raise ServingError("\"csv\" must be CSV text.")
-        data = pd.read_csv(io.StringIO(value))
-    elif kind == "records":
+        # read as a registered file is: only empty fields are missing unless na_values says so
+        return ws.register_dataset(name, io.StringIO(value), description=str(description or ""),
+                                   **text_options)
+    if kind == "records":
         if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
             raise ServingError("\"records\" must be a list of row objects.")
         data = pd.DataFrame(value)

@@ -64,6 +64,20 @@ async def test_datasets(jp_fetch):
     code, info, _ = await call(jp_fetch, "designer", "api", "datasets", method="POST",
                                body={"name": "tiny", "csv": "a,b\n1,x\n3,z\n"})
     assert code == 201 and info["version"] == 2
+    # CSV text is read as a registered file is: the word None stays data unless na_values says so
+    cars = "make,airbags\nacura,None\naudi,Driver only\nbmw,\n"
+    code, info, _ = await call(jp_fetch, "designer", "api", "datasets", method="POST",
+                               body={"name": "airbags", "csv": cars})
+    assert code == 201 and info["missing_values"] == {"airbags": 1}
+    code, prev, _ = await call(jp_fetch, "designer", "api", "datasets", "airbags", "preview")
+    assert [r[prev["columns"].index("airbags")] if isinstance(r, list) else r["airbags"]
+            for r in prev["rows"]][:2] == ["None", "Driver only"]
+    code, info, _ = await call(jp_fetch, "designer", "api", "datasets", method="POST",
+                               body={"name": "airbags", "csv": cars, "na_values": ["None"]})
+    assert code == 201 and info["missing_values"] == {"airbags": 2}
+    code, err, _ = await call(jp_fetch, "designer", "api", "datasets", method="POST",
+                              body={"name": "bad", "csv": cars, "na_values": "None"})
+    assert code == 400 and "na_values" in err["message"]
     code, err, _ = await call(jp_fetch, "designer", "api", "datasets", method="POST", body={"name": "x"})
     assert code == 400 and "exactly one of" in err["message"]
     code, err, _ = await call(jp_fetch, "designer", "api", "datasets", "nope")
