@@ -32,6 +32,10 @@ def _restart_kernel(dp) -> None:
         """() => { const w = window.jupyterapp.shell.currentWidget;
                    const k = w.sessionContext.session.kernel;
                    return window.__jdRestarted && k && k.status === 'idle'; }""", timeout=90_000)
+    # the widget manager restores the kernel's widgets after a restart; a widget created while
+    # that is still going on can miss its messages (the canvas then says so): a person takes
+    # a moment before running the cell again
+    p.wait_for_timeout(3000)
 
 
 def _run_cell(dp, index: int, timeout: float = 120) -> None:

@@ -105,6 +105,10 @@ export class CanvasView {
     this.container.setAttribute("data-lm-suppress-shortcuts", "true");
     this.container.setAttribute("data-p-suppress-shortcuts", "true");
     this.toastEl = el("div", "jd-toast");
+    this.staleEl = el("div", "jd-canvas-stale",
+      "No answer from the kernel yet: this is the draft as it was when the cell ran. " +
+      "If the kernel is idle, run the cell again to reconnect the canvas.");
+    this.staleEl.style.display = "none";
     this.tooltipEl = el("div", "jd-tooltip");
     this.hintEl = el("div", "jd-empty-hint",
       "Click or drag a dataset or component from the palette to add it. Drag from an output port " +
@@ -121,7 +125,7 @@ export class CanvasView {
       b.addEventListener("click", (e) => { e.stopPropagation(); fn(); });
       zoom.appendChild(b);
     }
-    this.wrap.append(this.container, this.hintEl, zoom, this.toastEl, this.tooltipEl);
+    this.wrap.append(this.container, this.hintEl, zoom, this.toastEl, this.tooltipEl, this.staleEl);
     root.appendChild(this.wrap);
     this.applyHeight();
 
@@ -194,13 +198,19 @@ export class CanvasView {
 
   // Ask for the snapshot until it comes: a "ready" sent while the kernel restarts or the
   // output is re-rendered can be lost, and the view would keep the first picture for good.
+  // After about 30 s without an answer the view says so (the kernel may just be busy; the
+  // widget manager can also lose a fresh widget's messages right after a kernel restart).
   askSnapshot() {
     let tries = 0;
     const ask = () => {
-      if (this.destroyed || this.haveSnapshot || tries >= 4) return;
+      if (this.destroyed || this.haveSnapshot) return;
+      if (tries >= 4) {
+        this.staleEl.style.display = "";
+        return;
+      }
       tries += 1;
       this.send({ type: "ready", view: this.viewId });
-      this.readyTimer = setTimeout(ask, 1500 * tries);
+      this.readyTimer = setTimeout(ask, 2000 * 2 ** (tries - 1));
     };
     ask();
     this.cleanups.push(() => clearTimeout(this.readyTimer));
@@ -696,6 +706,7 @@ export class CanvasView {
 
   applySnapshot(msg) {
     this.haveSnapshot = true;
+    this.staleEl.style.display = "none";
     this.drawGraph(msg.nodes || [], msg.edges || []);
   }
 
