@@ -158,3 +158,28 @@ def test_file_new_menu_creates_pipeline_in_current_folder(dp, lab):
     _wait_file(sub / "Untitled.dpipeline", lambda d: d.get("name") == "Untitled")
     _wait_tab_canvas(dp)
     dp.shot("tab from file new")
+
+
+def test_designer_sidebar_lists_runs_by_experiment_with_live_status(dp, lab):
+    _open_lab(dp)
+    p = dp.page
+    assert p.evaluate("() => Array.from(window.jupyterapp.shell.widgets('left')).some("
+                      "w => w.id === 'jupyter-designer-sidebar')")
+    run = lab.api("POST", "/designer/api/runs",
+                  {"sample": "Automobile price prediction (basic)", "experiment": "sidebar-check"})
+    p.evaluate("() => { window.jupyterapp.commands.execute('jupyter-designer:show-sidebar'); }")
+    panel = p.locator("#jupyter-designer-sidebar")
+    panel.wait_for(state="visible")
+    row = panel.locator(f'.jp-DesignerSidebar-run[data-run-id="{run["run_id"]}"]')
+    row.wait_for(state="visible", timeout=30_000)
+    assert "sidebar-check" in panel.locator(".jp-DesignerSidebar-experiment").all_inner_texts()
+    dp.shot("sidebar with a run")
+    # the status is polled: the run's row reaches a final status without a refresh click
+    p.wait_for_function(
+        """(id) => { const r = document.querySelector(`.jp-DesignerSidebar-run[data-run-id="${id}"]`);
+                     const s = r && r.querySelector('.jp-DesignerSidebar-status').textContent;
+                     return ['completed', 'failed', 'reused'].includes(s); }""",
+        arg=run["run_id"], timeout=180_000)
+    dp.shot("sidebar run finished")
+    assert not panel.locator(".jp-DesignerSidebar-error").count(), \
+        panel.locator(".jp-DesignerSidebar-error").all_inner_texts()

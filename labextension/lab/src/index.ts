@@ -27,6 +27,7 @@ import { notebookIcon, refreshIcon } from '@jupyterlab/ui-components';
 
 import { PipelineCanvas, SavedIndicator } from './canvas';
 import { designerIcon, pipelineIcon } from './icons';
+import { DesignerSidebar } from './sidebar';
 import {
   basename,
   designerNotebook,
@@ -46,6 +47,7 @@ export namespace CommandIDs {
   export const openFile = 'jupyter-designer:open-file';
   export const openInNotebook = 'jupyter-designer:open-in-notebook';
   export const reload = 'jupyter-designer:reload';
+  export const showSidebar = 'jupyter-designer:show-sidebar';
 }
 
 type PipelineDocument = DocumentWidget<PipelineCanvas>;
@@ -314,6 +316,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
         palette.addItem({ command, category: 'Designer', args: { isPalette: true } });
       }
     }
+    const sidebar = new DesignerSidebar(serviceManager.serverSettings);
+    sidebar.title.icon = pipelineIcon;
+    app.shell.add(sidebar, 'left', { rank: 650 });
+    if (restorer) {
+      restorer.add(sidebar, sidebar.id);
+    }
+    commands.addCommand(CommandIDs.showSidebar, {
+      label: args => (args.isPalette ? 'Designer: Show the Designer sidebar' : 'Designer sidebar'),
+      execute: () => {
+        app.shell.activateById(sidebar.id);
+        return sidebar.refresh();
+      }
+    });
+    palette?.addItem({ command: CommandIDs.showSidebar, category: 'Designer', args: { isPalette: true } });
+
     app.contextMenu.addItem({
       command: CommandIDs.openInNotebook,
       args: { fromBrowser: true },
