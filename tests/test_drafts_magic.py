@@ -10,29 +10,11 @@ import sys
 import textwrap
 import time
 
-import pytest
-from ipywidgets.widgets.tests.utils import setup_test_comm, teardown_test_comm
+from test_magics import ip, ws  # noqa: F401  (an IPython shell; a workspace of its own)
 
 import jupyter_designer as jd
 from jupyter_designer import magics
 from jupyter_designer.widgets import Designer
-
-
-@pytest.fixture(scope="module")
-def ip():
-    from IPython.testing.globalipapp import start_ipython
-
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "jupyter_designer")
-    return shell
-
-
-@pytest.fixture
-def ws(tmp_path, monkeypatch):
-    setup_test_comm()
-    monkeypatch.setenv("JUPYTER_DESIGNER_WORKSPACE", str(tmp_path / "ws"))
-    yield jd.workspace()
-    teardown_test_comm()
 
 
 def _in_cell(monkeypatch, cell_id):
