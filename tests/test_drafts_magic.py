@@ -10,7 +10,7 @@ import sys
 import textwrap
 import time
 
-from test_magics import ip, ws  # noqa: F401  (an IPython shell; a workspace of its own)
+from test_magics import ws  # noqa: F401  (a workspace of its own; `ip` is in conftest.py)
 
 import jupyter_designer as jd
 from jupyter_designer import magics

@@ -11,15 +11,6 @@ from jupyter_designer.widgets import Designer
 BASIC = "Automobile price prediction (basic)"
 
 
-@pytest.fixture(scope="module")
-def ip():
-    from IPython.testing.globalipapp import start_ipython
-
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "jupyter_designer")
-    return shell
-
-
 @pytest.fixture
 def ws(tmp_path, monkeypatch):
     setup_test_comm()

@@ -156,7 +156,7 @@ class Database:
         self.path = Path(path)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[tuple[int, sqlite3.Connection]] = []
+        self._all: list[tuple[int, int, sqlite3.Connection]] = []  # (pid, thread, connection)
         self._closed = False
         self._migrate()
 
@@ -184,6 +184,7 @@ class Database:
     def conn(self) -> sqlite3.Connection:
         """This thread's connection (created on first use, never one inherited by fork)."""
         if self._closed:
+            self.release_thread()
             raise DesignerError(f"The workspace database {self.path} is closed.")
         local = self._local
         pid = os.getpid()
@@ -193,8 +194,8 @@ class Database:
             local.conn, local.pid = conn, pid
             with self._lock:
                 # connections inherited through fork belong to the parent: forget, do not close
-                self._all = [(p, c) for p, c in self._all if p == pid]
-                self._all.append((pid, conn))
+                self._all = [(p, t, c) for p, t, c in self._all if p == pid]
+                self._all.append((pid, threading.get_ident(), conn))
         return conn
 
     @contextlib.contextmanager
@@ -221,18 +222,43 @@ class Database:
     def one(self, sql: str, params=()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
 
+    def release_thread(self) -> None:
+        """Close this thread's connection (it opens again on next use, unless closed)."""
+        me, pid = threading.get_ident(), os.getpid()
+        with self._lock:
+            mine = [c for p, t, c in self._all if p == pid and t == me]
+            self._all = [(p, t, c) for p, t, c in self._all if not (p == pid and t == me)]
+        for c in mine:
+            try:
+                c.close()
+            except sqlite3.Error:  # pragma: no cover
+                pass
+        if getattr(self._local, "conn", None) in mine:
+            self._local.conn = None
+
     def close(self) -> None:
+        """Close the connections of this thread and of threads that have ended. A connection
+        of a thread still running (an autosave, a run follower) may be in the middle of a
+        statement, and closing it from here could crash the interpreter: that thread finds
+        the database closed on its next use, and its connection goes with the thread."""
+        self._closed = True
         with self._lock:
             pid = os.getpid()
-            for p, c in self._all:
-                if p == pid:
+            me = threading.get_ident()
+            alive = {t.ident for t in threading.enumerate()}
+            keep = []
+            for p, t, c in self._all:
+                if p != pid:
+                    continue
+                if t == me or t not in alive:
                     try:
                         c.close()
                     except sqlite3.Error:  # pragma: no cover
                         pass
-            self._all = []
+                else:
+                    keep.append((p, t, c))
+            self._all = keep
         self._local = threading.local()
-        self._closed = True
 
     # -- schema ------------------------------------------------------------------------------
     def _migrate(self) -> None:

@@ -149,11 +149,19 @@ class DraftAutosave:
                         break
                     self._cond.wait(None if due is None else due - now)
                 if self._closed:
+                    db = getattr(self.workspace, "_db", None)
+                    if db is not None and hasattr(db, "release_thread"):
+                        db.release_thread()
                     return
             try:
                 self.flush()
             except Exception:  # pragma: no cover - flush records its own errors
                 log.exception("autosave of draft %r failed", self.name)
+            finally:
+                # an idle autosave holds no connection: saves come at most once a second
+                db = getattr(self.workspace, "_db", None)
+                if db is not None and hasattr(db, "release_thread"):
+                    db.release_thread()
                 time.sleep(self.max_delay)
 
     # -- saving ------------------------------------------------------------------------------

@@ -632,7 +632,11 @@ def _ipython():
     except ImportError:
         return None
     ip = get_ipython()
-    return ip if ip is not None and hasattr(ip, "events") else None
+    # only a kernel's shell runs cells for a front end (a terminal or test shell has no kernel,
+    # and its post_execute may never come)
+    if ip is None or not hasattr(ip, "events") or getattr(ip, "kernel", None) is None:
+        return None
+    return ip
 
 
 @contextmanager

@@ -1056,8 +1056,11 @@ class _RunFollower:
             time.sleep(cls.interval)
             for d in list(cls._designers or ()):
                 ws = getattr(d, "_workspace", None)
-                if getattr(d, "_closed_designer", False) or getattr(getattr(ws, "_db", None), "_closed", False):
+                db = getattr(ws, "_db", None)
+                if getattr(d, "_closed_designer", False) or getattr(db, "_closed", False):
                     cls._designers.discard(d)
+                    if db is not None and hasattr(db, "release_thread"):
+                        db.release_thread()  # this thread's connection to a closed workspace
                     continue
                 try:
                     d._poll_runs()
