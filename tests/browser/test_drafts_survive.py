@@ -182,7 +182,14 @@ def test_a_run_submitted_from_code_colours_the_canvas(dp, notebook):
     d.locator(".jd-runs-refresh").click()
     row = d.locator(".jd-run").first
     row.wait_for(timeout=20_000)
-    row.scroll_into_view_if_needed()
+    # the list is redrawn when a run ends or Refresh is pressed: act once it has settled
+    dp.page.wait_for_timeout(1500)
+    for _ in range(5):
+        try:
+            row.scroll_into_view_if_needed(timeout=5_000)
+            break
+        except Exception:
+            dp.page.wait_for_timeout(500)
     dp.shot("runs tab")
     for cls, label in ((".jd-run-open", "Open"), (".jd-run-clone", "Clone")):
         b = row.locator(cls)
