@@ -105,13 +105,14 @@ def _score(req: Request, fn, *args):
 
 async def score(req, name):
     _, compiled = await _endpoint(req, name)
-    return await _score(req, protocols.score_reference, compiled, req.body)
+    return await _score(req, protocols.score_reference, compiled, req.body,
+                        req.header("Content-Type"))
 
 
 async def invocations(req, name):
     _, compiled = await _endpoint(req, name)
     return await _score(req, protocols.score_mlflow, compiled, req.body,
-                        req.header("Content-Type") or "application/json")
+                        req.header("Content-Type"))
 
 
 async def ping(req, name):
@@ -165,7 +166,7 @@ async def v2_infer(req, name, model, version=None, what=None):
         raise MethodNotAllowed(f"POST is not allowed on .../{what}; send a GET.")
     protocols.check_v2_model(model, version, ep.record["name"], ep.compiled_version)
     return await _score(req, protocols.score_v2, compiled, req.body, model, ep.compiled_version,
-                        req.header("Inference-Header-Content-Length"))
+                        req.header("Inference-Header-Content-Length"), req.header("Content-Type"))
 
 
 _MODEL = r"(?P<model>[^/]+)(?:/versions/(?P<version>[^/]+))?"

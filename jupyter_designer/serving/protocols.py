@@ -125,8 +125,29 @@ def dumps(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
+def media_type(content_type: str | None) -> str:
+    """The media type of a ``Content-Type`` header, lower case, without parameters."""
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def is_json_type(ctype: str) -> bool:
+    return ctype in ("", "application/json", "text/json") or ctype.endswith("+json")
+
+
+def check_content_type(content_type: str | None, route: str, *, also: tuple = ()) -> str:
+    """The request's media type if the route reads it (JSON, no header, or one of ``also``),
+    else a 415 that says what to send, as MLflow answers."""
+    ctype = media_type(content_type)
+    if is_json_type(ctype) or ctype in also:
+        return ctype
+    wanted = " or ".join(("application/json",) + also)
+    raise UnsupportedMediaTypeError(f"Unsupported content type {content_type!r} for {route}; "
+                                    f"send {wanted}.", details={"content_type": content_type})
+
+
 # -- the reference format --------------------------------------------------------------------
-def score_reference(compiled, body: bytes) -> tuple[int, dict]:
+def score_reference(compiled, body: bytes, content_type: str | None = None) -> tuple[int, dict]:
+    check_content_type(content_type, "/score")
     doc = parse_json(body)
     if not isinstance(doc, dict):
         raise RequestError('The request body must be a JSON object like {"Inputs": {"'
@@ -180,10 +201,10 @@ def _single_input(compiled, protocol: str):
 
 def score_mlflow(compiled, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
     name, spec = _single_input(compiled, "MLflow")
-    ctype = (content_type or "application/json").split(";")[0].strip().lower()
+    ctype = check_content_type(content_type, "/invocations", also=("text/csv",))
     if ctype == "text/csv":
         cols, n = _csv_columns(spec, body)
-    elif ctype in ("application/json", ""):
+    else:
         doc = parse_json(body)
         if not isinstance(doc, dict):
             raise RequestError("The request body must be a JSON object with one of the keys "
@@ -215,10 +236,6 @@ def score_mlflow(compiled, body: bytes, content_type: str = "application/json") 
         else:
             raise RequestError(f'"{key}" must be a list of row objects or an object of column '
                                "lists.")
-    else:
-        raise UnsupportedMediaTypeError(f"Unsupported content type {content_type!r}; send "
-                                        "application/json or text/csv.",
-                                        details={"content_type": content_type})
     out = compiled.score({name: (cols, n)})
     names, values = out[compiled.output_names[0]]
     resp = {"predictions": tables.records(names, values)}
@@ -407,10 +424,11 @@ def _binary_tensor(values: list, datatype: str) -> tuple[str, bytes]:
 
 
 def score_v2(compiled, body: bytes, model_name: str, version,
-             header_length=None) -> tuple[int, dict]:
+             header_length=None, content_type: str | None = None) -> tuple[int, dict]:
     """``infer``: JSON tensors, or with ``header_length`` (the
     ``Inference-Header-Content-Length`` header) the binary tensor data extension, as
     ``tritonclient`` sends by default."""
+    check_content_type(content_type, "the infer route", also=("application/octet-stream",))
     name, spec = _single_input(compiled, "Open Inference")
     head, binary = _split_binary(body, header_length)
     doc = parse_json(head)

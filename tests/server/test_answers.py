@@ -273,6 +273,20 @@ def test_errors_are_json_everywhere(live, kind):
                                       b"make=audi", key=key,
                                       headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert code == 415 and "Unsupported content type" in body["error"], body
+    # every scoring route: an unsupported content type is a JSON 415 naming what to send
+    for route in ("/score", "/invocations", "/v2/models/autos/infer"):
+        code, body, headers = server.call("POST", "/designer/endpoints/autos" + route,
+                                          {"Inputs": {IN: rows}}, key=key,
+                                          headers={"Content-Type": "application/xml"})
+        assert code == 415, (route, body)
+        assert headers["Content-Type"].startswith("application/json")
+        assert "application/json" in body["error"] and body["details"]["content_type"] == \
+            "application/xml", body
+    # JSON media types with parameters or a +json suffix are read
+    code, body, _ = server.call("POST", "/designer/endpoints/autos/score",
+                                {"Inputs": {IN: rows}, "GlobalParameters": {}}, key=key,
+                                headers={"Content-Type": "application/json; charset=utf-8"})
+    assert code == 200, body
     # wrong method: a JSON 405
     code, body, headers = server.call("GET", "/designer/endpoints/autos/score", key=key)
     assert code == 405 and headers["Content-Type"].startswith("application/json")
