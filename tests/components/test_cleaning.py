@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_designer.components.data_transformation import cleaning
+from jupyter_designer.components.data_transformation import cleaning, math_operations, scaling
 from jupyter_designer.engine.component import REGISTRY, RunContext
 from jupyter_designer.engine.errors import ComponentError, DesignerError, ParameterError
 from jupyter_designer.engine.models import Transformation
 from jupyter_designer.engine.ports import DATASET, TRANSFORMATION
 from jupyter_designer.engine.schema import Schema, get_roles, set_roles
+
+EXAMPLES = {**cleaning.EXAMPLES, **math_operations.EXAMPLES, **scaling.EXAMPLES}
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -47,13 +49,13 @@ def assert_schema_matches(name, inputs, params, outputs):
 
 
 # -- contract: every example runs, is deterministic and matches its schema ----------------
-@pytest.mark.parametrize("component_id", sorted(cleaning.EXAMPLES))
+@pytest.mark.parametrize("component_id", sorted(EXAMPLES))
 def test_examples_contract(component_id):
     spec = REGISTRY.get(component_id)
-    inputs, params = cleaning.EXAMPLES[component_id]()
+    inputs, params = EXAMPLES[component_id]()
     resolved = spec.resolve_params(params)
     first = spec.run(RunContext(spec), inputs, resolved)
-    inputs2, _ = cleaning.EXAMPLES[component_id]()
+    inputs2, _ = EXAMPLES[component_id]()
     second = spec.run(RunContext(spec), inputs2, resolved)
     assert set(first) == {p.key for p in spec.outputs}
     pred = spec.infer_schema({k: Schema.from_frame(v) for k, v in inputs.items()}, resolved)
@@ -78,7 +80,7 @@ def test_transformations_round_trip_through_skops_and_match(component_id):
     import skops.io as sio
 
     spec = REGISTRY.get(component_id)
-    inputs, params = cleaning.EXAMPLES[component_id]()
+    inputs, params = EXAMPLES[component_id]()
     out = spec.run(RunContext(spec), inputs, spec.resolve_params(params))
     data_port = next(p.key for p in spec.outputs if p.type == DATASET)
     t = out[spec.transformation_output]

@@ -6,12 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_designer.components.data_transformation import columns as mod
+from jupyter_designer.components.data_transformation import columns, combining, conversions
 from jupyter_designer.engine.component import REGISTRY, RunContext
 from jupyter_designer.engine.errors import ComponentError, DesignerError, ParameterError
 from jupyter_designer.engine.models import Transformation
 from jupyter_designer.engine.ports import ANY, DATASET, TRANSFORMATION
 from jupyter_designer.engine.schema import Schema, get_roles, set_roles
+
+EXAMPLES = {**columns.EXAMPLES, **combining.EXAMPLES, **conversions.EXAMPLES}
 
 
 def run(name, inputs, **params):
@@ -347,7 +349,7 @@ def test_join_key_errors(cars, owners):
 
 
 def test_join_schema_for_each_type(cars, owners):
-    for join_type in mod.JOIN_TYPES:
+    for join_type in combining.JOIN_TYPES:
         for keep in (True, False):
             join(cars, owners, join_type=join_type, keep_right_key_columns_in_joined_table=keep)
 
@@ -424,10 +426,10 @@ def test_sql_duplicate_result_names_become_unique(cars, owners):
 
 
 def test_sql_split_statements():
-    assert mod.split_statements("select ';'; select 2") == ["select ';';", " select 2"]
-    assert mod.split_statements("-- only a comment;\n") == []
-    assert len(mod.split_statements("select 1;\n/* x; y */ select 2;")) == 2
-    assert sqlite3.complete_statement(mod.split_statements("select 1;")[0])
+    assert combining.split_statements("select ';'; select 2") == ["select ';';", " select 2"]
+    assert combining.split_statements("-- only a comment;\n") == []
+    assert len(combining.split_statements("select 1;\n/* x; y */ select 2;")) == 2
+    assert sqlite3.complete_statement(combining.split_statements("select 1;")[0])
 
 
 # -- Convert to CSV / Convert to Dataset ---------------------------------------------------
@@ -532,7 +534,7 @@ def test_declarations():
     for name in names:
         spec = REGISTRY.get(name)
         assert spec.category == "Data Transformation" and spec.subcategory
-        assert spec.id in mod.EXAMPLES
+        assert spec.id in EXAMPLES
     assert REGISTRY.get("Apply SQL Transformation").inputs[1].optional
 
 
@@ -546,14 +548,14 @@ def _same(a, b):
         assert a == b
 
 
-@pytest.mark.parametrize("cid", sorted(mod.EXAMPLES))
+@pytest.mark.parametrize("cid", sorted(EXAMPLES))
 def test_examples(cid):
     spec = REGISTRY.get(cid)
-    inputs, params = mod.EXAMPLES[cid]()
+    inputs, params = EXAMPLES[cid]()
     snaps = {k: snapshot(v) for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
     resolved = spec.resolve_params(params)
     out = spec.run(RunContext(spec), inputs, resolved)
-    again = spec.run(RunContext(spec), *[mod.EXAMPLES[cid]()[0]], resolved)
+    again = spec.run(RunContext(spec), *[EXAMPLES[cid]()[0]], resolved)
     assert set(out) == {p.key for p in spec.outputs}
     schemas = {k: Schema.from_frame(v) if isinstance(v, pd.DataFrame) else None
                for k, v in inputs.items()}

@@ -2,7 +2,8 @@
 
 from importlib import import_module
 
-for _m in ("columns", "cleaning", "sampling", "dates"):
+for _m in ("columns", "combining", "conversions", "cleaning", "math_operations", "scaling",
+           "sampling", "dates"):
     try:
         import_module(f"{__name__}.{_m}")
     except ModuleNotFoundError as exc:

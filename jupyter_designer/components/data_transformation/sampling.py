@@ -18,7 +18,7 @@ from jupyter_designer.engine.params import Bool, Columns, Float, Int, String
 from jupyter_designer.engine.ports import DATASET, Port
 from jupyter_designer.engine.schema import NUMERIC_KINDS, Schema, get_roles, kind_of_dtype, set_roles
 
-from .cleaning import Choice
+from .common import Choice
 
 CATEGORY = "Data Transformation"
 SUBCATEGORY = "Sample and Split"
