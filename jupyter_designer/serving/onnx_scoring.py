@@ -270,7 +270,7 @@ def _compile_onnx(model: TrainedModel):
         from skl2onnx.common.data_types import (DoubleTensorType, FloatTensorType,
                                                 StringTensorType)
     except ImportError:
-        return None, "skl2onnx/onnxruntime are not installed (pip install jupyter-designer[onnx])"
+        return None, "skl2onnx/onnxruntime are not installed (reinstall jupyter-designer: they are among its dependencies)"
     est = model.estimator
     steps = getattr(est, "steps", None)
     if not steps:
