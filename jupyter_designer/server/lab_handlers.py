@@ -1,6 +1,6 @@
 """REST routes the JupyterLab Designer sidebar needs beyond the resource handlers: the models
 (registered models and the trained models of runs), a run cloned into a new draft, and runs
-compared side by side. Thin handlers over the workspace, in the style of :mod:`.handlers`."""
+compared side by side, a file of the file browser registered as a dataset. Thin handlers over the workspace, in the style of :mod:`.handlers`."""
 
 from __future__ import annotations
 
@@ -89,10 +89,53 @@ class RunsCompareHandler(DesignerHandler):
         self.send(await self.blocking(_comparison, self.ws, ids))
 
 
+def _register_file(ws, root: str, path: str, name: str, description: str, na_values):
+    from pathlib import Path
+
+    base = Path(root).resolve()
+    target = (base / path).resolve()
+    if base != target and base not in target.parents:
+        raise ServingError(f"{path!r} is outside the Jupyter server's root folder; register a "
+                           "file below it.")
+    if not target.is_file():
+        raise ServingError(f"There is no file {path!r} under the Jupyter server's root folder.")
+    info = ws.register_dataset(name, str(target), description=description, na_values=na_values)
+    return {**info.as_dict(), "notes": list(info.notes), "path": path}
+
+
+class RegisterFileHandler(DesignerHandler):
+    """``POST register-file {"path", "name", "description"?, "na_values"?}``: a CSV/TSV/Parquet
+    file of the file browser (its path as JupyterLab shows it) becomes a dataset; 201 with
+    what reading it found (``missing_values``, ``notes`` on dates and markers)."""
+
+    @api_verb
+    async def post(self):
+        doc = self.json_body()
+        path, name = doc.get("path"), doc.get("name")
+        if not isinstance(path, str) or not path.strip():
+            raise ServingError("Give the file's \"path\" as the file browser shows it, e.g. "
+                               "\"data/cars.csv\".")
+        if not isinstance(name, str) or not name.strip():
+            raise ServingError("Give the dataset a \"name\".")
+        description = doc.get("description", "")
+        if not isinstance(description, str):
+            raise ServingError("\"description\" must be text.")
+        na_values = doc.get("na_values")
+        if na_values is not None and (not isinstance(na_values, list)
+                                      or not all(isinstance(v, str) for v in na_values)):
+            raise ServingError("\"na_values\" must be a list of words that mean a missing "
+                               "value, e.g. [\"NA\", \"n/a\"].")
+        root = self.settings["contents_manager"].root_dir
+        out = await self.blocking(_register_file, self.ws, root, path.strip().lstrip("/"),
+                                  name.strip(), description, na_values)
+        self.send(out, 201, self.api_url("datasets", out["name"]))
+
+
 def lab_routes(api: str, name: str) -> list:
     """The routes above, under the REST API root ``api`` (``name`` matches one path part)."""
     return [
         (api + "/models", ModelsHandler),
         (api + f"/runs/{name}/clone", RunCloneHandler),
         (api + "/runs-compare", RunsCompareHandler),
+        (api + "/register-file", RegisterFileHandler),
     ]

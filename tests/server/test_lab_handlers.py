@@ -50,3 +50,22 @@ async def test_compare_runs_side_by_side(jp_fetch, run_id):
     assert all(len(row["values"]) == 2 for row in doc["rows"])
     code, err, _ = await call(jp_fetch, "designer", "api", "runs-compare", params={"runs": run_id})
     assert code == 400 and "two run ids" in err["message"]
+
+
+async def test_register_a_file_of_the_file_browser(jp_fetch, jp_root_dir):
+    sub = jp_root_dir / "data"
+    sub.mkdir()
+    (sub / "cars.csv").write_text("make,price,sold\naudi,13950,2024-01-02\nbmw,,2024-02-03\n")
+    code, out, r = await call(jp_fetch, "designer", "api", "register-file", method="POST",
+                              body={"path": "data/cars.csv", "name": "cars", "description": "d"})
+    assert code == 201, out
+    assert out["name"] == "cars" and out["rows"] == 2 and out["missing_values"] == {"price": 1}
+    assert any("sold" in n for n in out["notes"]), out["notes"]
+    code, items, _ = await call(jp_fetch, "designer", "api", "datasets")
+    assert any(d["name"] == "cars" for d in items)
+    code, err, _ = await call(jp_fetch, "designer", "api", "register-file", method="POST",
+                              body={"path": "../outside.csv", "name": "x"})
+    assert code == 400 and "outside" in err["message"]
+    code, err, _ = await call(jp_fetch, "designer", "api", "register-file", method="POST",
+                              body={"path": "data/none.csv", "name": "x"})
+    assert code == 400 and "data/none.csv" in err["message"]
