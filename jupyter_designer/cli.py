@@ -273,8 +273,8 @@ def cmd_export(args) -> int:
         doc = open_pipeline(args.source, workspace=ws).to_dict()
     text = dumps(Pipeline.from_dict(doc).to_dict())
     if args.output:
-        from .engine.serialization import atomic_write_text
-        atomic_write_text(args.output, text)
+        from .fileio import atomic_write
+        atomic_write(args.output, text)
         print(f"Wrote {args.output}")
     else:
         sys.stdout.write(text)

@@ -19,6 +19,7 @@ from jupyter_designer.engine.component import component
 from jupyter_designer.engine.params import Bool, Enum, Int, String
 from jupyter_designer.engine.ports import DATASET, Port
 from jupyter_designer.engine.schema import Schema, set_roles
+from jupyter_designer.fileio import atomic_path
 
 CATEGORY = "Data Input and Output"
 
@@ -378,10 +379,7 @@ def enter_data_manually(ctx, inputs, params):
 # -- Export Data -----------------------------------------------------------------------
 def write_atomic(df: pd.DataFrame, target: str, file_format: str) -> None:
     """Write ``df`` to a temporary file next to ``target``, then rename it into place."""
-    folder = os.path.dirname(target) or "."
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         if file_format == "CSV":
             df.to_csv(tmp, index=False)
         elif file_format == "TSV":
@@ -390,15 +388,6 @@ def write_atomic(df: pd.DataFrame, target: str, file_format: str) -> None:
             df.to_parquet(tmp, index=False)
         else:
             df.to_json(tmp, orient="records", date_format="iso", force_ascii=False)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 @component(

@@ -8,10 +8,10 @@ JSON path where it is (``$.nodes[2].params``).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable
+
+from jupyter_designer.fileio import atomic_write
 
 from .errors import DesignerError, PipelineFileError
 
@@ -204,23 +204,5 @@ def read(path, *, workspace=None):
     return p
 
 
-def atomic_write_text(path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def write(pipeline, path) -> None:
-    atomic_write_text(path, dumps(pipeline.to_dict()))
+    atomic_write(path, dumps(pipeline.to_dict()))

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import secrets
 import threading
 from pathlib import Path
+
+from jupyter_designer.fileio import SECRET_FILE_MODE, atomic_write, private_dir
 
 try:
     import fcntl
@@ -29,52 +29,9 @@ except ImportError:  # pragma: no cover - Windows
 _thread_lock = threading.RLock()
 
 
-#: the mode of files and folders holding secrets: the owner only
-SECRET_FILE_MODE = 0o600
-SECRET_DIR_MODE = 0o700
-
-
-def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) and make it 0700, also when it existed."""
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    if os.name == "posix":
-        os.chmod(path, SECRET_DIR_MODE)   # chmod, unlike mkdir, does not depend on the umask
-    return path
-
-
-def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` atomically; with ``mode``, the file has exactly that mode
-    from its creation on (the temp file is created with it, then renamed)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{secrets.token_hex(6)}-{path.name}")
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        fd = os.open(tmp, flags, 0o666 if mode is None else mode)
-        if mode is not None and os.name == "posix":
-            os.fchmod(fd, mode)   # the umask may have taken bits away; never adds any here
-        with open(fd, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def write_json(path: Path, doc, *, mode: int | None = None) -> None:
     atomic_write(path, json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                 mode=mode)
+                 file_mode=mode)
 
 
 def write_secret_json(path: Path, doc) -> None:

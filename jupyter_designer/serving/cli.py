@@ -53,7 +53,8 @@ def _read_data(text: str):
 # -- inference / deploy -----------------------------------------------------------------------
 def cmd_inference(args) -> int:
     from jupyter_designer.engine.inference import create_inference
-    from jupyter_designer.engine.serialization import atomic_write_text, dumps
+    from jupyter_designer.engine.serialization import dumps
+    from jupyter_designer.fileio import atomic_write
 
     ws = _ws(args)
     p = create_inference(ws, args.run_id, "batch" if args.batch else "realtime", name=args.name)
@@ -62,7 +63,7 @@ def cmd_inference(args) -> int:
         version = ws.save_draft(args.save_as, p.to_dict())
         print(f"Saved draft {args.save_as!r} version {version}", file=sys.stderr)
     if args.output:
-        atomic_write_text(args.output, text)
+        atomic_write(args.output, text)
         print(f"Wrote {args.output}", file=sys.stderr)
     elif not args.save_as:
         sys.stdout.write(text)

@@ -226,7 +226,7 @@ class RealtimeEndpoints:
             for i, (iname, spec) in enumerate(compiled.specs.items()):
                 sample = compiled.samples.get(iname)
                 if sample is not None:
-                    from ._files import atomic_write
+                    from jupyter_designer.fileio import atomic_write
 
                     buf = io.BytesIO()
                     frame = sample.copy(deep=False)

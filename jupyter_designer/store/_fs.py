@@ -1,77 +1,19 @@
-"""File-system helpers of the workspace: atomic writes and process liveness.
+"""Process liveness for the workspace: which runs and temporary files a dead process left.
 
-Every file the workspace writes goes through :func:`atomic_write`: the bytes land in a
-temporary file in the target's directory, are flushed to disk, and the temporary file is
-renamed over the target, so a reader (or a process restarted after a crash) sees either
-the old file or the complete new one, never a torn one.
+Files are written atomically by :mod:`jupyter_designer.fileio`, whose temporary file names
+record the writing process (:func:`tmp_owner_dead` reads them back).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 import socket
 import time
 from pathlib import Path
-from typing import Callable, Iterator
 
-TMP_PREFIX = ".tmp-"
+from jupyter_designer.fileio import TMP_PREFIX
 
 HOST = socket.gethostname()
-
-
-def tmp_name(target: Path) -> Path:
-    """A unique temporary path next to ``target``; the name records the writing process."""
-    return target.with_name(f"{TMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}-{target.name}")
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename inside ``path`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_file(target: Path | str, mode: str = "wb") -> Iterator:
-    """Open a temporary file that replaces ``target`` when the ``with`` block succeeds.
-
-    On an exception the temporary file is removed and ``target`` is left as it was.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_name(target)
-    kwargs = {"encoding": "utf-8", "newline": "\n"} if "b" not in mode else {}
-    f = open(tmp, mode, **kwargs)
-    try:
-        yield f
-        f.flush()
-        os.fsync(f.fileno())
-        f.close()
-        os.replace(tmp, target)
-    except BaseException:
-        f.close()
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(target.parent)
-
-
-def atomic_write(target: Path | str, data: bytes | str | Callable) -> None:
-    """Write ``data`` (bytes, text, or a callable taking the open binary file) atomically."""
-    with atomic_file(target, "wb") as f:
-        if callable(data):
-            data(f)
-        else:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def process_start_time(pid: int) -> str | None:

@@ -40,7 +40,7 @@ from typing import Any, Iterator
 from jupyter_designer.engine.errors import DesignerError, NotFoundError
 from jupyter_designer.engine.schema import ROLES_ATTR
 
-from ._fs import atomic_file, atomic_write
+from jupyter_designer.fileio import atomic_file, atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -226,13 +226,14 @@ class DraftAutosave:
             self.state = "pending"
 
     def _write_file(self, doc: dict) -> None:
-        from jupyter_designer.engine.serialization import atomic_write_text, dumps
+        from jupyter_designer.engine.serialization import dumps
+        from jupyter_designer.fileio import atomic_write
 
         text = dumps(doc)
         if text == self._file_text:
             return
         try:
-            atomic_write_text(self.path, text)
+            atomic_write(self.path, text)
             self._file_text = text
         except OSError as exc:
             self.state = "error"

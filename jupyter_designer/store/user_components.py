@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jupyter_designer.engine.component import REGISTRY, slug
 
-from ._fs import atomic_write
+from jupyter_designer.fileio import atomic_write
 
 _loading = threading.local()
 _loaded: dict[str, float] = {}   # file -> mtime already executed in this process

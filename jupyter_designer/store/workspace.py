@@ -32,7 +32,9 @@ from jupyter_designer.engine.errors import DatasetError, DesignerError, NotFound
 from jupyter_designer.engine.params import PIPELINE_PARAMETER, is_binding
 
 from . import samples as _samples
-from ._fs import HOST, atomic_write, pid_alive, process_start_time, tmp_owner_dead
+from jupyter_designer.fileio import atomic_write
+
+from ._fs import HOST, pid_alive, process_start_time, tmp_owner_dead
 from .artifacts import MARKER_SUFFIX, ArtifactError, ArtifactStore, StoredOutputs, read_parquet, \
     head_parquet, write_parquet
 from .datasets import DatasetNotFoundError, ReadReport, RegisteredDataset, check_name, \

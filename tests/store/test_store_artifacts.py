@@ -295,7 +295,7 @@ def test_a_key_is_visible_only_once_its_manifest_is_written(ws, monkeypatch):
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
-    from jupyter_designer.store import _fs
+    from jupyter_designer import fileio as _fs
 
     target = tmp_path / "f.json"
     _fs.atomic_write(target, "old")
