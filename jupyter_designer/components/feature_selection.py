@@ -373,11 +373,11 @@ class PerformanceScorer:
     def __call__(self, model, X, y) -> float:
         from sklearn import metrics as skm
 
-        from . import _ml
+        from . import ml
 
         model = getattr(model, "model", model)
-        pred = _ml.score_frame(model, X, append=False, component=self.component)
-        pred = pred[_ml.SCORED_LABELS].to_numpy()
+        pred = ml.score_frame(model, X, append=False, component=self.component)
+        pred = pred[ml.SCORED_LABELS].to_numpy()
         y = np.asarray(y)
         m = self.metric
         if m == "Accuracy":
@@ -447,11 +447,11 @@ def permutation_feature_importance(ctx, inputs, params):
     """
     from sklearn.inspection import permutation_importance
 
-    from . import _ml
+    from . import ml
 
     model = inputs["trained_model"]
     df = inputs["test_data"]
-    _ml._check_scoring_input(model, df, ctx.component)
+    ml._check_scoring_input(model, df, ctx.component)
     metric = params["metric_for_measuring_performance"]
     if model.task in ("binary", "multiclass"):
         allowed = CLASSIFICATION_PFI_METRICS
@@ -504,11 +504,11 @@ def _example_frame(n: int = 60):
 def _example_model():
     from jupyter_designer.engine.component import REGISTRY, RunContext
 
-    from . import _ml
+    from . import ml
 
     spec = REGISTRY.get("Linear Regression")
     untrained = spec.run(RunContext(spec), {}, spec.resolve_params({}))["untrained_model"]
-    return _ml.fit_model(untrained, _example_frame(), "y")
+    return ml.fit_model(untrained, _example_frame(), "y")
 
 
 EXAMPLES = {

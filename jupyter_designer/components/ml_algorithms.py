@@ -6,7 +6,7 @@ the learner's name and task, its single-parameter values (``params``), the value
 "Parameter Range" mode (``grid``, keyed like ``params``; what Tune Model Hyperparameters
 sweeps), its random seed and the dotted path of the ``build_*`` function below that turns
 ``(params, seed)`` into a scikit-learn / LightGBM estimator. Train Model then fits it inside
-the encoding pipeline of :mod:`jupyter_designer.components._ml`.
+the encoding pipeline of :mod:`jupyter_designer.components.ml`.
 
 As in the reference product, Train Model uses the single-parameter values even when the
 learner is in "Parameter Range" mode. A learner in "Single Parameter" mode has an empty

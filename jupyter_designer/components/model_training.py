@@ -1,7 +1,7 @@
 """Model Training: Train Model, Train Clustering Model, Train Anomaly Detection Model.
 
 The fitting itself (checks, categorical encoding, label codes) is
-:func:`jupyter_designer.components._ml.fit_model`, shared with Tune Model
+:func:`jupyter_designer.components.ml.fit_model`, shared with Tune Model
 Hyperparameters and Cross Validate Model.
 """
 
@@ -17,7 +17,7 @@ from jupyter_designer.engine.params import Bool, Columns, is_binding
 from jupyter_designer.engine.ports import DATASET, TRAINED_MODEL, UNTRAINED_MODEL, Port
 from jupyter_designer.engine.schema import Schema, get_roles, set_roles
 
-from . import _ml
+from . import ml
 
 CATEGORY = "Model Training"
 
@@ -63,7 +63,7 @@ def _train_schema(inputs, params):
 
 
 def _train_check(inputs, params, upstream):
-    return _ml.design_check_learner(inputs.get("dataset"), params.get("label_column"),
+    return ml.design_check_learner(inputs.get("dataset"), params.get("label_column"),
                                     upstream.get("untrained_model"), "Train Model", LABEL)
 
 
@@ -79,7 +79,7 @@ def train_model(ctx, inputs, params):
     df = _dataset_input(ctx, inputs)
     label = ctx.spec.param("label_column").resolve(params["label_column"], Schema.from_frame(df),
                                                    ctx.component)[0]
-    model = _ml.fit_model(untrained, df, label, component=ctx.component)
+    model = ml.fit_model(untrained, df, label, component=ctx.component)
     ctx.log("Trained %s on %d rows, %d features, label %r", untrained.learner, len(df),
             len(model.feature_columns), label)
     for note in model.info.get("warnings", []):
@@ -106,7 +106,7 @@ def _n_clusters(model) -> int | None:
 def _cluster_schema(schema, params, n_clusters, *, column_set=True):
     if n_clusters is None:
         return None
-    cols = _ml.score_columns("clustering", n_clusters=n_clusters)
+    cols = ml.score_columns("clustering", n_clusters=n_clusters)
     new = Schema.of([(n, k, "score") for n, k in cols])
     if not params.get(APPEND_KEY, True):
         return new
@@ -168,15 +168,15 @@ def train_clustering_model(ctx, inputs, params):
         raise ctx.error("the 'Column set' parameter selects no feature columns; select the "
                         "columns to build the clusters from.")
     train = df[features]
-    model = _ml.fit_model(untrained, train, None, component=ctx.component)
+    model = ml.fit_model(untrained, train, None, component=ctx.component)
     ctx.log("Trained %s on %d rows and %d columns: %s clusters", untrained.learner, len(df),
             len(features), model.info.get("n_clusters"))
     append = params[APPEND_KEY]
-    scored = _ml.score_frame(model, df if append else train, append=append, component=ctx.component)
+    scored = ml.score_frame(model, df if append else train, append=append, component=ctx.component)
     mode = untrained.params.get("assign_label_mode", "Ignore label column")
     if append and label and mode != "Ignore label column":
-        a = scored[_ml.ASSIGNMENTS].to_numpy()
-        own = scored[[_ml.distance_column(i) for i in range(model.info["n_clusters"])]].to_numpy()
+        a = scored[ml.ASSIGNMENTS].to_numpy()
+        own = scored[[ml.distance_column(i) for i in range(model.info["n_clusters"])]].to_numpy()
         scored = _apply_label_mode(scored, df, mode, label, a, own[np.arange(len(a)), a])
         set_roles(scored, {label: "label"})
     return {"trained_model": model, "results_dataset": scored}
@@ -193,7 +193,7 @@ def train_anomaly_detection_model(ctx, inputs, params):
     """Trains an anomaly detector; a label column (if marked) is left out of the features."""
     untrained = _untrained_input(ctx, inputs, ("anomaly",))
     df = _dataset_input(ctx, inputs)
-    model = _ml.fit_model(untrained, df, None, component=ctx.component)
+    model = ml.fit_model(untrained, df, None, component=ctx.component)
     ctx.log("Trained %s on %d rows and %d features", untrained.learner, len(df),
             len(model.feature_columns))
     return {"trained_model": model}
@@ -207,12 +207,12 @@ def _untrained(name, **values):
 
 EXAMPLES = {
     "train_model": lambda: ({"untrained_model": _untrained("Two-Class Logistic Regression"),
-                             "dataset": _ml.example_frame("binary")}, {"label_column": "income"}),
+                             "dataset": ml.example_frame("binary")}, {"label_column": "income"}),
     "train_clustering_model": lambda: (
         {"untrained_model": _untrained("K-Means Clustering", number_of_centroids=3),
-         "dataset": _ml.example_frame("clustering")},
+         "dataset": ml.example_frame("clustering")},
         {"column_set": ["x1", "x2"]}),
     "train_anomaly_detection_model": lambda: (
         {"untrained_model": _untrained("PCA-Based Anomaly Detection"),
-         "dataset": _ml.example_frame("anomaly")}, {}),
+         "dataset": ml.example_frame("anomaly")}, {}),
 }

@@ -1,7 +1,7 @@
 """Tune Model Hyperparameters and Cross Validate Model.
 
 Both train a learner many times (one fit per setting and fold) through the shared
-``fit_model`` / ``score_frame`` / ``evaluate_scored`` of :mod:`._ml`, so a model behaves as
+``fit_model`` / ``score_frame`` / ``evaluate_scored`` of :mod:`.ml`, so a model behaves as
 it does in Train Model, Score Model and Evaluate Model. The fits are independent: they are
 fanned out with ``ctx.fan_out`` over the node's compute target, so a ``local-processes``
 pool or a ``dask`` cluster runs them side by side (on Dask, one task per fit). Every fit is seeded
@@ -30,7 +30,7 @@ from jupyter_designer.engine.params import Columns, Enum, Int
 from jupyter_designer.engine.ports import DATASET, TRAINED_MODEL, UNTRAINED_MODEL, Port
 from jupyter_designer.engine.schema import Schema, get_roles, set_roles
 
-from . import _ml
+from . import ml
 
 FOLD_COLUMN = "Fold Assignments"
 CV_FOLDS = 10
@@ -60,7 +60,7 @@ SUPERVISED = ("regression", "binary", "multiclass")
 def _macro_auc(scored, label, classes) -> float | None:
     from sklearn.metrics import roc_auc_score
 
-    cols = [_ml.probability_column(c) for c in classes]
+    cols = [ml.probability_column(c) for c in classes]
     if any(c not in scored.columns for c in cols):
         return None
     y = scored[label].to_numpy()
@@ -80,7 +80,7 @@ def sweep_metrics(scored, model) -> dict:
     recall and F-score, the mean one-vs-rest AUC and the average log loss. Regression:
     Evaluate Model's five metrics; quantile regression: the average quantile loss.
     """
-    ev = _ml.evaluate_scored(scored, component="Tune Model Hyperparameters")
+    ev = ml.evaluate_scored(scored, component="Tune Model Hyperparameters")
     m = ev["metrics"]
     task = ev["task"]
     if task == "binary":
@@ -106,7 +106,7 @@ def sweep_metrics(scored, model) -> dict:
 
 def fold_metrics(scored) -> dict:
     """Evaluate Model's scalar metrics of one fold (without threshold and counts)."""
-    m = _ml.evaluate_scored(scored, component="Cross Validate Model")["metrics"]
+    m = ml.evaluate_scored(scored, component="Cross Validate Model")["metrics"]
     return {k: v for k, v in m.items()
             if k not in _COUNTS and (v is None or isinstance(v, (int, float)))}
 
@@ -137,7 +137,7 @@ def make_folds(df, label: str | None, task: str, n_folds: int, seed: int,
             raise ComponentError(f"{component}: the {FOLD_COLUMN!r} column puts every row in one "
                                  "fold; cross validation needs at least 2 folds.")
         pos = np.arange(n)
-        return [(str(_ml._native(f)), pos[values != f], pos[values == f]) for f in names]
+        return [(str(ml._native(f)), pos[values != f], pos[values == f]) for f in names]
     if n < 2:
         raise ComponentError(f"{component}: the dataset has {n} row(s); cross validation needs "
                              "at least 2.")
@@ -170,7 +170,7 @@ def _rows(df, positions):
 
 
 def _check_supervised(untrained, component):
-    _ml.check_untrained(untrained, component)
+    ml.check_untrained(untrained, component)
     if untrained.task not in SUPERVISED:
         raise ComponentError(
             f"{component}: works with classification and regression learners; "
@@ -188,8 +188,8 @@ def _label(params, key, df, component) -> str:
 
 # -- work units (module level, so process and Dask backends can run them) -----------------
 def _fit_and_score(untrained, overrides, train, test, label, component):
-    model = _ml.fit_model(untrained, train, label, overrides=overrides, component=component)
-    return model, _ml.score_frame(model, test, component=component)
+    model = ml.fit_model(untrained, train, label, overrides=overrides, component=component)
+    return model, ml.score_frame(model, test, component=component)
 
 
 def _sweep_unit(untrained, overrides, df, train_pos, test_pos, validation, label, component):
@@ -254,7 +254,7 @@ def _param_label(learner: str, key: str) -> str:
 
 
 def _plain(v):
-    v = _ml._native(v)
+    v = ml._native(v)
     return v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
 
 
@@ -277,7 +277,7 @@ def _single_mode_message(learner: str) -> str:
 
 def _tune_check(inputs, params, upstream):
     source = upstream.get("untrained_model")
-    issues = _ml.design_check_learner(inputs.get("training_dataset"), params.get("label_column"),
+    issues = ml.design_check_learner(inputs.get("training_dataset"), params.get("label_column"),
                                       source, "Tune Model Hyperparameters", _TUNE_LABEL)
     if source is not None and source.params.get("create_trainer_mode") == "Single Parameter" \
             and _sweepable(source):
@@ -297,7 +297,7 @@ def _sweepable(source) -> bool:
 
 
 def _cv_check(inputs, params, upstream):
-    return _ml.design_check_learner(inputs.get("dataset"), params.get("label_column"),
+    return ml.design_check_learner(inputs.get("dataset"), params.get("label_column"),
                                     upstream.get("untrained_model"), "Cross Validate Model",
                                     Columns("label_column", "Label column", single=True))
 
@@ -402,7 +402,7 @@ def tune_model_hyperparameters(ctx, inputs, params):
     for m in rows[0]:
         table[m] = table[m].astype("float64")
 
-    model = _ml.fit_model(untrained, data, label, overrides=settings[best],
+    model = ml.fit_model(untrained, data, label, overrides=settings[best],
                           component=component_name)
     model.info["tuned_parameters"] = {k: _plain(v) for k, v in settings[best].items()}
     model.info["tuning_metric"] = {metric: float(rows[best][metric])}

@@ -2,7 +2,7 @@
 Evaluate Model.
 
 Score columns and metrics are those of the reference product (see
-:mod:`jupyter_designer.components._ml`), because downstream components, notebooks and
+:mod:`jupyter_designer.components.ml`), because downstream components, notebooks and
 real-time clients look for them by name.
 """
 
@@ -17,7 +17,7 @@ from jupyter_designer.engine.params import Bool
 from jupyter_designer.engine.ports import DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, Port
 from jupyter_designer.engine.schema import get_roles, set_roles
 
-from . import _ml
+from . import ml
 from .data_transformation.columns import LABEL_COLUMNS
 
 CATEGORY = "Model Scoring & Evaluation"
@@ -49,7 +49,7 @@ def _score_schema(inputs, params):
     task = model.get("task") if isinstance(model, dict) else getattr(model, "task", None)
     if task == "clustering":
         return {"scored_dataset": None}
-    return {"scored_dataset": _ml.scored_schema(inputs.get("dataset"), model,
+    return {"scored_dataset": ml.scored_schema(inputs.get("dataset"), model,
                                                 append=params.get("append_score_columns_to_output", True))}
 
 
@@ -68,7 +68,7 @@ def score_model(ctx, inputs, params):
         raise ctx.error(f"{model.learner or 'the model'} is a clustering model; use Assign Data to "
                         "Clusters to score it.")
     df = _dataset_input(ctx, inputs)
-    out = _ml.score_frame(model, df, append=params["append_score_columns_to_output"],
+    out = ml.score_frame(model, df, append=params["append_score_columns_to_output"],
                           component=ctx.component)
     ctx.log("Scored %d rows with %s", len(df), model.learner or "the model")
     return {"scored_dataset": out}
@@ -82,7 +82,7 @@ def _assign_schema(inputs, params):
         n = model.info.get("n_clusters")
     if n is None:
         return {"results_dataset": None}
-    cols = _ml.score_columns("clustering", n_clusters=n)
+    cols = ml.score_columns("clustering", n_clusters=n)
     from jupyter_designer.engine.schema import Schema
 
     new = Schema.of([(c, k, "score") for c, k in cols])
@@ -107,7 +107,7 @@ def assign_data_to_clusters(ctx, inputs, params):
         raise ctx.error(f"{model.learner or 'the model'} is {a_or_an(model.task)} model, not a clustering "
                         "model; use Score Model to score it.")
     df = _dataset_input(ctx, inputs)
-    out = _ml.score_frame(model, df, append=params[APPEND_KEY], component=ctx.component)
+    out = ml.score_frame(model, df, append=params[APPEND_KEY], component=ctx.component)
     return {"results_dataset": out}
 
 
@@ -203,12 +203,12 @@ def apply_transformation(ctx, inputs, params):
 def evaluate_model(ctx, inputs, params):
     """Evaluates a scored classification, regression or clustering dataset with standard metrics."""
     left = _dataset_input(ctx, inputs, "scored_dataset", "Scored dataset")
-    results = [_ml.evaluate_scored(left, component=ctx.component)]
+    results = [ml.evaluate_scored(left, component=ctx.component)]
     right = inputs.get("scored_dataset_to_compare")
     if right is not None:
         if not isinstance(right, pd.DataFrame):
             raise ctx.error("the 'Scored dataset to compare' input must be a dataset.")
-        other = _ml.evaluate_scored(right, component=ctx.component)
+        other = ml.evaluate_scored(right, component=ctx.component)
         if _family(other["task"]) != _family(results[0]["task"]):
             raise ctx.error(f"the two scored datasets come from different kinds of model "
                             f"({results[0]['task']} and {other['task']}); compare models of the "
@@ -242,9 +242,9 @@ def _scored(task, **learner_values):
 
     learner = {"regression": "Linear Regression", "binary": "Two-Class Logistic Regression",
                "multiclass": "Multiclass Logistic Regression"}[task]
-    df = _ml.example_frame(task)
+    df = ml.example_frame(task)
     label = {"regression": "price", "binary": "income", "multiclass": "species"}[task]
-    model = _ml.fit_model(make_untrained(learner, **learner_values), df, label)
+    model = ml.fit_model(make_untrained(learner, **learner_values), df, label)
     return model, df
 
 
@@ -256,13 +256,13 @@ def _example_score():
 def _example_assign():
     from .ml_algorithms import make_untrained
 
-    df = _ml.example_frame("clustering")[["x1", "x2"]]
-    model = _ml.fit_model(make_untrained("K-Means Clustering", number_of_centroids=3), df, None)
+    df = ml.example_frame("clustering")[["x1", "x2"]]
+    model = ml.fit_model(make_untrained("K-Means Clustering", number_of_centroids=3), df, None)
     return {"trained_model": model, "dataset": df}, {}
 
 
 def _example_apply():
-    df = _ml.example_frame("regression")
+    df = ml.example_frame("regression")
     return {"transformation": _ExampleScale().fit(df, ["x1", "x2"]), "dataset": df}, {}
 
 
@@ -289,12 +289,12 @@ class _ExampleScale(Transformation):
 
 def _example_evaluate():
     reg, df = _scored("regression")
-    left = _ml.score_frame(reg, df)
+    left = ml.score_frame(reg, df)
     from .ml_algorithms import make_untrained
 
-    other = _ml.fit_model(make_untrained("Decision Forest Regression", number_of_decision_trees=4),
+    other = ml.fit_model(make_untrained("Decision Forest Regression", number_of_decision_trees=4),
                           df, "price")
-    return {"scored_dataset": left, "scored_dataset_to_compare": _ml.score_frame(other, df)}, {}
+    return {"scored_dataset": left, "scored_dataset_to_compare": ml.score_frame(other, df)}, {}
 
 
 EXAMPLES = {

@@ -271,9 +271,9 @@ class Score:
     """Score Model / Assign Data to Clusters on numpy columns."""
 
     def __init__(self, model: TrainedModel, append: bool, *, onnx: bool = True):
-        from jupyter_designer.components import _ml
+        from jupyter_designer.components import ml
 
-        self.ml = _ml
+        self.ml = ml
         self.model = model
         self.append = append
         self.features = list(model.feature_columns)

@@ -240,7 +240,7 @@ class _Onnx:
 
 
 def _ml():
-    from jupyter_designer.components import _ml as m
+    from jupyter_designer.components import ml as m
     return m
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from jupyter_designer.components import _ml
+from jupyter_designer.components import ml
 from jupyter_designer.components import feature_selection as fs
 from jupyter_designer.engine.component import REGISTRY, RunContext
 from jupyter_designer.engine.errors import ComponentError, DesignerError
@@ -281,7 +281,7 @@ def _learner(name, values=None):
 def regression_model(regression_frame):
     df = regression_frame
     train, test = df.iloc[:80], df.iloc[80:]
-    return _ml.fit_model(_learner("Linear Regression"), train, "y"), test
+    return ml.fit_model(_learner("Linear Regression"), train, "y"), test
 
 
 @pytest.fixture
@@ -293,7 +293,7 @@ def binary_model():
     y = np.where(2 * X[:, 0] - X[:, 1] + (color == "red") + 0.5 * rng.normal(size=n) > 0.5,
                  "yes", "no")
     df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "color": color, "label": y})
-    model = _ml.fit_model(_learner("Two-Class Logistic Regression"), df.iloc[:120], "label")
+    model = ml.fit_model(_learner("Two-Class Logistic Regression"), df.iloc[:120], "label")
     return model, df.iloc[120:]
 
 
@@ -350,7 +350,7 @@ def test_pfi_classification_agrees_with_sklearn(binary_model):
 
     model, test = binary_model
     X = test[model.feature_columns]
-    codes = _ml._encode_labels(test["label"], model.classes)  # the pipeline predicts codes
+    codes = ml._encode_labels(test["label"], model.classes)  # the pipeline predicts codes
     for metric, scoring in (("Accuracy", "accuracy"), ("Precision", "precision"),
                             ("Recall", "recall")):
         table = _pfi(model, test, metric, seed=1, repeats=2)
@@ -399,7 +399,7 @@ def test_pfi_bad_input(binary_model, regression_model):
         _pfi(model, test.drop(columns=["label"]), "Accuracy")
     with pytest.raises(ComponentError, match=r"has no column\(s\) 'b'"):
         _pfi(model, test.drop(columns=["b"]), "Accuracy")
-    km = _ml.fit_model(_learner("K-Means Clustering"), test.drop(columns=["label", "color"]), None)
+    km = ml.fit_model(_learner("K-Means Clustering"), test.drop(columns=["label", "color"]), None)
     with pytest.raises(ComponentError, match="works with classification and regression models"):
         _pfi(km, test, "Accuracy")
 

@@ -11,7 +11,7 @@ from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier, Rando
 from sklearn.linear_model import PoissonRegressor
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from jupyter_designer.components import _ml
+from jupyter_designer.components import ml
 from jupyter_designer.components import ml_algorithms as mla
 from jupyter_designer.engine.component import REGISTRY, RunContext
 from jupyter_designer.engine.errors import ComponentError, ParameterError
@@ -43,7 +43,7 @@ def _untrained(spec, seed=0, **values) -> UntrainedModel:
 
 
 def _data(task, n=60, seed=0):
-    df = _ml.example_frame(task, n=n, seed=seed)
+    df = ml.example_frame(task, n=n, seed=seed)
     return df
 
 
@@ -53,7 +53,7 @@ def _fit(spec, seed=0, df=None, **values):
         df = _data(untrained.task)
     if spec.name == "Poisson Regression":
         df = df.assign(price=np.round(np.exp(df["price"] / 4)))
-    return _ml.fit_model(untrained, df, LABELS.get(untrained.task)), df
+    return ml.fit_model(untrained, df, LABELS.get(untrained.task)), df
 
 
 def test_palette_is_complete():
@@ -103,14 +103,14 @@ def test_untrained_model_value(spec):
 @pytest.mark.parametrize("spec", LEARNERS, ids=[s.id for s in LEARNERS])
 def test_every_learner_trains_scores_and_is_deterministic(spec):
     model, df = _fit(spec, seed=3)
-    scored = _ml.score_frame(model, df)
-    expected = [n for n, _ in _ml.model_score_columns(model)]
+    scored = ml.score_frame(model, df)
+    expected = [n for n, _ in ml.model_score_columns(model)]
     assert [c for c in scored.columns if c not in df.columns] == expected
     assert scored[expected].notna().all().all()
     again, _ = _fit(spec, seed=3)
-    pd.testing.assert_frame_equal(_ml.score_frame(again, df), scored)
+    pd.testing.assert_frame_equal(ml.score_frame(again, df), scored)
     if model.task not in ("anomaly",):
-        result = _ml.evaluate_scored(scored)
+        result = ml.evaluate_scored(scored)
         assert result["metrics"]
 
 
@@ -122,7 +122,7 @@ def test_trained_models_round_trip_through_skops(spec):
     assert all(t.startswith(("jupyter_designer.", "sklearn.", "lightgbm.", "numpy.", "collections.",
                              "builtins.", "scipy.")) for t in untrusted), untrusted
     loaded = sio.loads(data, trusted=untrusted)
-    pd.testing.assert_frame_equal(_ml.score_frame(loaded, df), _ml.score_frame(model, df))
+    pd.testing.assert_frame_equal(ml.score_frame(loaded, df), ml.score_frame(model, df))
 
 
 def test_parameter_range_mode_fills_the_grid():
@@ -134,7 +134,7 @@ def test_parameter_range_mode_fills_the_grid():
                               "number_of_trees_constructed": [20, 100, 500]}
     # Train Model uses the single-parameter values, as the reference does
     assert untrained.params["learning_rate"] == 0.2
-    model = _ml.fit_model(untrained, _data("binary"), "income",
+    model = ml.fit_model(untrained, _data("binary"), "income",
                           overrides={"learning_rate": 0.3, "number_of_trees_constructed": 20})
     est = model.estimator.named_steps["model"]
     assert (est.learning_rate, est.n_estimators) == (0.3, 20)
@@ -158,8 +158,8 @@ def test_seed_comes_from_the_parameter_or_the_run():
     assert spec.run(ctx, {}, spec.resolve_params({"Random number seed": 5}))["untrained_model"].seed == 5
     a, df = _fit(spec, seed=1)
     b, _ = _fit(spec, seed=2)
-    assert not np.allclose(_ml.score_frame(a, df)["Scored Probabilities"],
-                           _ml.score_frame(b, df)["Scored Probabilities"])
+    assert not np.allclose(ml.score_frame(a, df)["Scored Probabilities"],
+                           ml.score_frame(b, df)["Scored Probabilities"])
 
 
 def test_parameters_are_validated():
@@ -186,7 +186,7 @@ def test_decision_forest_mapping_and_agreement():
     assert (est.n_estimators, est.max_depth, est.min_samples_leaf) == (5, 6, 2)
     X = model.estimator.named_steps["encode"].transform(df[model.feature_columns])
     ref = RandomForestRegressor(n_estimators=5, max_depth=6, min_samples_leaf=2, random_state=4).fit(X, df["price"])
-    np.testing.assert_allclose(_ml.score_frame(model, df)["Scored Labels"], ref.predict(X))
+    np.testing.assert_allclose(ml.score_frame(model, df)["Scored Labels"], ref.predict(X))
     rep = mla.build_decision_forest_classifier({"resampling_method": "Replicate"}, 0)
     assert isinstance(rep, ExtraTreesClassifier) and not rep.bootstrap
     assert isinstance(mla.build_decision_forest_classifier({}, 0), RandomForestClassifier)
@@ -203,12 +203,12 @@ def test_boosted_trees_are_lightgbm_with_reference_names():
         (8, 3, 0.1, 30, 2)
     assert isinstance(mla.make_untrained("Multiclass Boosted Decision Tree").make(), LGBMClassifier)
     df = _data("regression", n=80)
-    model = _ml.fit_model(mla.make_untrained("Boosted Decision Tree Regression", number_of_trees_constructed=30,
+    model = ml.fit_model(mla.make_untrained("Boosted Decision Tree Regression", number_of_trees_constructed=30,
                                              seed=2), df, "price")
     X = model.estimator.named_steps["encode"].transform(df[model.feature_columns])
     ref = LGBMRegressor(num_leaves=20, min_child_samples=10, learning_rate=0.2, n_estimators=30, random_state=2,
                         deterministic=True, force_row_wise=True, n_jobs=1, verbose=-1).fit(X, df["price"])
-    np.testing.assert_allclose(_ml.score_frame(model, df)["Scored Labels"], ref.predict(X))
+    np.testing.assert_allclose(ml.score_frame(model, df)["Scored Labels"], ref.predict(X))
 
 
 def test_logistic_regression_penalty_mapping():
@@ -242,47 +242,47 @@ def test_linear_regression_solution_methods_both_fit():
     df = _data("regression", n=200)
     test = _data("regression", n=100, seed=1)
     for method in ("Ordinary Least Squares", "Online Gradient Descent"):
-        model = _ml.fit_model(mla.make_untrained("Linear Regression", solution_method=method,
+        model = ml.fit_model(mla.make_untrained("Linear Regression", solution_method=method,
                                                  number_of_training_epochs=50), df, "price")
-        r2 = _ml.evaluate_scored(_ml.score_frame(model, test))["metrics"]["Coefficient of Determination"]
+        r2 = ml.evaluate_scored(ml.score_frame(model, test))["metrics"]["Coefficient of Determination"]
         assert r2 > 0.95, (method, r2)
 
 
 def test_k_means_agrees_with_sklearn_and_initializations():
     df = _data("clustering", n=90)[["x1", "x2"]]
-    model = _ml.fit_model(mla.make_untrained("K-Means Clustering", number_of_centroids=3, seed=5), df, None)
+    model = ml.fit_model(mla.make_untrained("K-Means Clustering", number_of_centroids=3, seed=5), df, None)
     X = MinMaxScaler().fit_transform(df)
     ref = KMeans(n_clusters=3, n_init=1, random_state=5).fit(X)
-    np.testing.assert_array_equal(_ml.score_frame(model, df)["Assignments"], ref.labels_)
-    first = _ml.fit_model(mla.make_untrained("K-Means Clustering", number_of_centroids=3, iterations=1,
+    np.testing.assert_array_equal(ml.score_frame(model, df)["Assignments"], ref.labels_)
+    first = ml.fit_model(mla.make_untrained("K-Means Clustering", number_of_centroids=3, iterations=1,
                                              initialization="First N", normalize_features=False), df, None)
     km = first.estimator.named_steps["model"] if hasattr(first.estimator, "named_steps") else first.estimator
     one_step = KMeans(n_clusters=3, init=df.to_numpy()[:3], n_init=1, max_iter=1).fit(df.to_numpy())
     np.testing.assert_allclose(km.cluster_centers_, one_step.cluster_centers_)
-    rnd = _ml.fit_model(mla.make_untrained("K-Means Clustering", number_of_centroids=3,
+    rnd = ml.fit_model(mla.make_untrained("K-Means Clustering", number_of_centroids=3,
                                            initialization="Random"), df, None)
-    assert sorted(np.bincount(_ml.score_frame(rnd, df)["Assignments"])) == [30, 30, 30]
+    assert sorted(np.bincount(ml.score_frame(rnd, df)["Assignments"])) == [30, 30, 30]
 
 
 def test_poisson_regression():
     df = _data("regression", n=120)
     df = df.assign(price=np.round(np.exp(df["price"] / 4)))
-    model = _ml.fit_model(mla.make_untrained("Poisson Regression", l2_regularization_weight=2.0), df, "price")
+    model = ml.fit_model(mla.make_untrained("Poisson Regression", l2_regularization_weight=2.0), df, "price")
     X = model.estimator.named_steps["encode"].transform(df[model.feature_columns])
     Xs = StandardScaler().fit_transform(X)
     ref = PoissonRegressor(alpha=2.0 / len(df), tol=1e-7, max_iter=1000).fit(Xs, df["price"])
-    scored = _ml.score_frame(model, df)
+    scored = ml.score_frame(model, df)
     np.testing.assert_allclose(scored["Scored Labels"], ref.predict(Xs), rtol=1e-6)
     assert (scored["Scored Labels"] > 0).all()
     with pytest.raises(ComponentError, match="negative values, but Poisson regression predicts counts"):
-        _ml.fit_model(mla.make_untrained("Poisson Regression"), _data("regression"), "price")
+        ml.fit_model(mla.make_untrained("Poisson Regression"), _data("regression"), "price")
 
 
 def test_quantile_forest_quantiles_are_ordered():
     df = _data("regression", n=150)
-    model = _ml.fit_model(mla.make_untrained("Fast Forest Quantile Regression", number_of_trees=20,
+    model = ml.fit_model(mla.make_untrained("Fast Forest Quantile Regression", number_of_trees=20,
                                              quantiles_to_be_estimated="0.9;0.1, 0.5"), df, "price")
-    scored = _ml.score_frame(model, df)
+    scored = ml.score_frame(model, df)
     q = scored[["Quantile:0.100", "Quantile:0.500", "Quantile:0.900"]].to_numpy()
     assert (np.diff(q, axis=1) >= 0).all()
     y = df["price"].to_numpy()
@@ -294,23 +294,23 @@ def test_pca_anomaly_detection_finds_outliers():
     rng = np.random.RandomState(0)
     t = rng.normal(size=300)
     df = pd.DataFrame({"a": t, "b": 2 * t + rng.normal(scale=0.05, size=300), "c": -t})
-    model = _ml.fit_model(mla.make_untrained("PCA-Based Anomaly Detection", number_of_components_to_use_in_pca=1),
+    model = ml.fit_model(mla.make_untrained("PCA-Based Anomaly Detection", number_of_components_to_use_in_pca=1),
                           df, None)
     test = pd.DataFrame({"a": [0.5, 1.0, 0.0], "b": [1.0, -2.0, 0.0], "c": [-0.5, 1.0, 0.0]})
-    scored = _ml.score_frame(model, test)
+    scored = ml.score_frame(model, test)
     assert list(scored["Scored Labels"]) == [0, 1, 0]
     assert scored["Scored Probabilities"].idxmax() == 1
 
 
 def test_anomaly_training_leaves_the_label_out():
-    df = _ml.example_frame("anomaly").assign(is_fraud=0)
+    df = ml.example_frame("anomaly").assign(is_fraud=0)
     from jupyter_designer.engine.schema import set_roles
 
     set_roles(df, {"is_fraud": "label"})
-    model = _ml.fit_model(mla.make_untrained("One-Class Support Vector Machine"), df, None)
+    model = ml.fit_model(mla.make_untrained("One-Class Support Vector Machine"), df, None)
     assert "is_fraud" not in model.feature_columns
-    scored = _ml.score_frame(model, df)
-    out = _ml.evaluate_scored(scored)
+    scored = ml.score_frame(model, df)
+    out = ml.evaluate_scored(scored)
     assert out["task"] == "anomaly" and "AUC" in out["metrics"]
 
 
@@ -323,11 +323,11 @@ def test_one_vs_all_and_one_vs_one():
                       (mla.one_vs_one_multiclass.spec, OneVsOneClassifier)):
         untrained = spec.run(RunContext(spec), {mla.BINARY_INPUT.key: base}, {})["untrained_model"]
         assert untrained.task == "multiclass" and untrained.seed == 4
-        model = _ml.fit_model(untrained, df, "species")
+        model = ml.fit_model(untrained, df, "species")
         est = model.estimator.named_steps["model"]
         assert isinstance(est, cls)
         assert est.estimator.named_steps["model"].max_iter == 5
-        acc = _ml.evaluate_scored(_ml.score_frame(model, df))["metrics"]["Overall accuracy"]
+        acc = ml.evaluate_scored(ml.score_frame(model, df))["metrics"]["Overall accuracy"]
         assert acc > 0.7
         with pytest.raises(ComponentError, match="not a two-class learner"):
             spec.run(RunContext(spec), {mla.BINARY_INPUT.key: mla.make_untrained("Linear Regression")}, {})
@@ -340,5 +340,5 @@ def test_one_vs_all_sweeps_the_binary_learners_grid():
     spec = mla.one_vs_all_multiclass.spec
     untrained = spec.run(RunContext(spec), {mla.BINARY_INPUT.key: base}, {})["untrained_model"]
     assert untrained.grid == base.grid
-    model = _ml.fit_model(untrained, _data("multiclass"), "species", overrides={"number_of_decision_trees": 2})
+    model = ml.fit_model(untrained, _data("multiclass"), "species", overrides={"number_of_decision_trees": 2})
     assert all(len(e.estimators_) == 2 for e in model.estimator.named_steps["model"].estimators_)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from jupyter_designer.components import _ml
+from jupyter_designer.components import ml
 from jupyter_designer.components import model_tuning as mt
 from jupyter_designer.engine.component import REGISTRY, RunContext
 from jupyter_designer.engine.errors import ComponentError, DesignerError
@@ -149,8 +149,8 @@ def test_tune_with_validation_agrees_with_fitting_each_setting_by_hand():
     assert table["Accuracy"].is_monotonic_decreasing
     for _, row in table.iterrows():
         setting = {key: row[label] for label, key in labels.items()}
-        model = _ml.fit_model(untrained, train, "label", overrides=setting)
-        scored = _ml.score_frame(model, valid)
+        model = ml.fit_model(untrained, train, "label", overrides=setting)
+        scored = ml.score_frame(model, valid)
         y = (valid["label"] == "yes").astype(int)
         p = scored["Scored Probabilities"]
         pred = (p >= 0.5).astype(int)
@@ -166,8 +166,8 @@ def test_tune_with_validation_agrees_with_fitting_each_setting_by_hand():
     assert best.info["tuned_parameters"]["l2_regularization_weight"] == top["L2 regularization weight"]
     assert best.info["tuning_metric"] == {"Accuracy": pytest.approx(top["Accuracy"])}
     # the best model is the best setting trained on the whole training dataset
-    by_hand = _ml.fit_model(untrained, train, "label", overrides=best.info["tuned_parameters"])
-    pd.testing.assert_frame_equal(_ml.score_frame(best, valid), _ml.score_frame(by_hand, valid))
+    by_hand = ml.fit_model(untrained, train, "label", overrides=best.info["tuned_parameters"])
+    pd.testing.assert_frame_equal(ml.score_frame(best, valid), ml.score_frame(by_hand, valid))
 
 
 def test_tune_regression_ranks_errors_lowest_first():
@@ -188,7 +188,7 @@ def test_tune_regression_ranks_errors_lowest_first():
     setting = {"number_of_decision_trees": int(row["Number of decision trees"]),
                "maximum_depth_of_the_decision_trees": int(row["Maximum depth of the decision trees"]),
                "minimum_number_of_samples_per_leaf_node": 1}
-    pred = _ml.score_frame(_ml.fit_model(untrained, train, "price", overrides=setting),
+    pred = ml.score_frame(ml.fit_model(untrained, train, "price", overrides=setting),
                            valid)["Scored Labels"]
     assert row["Root Mean Squared Error"] == pytest.approx(
         skm.root_mean_squared_error(valid["price"], pred))
@@ -212,8 +212,8 @@ def test_tune_without_validation_cross_validates_with_five_folds():
                    "l2_regularization_weight": 0.001}
         maes = []
         for _, tr, te in folds:
-            model = _ml.fit_model(untrained, train.iloc[tr], "price", overrides=setting)
-            pred = _ml.score_frame(model, train.iloc[te])["Scored Labels"]
+            model = ml.fit_model(untrained, train.iloc[tr], "price", overrides=setting)
+            pred = ml.score_frame(model, train.iloc[te])["Scored Labels"]
             maes.append(skm.mean_absolute_error(train["price"].iloc[te], pred))
         assert row["Mean Absolute Error"] == pytest.approx(np.mean(maes))
     assert table["Mean Absolute Error"].is_monotonic_increasing
@@ -244,7 +244,7 @@ def test_tune_multiclass_metrics():
     row = table.iloc[0]
     setting = {"l2_regularization_weight": row["L2 regularization weight"],
                "optimization_tolerance": 1e-7, "l1_regularization_weight": 0.0}
-    scored = _ml.score_frame(_ml.fit_model(untrained, train, "y", overrides=setting), valid)
+    scored = ml.score_frame(ml.fit_model(untrained, train, "y", overrides=setting), valid)
     P = scored[[f"Scored Probabilities_{c}" for c in "abc"]].to_numpy()
     assert row["Average Log Loss"] == pytest.approx(skm.log_loss(valid["y"], P, labels=list("abc")))
     assert row["Accuracy"] == pytest.approx(skm.accuracy_score(valid["y"], scored["Scored Labels"]))
@@ -268,8 +268,8 @@ def test_tune_is_identical_across_backends():
     threads = _tune(untrained, train, "label", compute=Threads(), **params)
     pd.testing.assert_frame_equal(local["sweep_results"], again["sweep_results"])
     pd.testing.assert_frame_equal(local["sweep_results"], threads["sweep_results"])
-    pd.testing.assert_frame_equal(_ml.score_frame(local["trained_best_model"], train),
-                                  _ml.score_frame(threads["trained_best_model"], train))
+    pd.testing.assert_frame_equal(ml.score_frame(local["trained_best_model"], train),
+                                  ml.score_frame(threads["trained_best_model"], train))
 
 
 @pytest.mark.slow
@@ -285,8 +285,8 @@ def test_a_process_pool_gives_the_same_results():
     local = _tune(untrained, train, "label", **params)
     procs = _tune(untrained, train, "label", compute=Processes(), **params)
     pd.testing.assert_frame_equal(local["sweep_results"], procs["sweep_results"])
-    pd.testing.assert_frame_equal(_ml.score_frame(local["trained_best_model"], train),
-                                  _ml.score_frame(procs["trained_best_model"], train))
+    pd.testing.assert_frame_equal(ml.score_frame(local["trained_best_model"], train),
+                                  ml.score_frame(procs["trained_best_model"], train))
     a = _cv(untrained, train, "label", seed=2)
     b = _cv(untrained, train, "label", seed=2, compute=Processes())
     for key in ("scored_results", "evaluation_results_by_fold"):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_designer.components import _ml
+from jupyter_designer.components import ml
 from jupyter_designer.components import python_language as pl
 from jupyter_designer.engine.component import REGISTRY, RunContext
 from jupyter_designer.engine.errors import ComponentError
@@ -300,14 +300,14 @@ def test_default_python_model_agrees_with_gaussian_nb_by_hand():
     from sklearn.naive_bayes import GaussianNB
 
     df = _binary_frame()
-    model = _ml.fit_model(_python_model(), df, "y")
+    model = ml.fit_model(_python_model(), df, "y")
     assert model.classes == ["neg", "pos"]
-    scored = _ml.score_frame(model, df)
+    scored = ml.score_frame(model, df)
     nb = GaussianNB().fit(df[["x1", "x2"]], df["y"])
     np.testing.assert_allclose(scored["Scored Probabilities"], nb.predict_proba(df[["x1", "x2"]])[:, 1])
     assert scored["Scored Labels"].tolist() == nb.predict(df[["x1", "x2"]]).tolist()
     assert get_roles(scored)["Scored Probabilities"] == "score"
-    metrics = _ml.evaluate_scored(scored)["metrics"]  # Evaluate Model reads it like any model
+    metrics = ml.evaluate_scored(scored)["metrics"]  # Evaluate Model reads it like any model
     assert metrics["Accuracy"] == pytest.approx(float((nb.predict(df[["x1", "x2"]]) == df["y"]).mean()))
 
 
@@ -331,10 +331,10 @@ def test_python_regression_model_gets_raw_frames():
     rng = np.random.RandomState(1)
     df = pd.DataFrame({"a": rng.normal(size=30), "b": rng.normal(size=30)})
     df["t"] = 2 * df["a"] - df["b"] + 1
-    model = _ml.fit_model(_python_model({"python_script": src, "task": "Regression"}), df, "t")
-    scored = _ml.score_frame(model, df)
+    model = ml.fit_model(_python_model({"python_script": src, "task": "Regression"}), df, "t")
+    scored = ml.score_frame(model, df)
     np.testing.assert_allclose(scored["Scored Labels"], df["t"], atol=1e-9)
-    assert _ml.evaluate_scored(scored)["metrics"]["Coefficient of Determination"] == pytest.approx(1.0)
+    assert ml.evaluate_scored(scored)["metrics"]["Coefficient of Determination"] == pytest.approx(1.0)
 
 
 MODEL_TEMPLATE = _script("""
@@ -362,18 +362,18 @@ def test_python_model_errors_name_the_script_line():
     u = _python_model({"python_script": bad_train, "task": "Regression"})
     with pytest.raises(pl.ScriptError, match=r"line 9 \(in train\) while training: ValueError: "
                                              r"cannot learn this") as info:
-        _ml.fit_model(u, df.assign(y=1.0), "y")
+        ml.fit_model(u, df.assign(y=1.0), "y")
     assert info.value.line == 9
     bad_predict = _model_script(predict_body="        return [1, 2]")
-    model = _ml.fit_model(_python_model({"python_script": bad_predict, "task": "Regression"}),
+    model = ml.fit_model(_python_model({"python_script": bad_predict, "task": "Regression"}),
                           df.assign(y=1.0), "y")
     with pytest.raises(ComponentError, match="predict must return a pandas.DataFrame.*returned a list"):
-        _ml.score_frame(model, df)
+        ml.score_frame(model, df)
     short = _model_script(predict_body="        return pd.DataFrame({'Scored Labels': [1.0]})")
-    model = _ml.fit_model(_python_model({"python_script": short, "task": "Regression"}),
+    model = ml.fit_model(_python_model({"python_script": short, "task": "Regression"}),
                           df.assign(y=1.0), "y")
     with pytest.raises(ComponentError, match="returned 1 rows for 60 rows"):
-        _ml.score_frame(model, df)
+        ml.score_frame(model, df)
 
 
 def test_create_python_model_checks_the_script_up_front():
@@ -394,10 +394,10 @@ def test_trained_python_model_pickles_but_refuses_skops():
     import skops.io as sio
 
     df = _binary_frame()
-    model = _ml.fit_model(_python_model(), df, "y")
-    expected = _ml.score_frame(model, df)
+    model = ml.fit_model(_python_model(), df, "y")
+    expected = ml.score_frame(model, df)
     for clone in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
-        pd.testing.assert_frame_equal(_ml.score_frame(clone, df), expected)
+        pd.testing.assert_frame_equal(ml.score_frame(clone, df), expected)
     with pytest.raises(TypeError, match="only be pickled, not stored with skops"):
         sio.dumps(model)
 
@@ -406,12 +406,12 @@ def test_workspace_stores_a_python_model_as_a_workspace_bound_pickle(tmp_path):
     from jupyter_designer.store import Workspace
 
     df = _binary_frame()
-    model = _ml.fit_model(_python_model(), df, "y")
+    model = ml.fit_model(_python_model(), df, "y")
     with Workspace(tmp_path / "ws") as ws:
         ids = ws.put_outputs("python-model", {"trained_model": model})
         assert ids["trained_model"].startswith("pk-")
         loaded = ws.load_artifact(ids["trained_model"])
-        pd.testing.assert_frame_equal(_ml.score_frame(loaded, df), _ml.score_frame(model, df))
+        pd.testing.assert_frame_equal(ml.score_frame(loaded, df), ml.score_frame(model, df))
         untrained_id = ws.put_outputs("python-untrained", {"m": _python_model()})["m"]
         assert untrained_id.startswith("sk-")  # the untrained model is data: skops stores it
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from jupyter_designer.components import _ml
+from jupyter_designer.components import ml
 from jupyter_designer.components.ml_algorithms import make_untrained
 from jupyter_designer.components.scoring_evaluation import _ExampleScale
 from jupyter_designer.engine.component import REGISTRY, RunContext
@@ -56,7 +56,7 @@ def test_declarations():
 
 # -- Train Model --------------------------------------------------------------------------------
 def test_train_model_component():
-    df = _ml.example_frame("binary")
+    df = ml.example_frame("binary")
     out, ctx = run("Train Model", {"untrained_model": make_untrained("Two-Class Decision Forest"), "dataset": df},
                    label_column="income")
     model = out["trained_model"]
@@ -70,7 +70,7 @@ def test_train_model_component():
 
 
 def test_train_model_errors():
-    df = _ml.example_frame("binary")
+    df = ml.example_frame("binary")
     lr = make_untrained("Two-Class Logistic Regression")
     with pytest.raises(ParameterError, match="'Label column' parameter of Train Model names column"):
         run("Train Model", {"untrained_model": lr, "dataset": df}, label_column="salary")
@@ -91,7 +91,7 @@ def test_train_model_errors():
 
 def test_train_model_design_time_label_check():
     spec = REGISTRY.get("Train Model")
-    schema = Schema.from_frame(_ml.example_frame("binary"))
+    schema = Schema.from_frame(ml.example_frame("binary"))
     assert spec.schema({"dataset": schema}, {"label_column": "income"}) == {"trained_model": None}
     with pytest.raises(ParameterError, match="names column\\(s\\) 'salary'"):
         spec.schema({"dataset": schema}, {"label_column": "salary"})
@@ -104,7 +104,7 @@ def test_train_model_design_time_label_check():
 
 # -- Train Clustering Model ---------------------------------------------------------------------
 def test_train_clustering_model_results():
-    df = _ml.example_frame("clustering")
+    df = ml.example_frame("clustering")
     untrained = make_untrained("K-Means Clustering", number_of_centroids=3)
     out, _ = run("Train Clustering Model", {"untrained_model": untrained, "dataset": df}, column_set=["x1", "x2"])
     model, res = out["trained_model"], out["results_dataset"]
@@ -122,7 +122,7 @@ def test_train_clustering_model_results():
 
 def test_train_clustering_schema_when_the_model_is_known():
     spec = REGISTRY.get("Train Clustering Model")
-    df = _ml.example_frame("clustering")
+    df = ml.example_frame("clustering")
     untrained = make_untrained("K-Means Clustering", number_of_centroids=3)
     out, _ = run("Train Clustering Model", {"untrained_model": untrained, "dataset": df}, column_set=["x1", "x2"])
     params = spec.resolve_params({"column_set": ["x1", "x2"]})
@@ -132,7 +132,7 @@ def test_train_clustering_schema_when_the_model_is_known():
 
 
 def test_train_clustering_label_modes():
-    df = _ml.example_frame("clustering").assign(group=np.tile(["p", "q", "r"], 20))
+    df = ml.example_frame("clustering").assign(group=np.tile(["p", "q", "r"], 20))
     df.loc[[0, 1, 2], "group"] = None
     set_roles(df, {"group": "label"})
     base = dict(number_of_centroids=3, normalize_features=False)
@@ -155,7 +155,7 @@ def test_train_clustering_label_modes():
 
 
 def test_train_clustering_errors():
-    df = _ml.example_frame("clustering")
+    df = ml.example_frame("clustering")
     with pytest.raises(ComponentError, match="Use Train Model instead"):
         run("Train Clustering Model", {"untrained_model": make_untrained("Linear Regression"), "dataset": df})
     with pytest.raises(ComponentError, match="feature column\\(s\\) 'x1' have missing values"):
@@ -165,7 +165,7 @@ def test_train_clustering_errors():
 
 # -- Train Anomaly Detection Model ---------------------------------------------------------------
 def test_train_anomaly_detection_model():
-    df = _ml.example_frame("anomaly").assign(label=0)
+    df = ml.example_frame("anomaly").assign(label=0)
     set_roles(df, {"label": "label"})
     out, _ = run("Train Anomaly Detection Model", {"untrained_model": make_untrained("PCA-Based Anomaly Detection"),
                                                    "dataset": df})
@@ -179,15 +179,15 @@ def test_train_anomaly_detection_model():
 
 # -- Score Model ----------------------------------------------------------------------------------
 def test_score_model_component_and_schema():
-    df = _ml.example_frame("multiclass")
+    df = ml.example_frame("multiclass")
     train, test = split(df, 40)
-    model = _ml.fit_model(make_untrained("Multiclass Decision Forest"), train, "species")
+    model = ml.fit_model(make_untrained("Multiclass Decision Forest"), train, "species")
     spec = REGISTRY.get("Score Model")
     for append in (True, False):
         out, ctx = run("Score Model", {"trained_model": model, "dataset": test},
                        append_score_columns_to_output=append)
         scored = out["scored_dataset"]
-        pd.testing.assert_frame_equal(scored, _ml.score_frame(model, test, append=append))
+        pd.testing.assert_frame_equal(scored, ml.score_frame(model, test, append=append))
         params = spec.resolve_params({"append_score_columns_to_output": append})
         predicted = spec.infer_schema({"dataset": Schema.from_frame(test), "trained_model": model}, params)
         assert predicted["scored_dataset"] == Schema.from_frame(scored)
@@ -197,8 +197,8 @@ def test_score_model_component_and_schema():
 
 
 def test_score_model_refuses_clustering_models():
-    df = _ml.example_frame("clustering")
-    km = _ml.fit_model(make_untrained("K-Means Clustering"), df, None)
+    df = ml.example_frame("clustering")
+    km = ml.fit_model(make_untrained("K-Means Clustering"), df, None)
     with pytest.raises(ComponentError, match="is a clustering model; use Assign Data to Clusters"):
         run("Score Model", {"trained_model": km, "dataset": df})
     with pytest.raises(ComponentError, match="connect a trained model"):
@@ -206,8 +206,8 @@ def test_score_model_refuses_clustering_models():
 
 
 def test_score_model_names_missing_columns():
-    df = _ml.example_frame("regression")
-    model = _ml.fit_model(make_untrained("Linear Regression"), df, "price")
+    df = ml.example_frame("regression")
+    model = ml.fit_model(make_untrained("Linear Regression"), df, "price")
     with pytest.raises(ComponentError, match=r"^Score Model: the dataset has no column\(s\) 'color'"):
         run("Score Model", {"trained_model": model, "dataset": df.drop(columns=["color"])})
     # the label is not needed to score
@@ -217,9 +217,9 @@ def test_score_model_names_missing_columns():
 
 # -- Assign Data to Clusters -------------------------------------------------------------------------
 def test_assign_data_to_clusters():
-    df = _ml.example_frame("clustering")
+    df = ml.example_frame("clustering")
     train, test = split(df, 30)
-    km = _ml.fit_model(make_untrained("K-Means Clustering", number_of_centroids=3), train[["x1", "x2"]], None)
+    km = ml.fit_model(make_untrained("K-Means Clustering", number_of_centroids=3), train[["x1", "x2"]], None)
     out, _ = run("Assign Data to Clusters", {"trained_model": km, "dataset": test})
     res = out["results_dataset"]
     assert list(res.columns) == list(test.columns) + ["Assignments"] + \
@@ -230,7 +230,7 @@ def test_assign_data_to_clusters():
     only, _ = run("Assign Data to Clusters", {"trained_model": km, "dataset": test},
                   check_for_append_or_uncheck_for_result_only=False)
     assert list(only["results_dataset"].columns)[0] == "Assignments"
-    lr = _ml.fit_model(make_untrained("Linear Regression"), _ml.example_frame("regression"), "price")
+    lr = ml.fit_model(make_untrained("Linear Regression"), ml.example_frame("regression"), "price")
     with pytest.raises(ComponentError, match="is a regression model, not a clustering model"):
         run("Assign Data to Clusters", {"trained_model": lr, "dataset": test})
 
@@ -244,7 +244,7 @@ class Broken(Transformation):
 
 
 def test_apply_transformation():
-    df = _ml.example_frame("regression")
+    df = ml.example_frame("regression")
     t = _ExampleScale().fit(df, ["x1"])
     out, _ = run("Apply Transformation", {"transformation": t, "dataset": df})
     res = out["transformed_dataset"]
@@ -263,11 +263,11 @@ def test_apply_transformation():
 
 # -- Evaluate Model -------------------------------------------------------------------------------------
 def _scored(task, learner, n_train=60, **values):
-    df = _ml.example_frame(task, n=100)
+    df = ml.example_frame(task, n=100)
     train, test = split(df, n_train)
     label = {"regression": "price", "binary": "income", "multiclass": "species"}[task]
-    model = _ml.fit_model(make_untrained(learner, **values), train, label)
-    return _ml.score_frame(model, test)
+    model = ml.fit_model(make_untrained(learner, **values), train, label)
+    return ml.score_frame(model, test)
 
 
 def test_evaluate_model_regression_pipeline_matches_sklearn():
@@ -313,16 +313,16 @@ def test_evaluate_model_without_label_or_scores():
     with pytest.raises(ComponentError, match="^Evaluate Model: there is no label column.*Edit Metadata"):
         run("Evaluate Model", {"scored_dataset": left})
     with pytest.raises(ComponentError, match="there is no score column"):
-        run("Evaluate Model", {"scored_dataset": _ml.example_frame("regression")})
+        run("Evaluate Model", {"scored_dataset": ml.example_frame("regression")})
     set_roles(left, {"price": "label"})  # Edit Metadata fixes it
     out, _ = run("Evaluate Model", {"scored_dataset": left})
     assert out["evaluation_results"].results[0]["task"] == "regression"
 
 
 def test_evaluate_model_clustering_and_multiclass():
-    df = _ml.example_frame("clustering")
-    km = _ml.fit_model(make_untrained("K-Means Clustering", number_of_centroids=3), df[["x1", "x2"]], None)
-    assigned = _ml.score_frame(km, df)
+    df = ml.example_frame("clustering")
+    km = ml.fit_model(make_untrained("K-Means Clustering", number_of_centroids=3), df[["x1", "x2"]], None)
+    assigned = ml.score_frame(km, df)
     out, ctx = run("Evaluate Model", {"scored_dataset": assigned})
     res = out["evaluation_results"].results[0]
     assert res["task"] == "clustering" and len(res["clusters"]) == 3
@@ -336,7 +336,7 @@ def test_evaluate_model_clustering_and_multiclass():
 
 def test_errors_are_designer_errors():
     """Front ends show DesignerError messages as they are; nothing leaks as a bare traceback."""
-    df = _ml.example_frame("binary")
+    df = ml.example_frame("binary")
     bad_inputs = [
         ("Train Model", {"untrained_model": make_untrained("Linear Regression"), "dataset": df},
          {"label_column": "income"}),

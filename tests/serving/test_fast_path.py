@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from automobile import DATASET
-from jupyter_designer.components import _ml
+from jupyter_designer.components import ml
 from jupyter_designer.components.ml_algorithms import make_untrained
 from jupyter_designer.engine.inference import create_realtime_inference
 from jupyter_designer.serving import fast, onnx_scoring, protocols, tables
@@ -49,9 +49,9 @@ def _columns(df):
 
 
 def _model(task, learner, label):
-    df = _ml.example_frame(task, n=90)
+    df = ml.example_frame(task, n=90)
     params = {"number_of_centroids": 3} if task == "clustering" else {}
-    model = _ml.fit_model(make_untrained(learner, **params), df, label)
+    model = ml.fit_model(make_untrained(learner, **params), df, label)
     features = df[model.feature_columns].copy()
     # an unseen category and a missing one: the one-hot encoder gives zeros for both
     features.loc[3, "color"] = "purple"
@@ -76,7 +76,7 @@ def test_onnx_inputs_agree_with_scikit_learn(task, learner, label):
     t = _columns(features)
     n = len(features)
     got, _ = score(dict(t), n, set())
-    want = _ml.score_frame(model, features, append=False)
+    want = ml.score_frame(model, features, append=False)
     assert list(got) == [str(c) for c in want.columns]
     for c in want.columns:
         w = want[c].to_numpy()
@@ -162,7 +162,7 @@ def test_ordinal_encoded_strings_stay_in_the_graph():
 
     from jupyter_designer.engine.models import TrainedModel
 
-    df = _ml.example_frame("regression", n=60)
+    df = ml.example_frame("regression", n=60)
     df["size"] = np.asarray(["s", "m", "l", "xl"])[np.arange(60) % 4]
     cols = ["x1", "color", "count", "size"]
     est = Pipeline([("encode", ColumnTransformer(
@@ -176,12 +176,12 @@ def test_ordinal_encoded_strings_stay_in_the_graph():
     assert score.onnx.inputs.strings[1] == ["color", "size"]
     assert score.onnx.row_inputs is score.onnx.inputs
     t = _columns(df[cols])
-    got = score(dict(t), len(df), set())[0][_ml.SCORED_LABELS]
+    got = score(dict(t), len(df), set())[0][ml.SCORED_LABELS]
     np.testing.assert_allclose(got, est.predict(df[cols]), rtol=1e-9)
     row = score.row_function({c: a.dtype.kind for c, a in t.items()})
     for i in range(5):
         r = row({c: a[i].item() if a.dtype.kind != "O" else a[i] for c, a in t.items()})
-        assert r[_ml.SCORED_LABELS] == got[i]
+        assert r[ml.SCORED_LABELS] == got[i]
 
 
 # -- the endpoint ----------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def test_row_version_that_differs_is_not_used(compiled, monkeypatch):
 
         def row(r):
             out = f(r)
-            out[_ml.SCORED_LABELS] += 1.0
+            out[ml.SCORED_LABELS] += 1.0
             return out
         return row
 
@@ -295,7 +295,7 @@ def test_endpoints_with_a_string_feature(tmp_path, task, learner, label):
     from jupyter_designer.store import Workspace
 
     ws = Workspace(tmp_path / "ws")
-    df = _ml.example_frame(task, n=90)
+    df = ml.example_frame(task, n=90)
     ws.register_dataset("table", df)
     p = Pipeline("t", workspace=ws)
     d = p.add_dataset("table")

@@ -56,7 +56,7 @@ def test_threshold_metrics_agree_with_sklearn(scores):
 
 
 def test_threshold_metrics_from_evaluate_model(scores):
-    ml = pytest.importorskip("jupyter_designer.components._ml")
+    ml = pytest.importorskip("jupyter_designer.components.ml")
     from jupyter_designer.engine.schema import set_roles
 
     y, p = scores
@@ -221,7 +221,7 @@ def test_multiclass_heatmap_from_a_real_evaluation():
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
 
-    ml = pytest.importorskip("jupyter_designer.components._ml")
+    ml = pytest.importorskip("jupyter_designer.components.ml")
     from jupyter_designer.engine.schema import set_roles
 
     X, y = load_iris(return_X_y=True, as_frame=True)
