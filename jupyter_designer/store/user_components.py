@@ -73,8 +73,7 @@ def install_loader(ws) -> None:
     root = str(Path(ws.path))
 
     def loader(name: str) -> bool:
-        from .workspace import Workspace  # noqa: F401  (the workspace may be gone: reopen by path)
-        class _W:
+        class _W:   # only the folder is needed: the workspace object may be gone by now
             path = root
         return bool(load(_W, only=name) or load(_W))
 
