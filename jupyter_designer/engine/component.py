@@ -177,7 +177,7 @@ class RunContext:
         sweep's fits, the folds of a cross validation); their results, in order."""
         if self.compute is not None and hasattr(self.compute, "fan_out"):
             return self.compute.fan_out(calls)
-        from .compute import SequentialInside
+        from .fanout import SequentialInside
 
         return [SequentialInside(fn)(*args) for fn, *args in calls]
 

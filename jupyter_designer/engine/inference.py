@@ -37,6 +37,7 @@ from __future__ import annotations
 import copy
 from typing import Iterable
 
+from . import graph
 from .component import REGISTRY, slug
 from .errors import DesignerError, NotFoundError
 from .pipeline import GAP_X, GAP_Y, NODE_H, NODE_W, Pipeline
@@ -130,25 +131,14 @@ class _Graph:
     def connect(self, s, sp, t, tp):
         self.edges.append({"source": s, "source_port": sp, "target": t, "target_port": tp})
 
+    def _pairs(self):
+        return [(e["source"], e["target"]) for e in self.edges]
+
     def ancestors(self, targets: Iterable[str]) -> set:
-        seen, stack = set(), list(targets)
-        while stack:
-            cur = stack.pop()
-            for e in self.edges:
-                if e["target"] == cur and e["source"] not in seen:
-                    seen.add(e["source"])
-                    stack.append(e["source"])
-        return seen
+        return graph.ancestors(self._pairs(), targets)
 
     def descendants(self, sources: Iterable[str]) -> set:
-        seen, stack = set(), list(sources)
-        while stack:
-            cur = stack.pop()
-            for e in self.edges:
-                if e["source"] == cur and e["target"] not in seen:
-                    seen.add(e["target"])
-                    stack.append(e["target"])
-        return seen
+        return graph.descendants(self._pairs(), sources)
 
     def new_id(self, base: str) -> str:
         base = slug(base) or "node"

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from . import graph as _graph
 from .component import REGISTRY, ComponentSpec, slug
 from .errors import (DesignerError, ParameterError, PipelineError, PortError,
                      ValidationIssue, PipelineValidationError)
@@ -465,16 +466,7 @@ class Pipeline:
         raise PortError(f"No output of {src.title} fits a free input of {dst.title}.")
 
     def _reaches(self, start: str, goal: str) -> bool:
-        stack, seen = [start], set()
-        while stack:
-            n = stack.pop()
-            if n == goal:
-                return True
-            if n in seen:
-                continue
-            seen.add(n)
-            stack.extend(e.target for e in self.edges.values() if e.source == n)
-        return False
+        return start == goal or goal in self.descendants([start])
 
     def disconnect(self, edge_or_source, source_port=None, target=None, target_port=None) -> None:
         if isinstance(edge_or_source, Edge):
@@ -636,11 +628,34 @@ class Pipeline:
 
     # -- layout -----------------------------------------------------------------------
     def topological_order(self) -> list[str]:
-        ts = graphlib.TopologicalSorter({nid: set() for nid in self.nodes})
-        for e in self.edges.values():
-            ts.add(e.target, e.source)
+        return [nid for layer in self.layers() for nid in layer]
+
+    # -- graph queries ----------------------------------------------------------------
+    def _pairs(self) -> list[tuple[str, str]]:
+        return [(e.source, e.target) for e in self.edges.values()]
+
+    def inputs_of(self, ref) -> dict[str, tuple[str, str]]:
+        """``{input port: (source node id, source port)}`` of one node's connected inputs."""
+        nid = ref if isinstance(ref, str) and ref in self.nodes else self.node(ref).id
+        return {e.target_port: (e.source, e.source_port) for e in self.edges.values()
+                if e.target == nid}
+
+    def ancestors(self, targets, *, stop: Iterable[str] = ()) -> set:
+        """Ids of every node with a path to one of ``targets`` (ids, or one id), not walking
+        past the nodes in ``stop``."""
+        targets = [targets] if isinstance(targets, str) else list(targets)
+        return _graph.ancestors(self._pairs(), targets, stop=stop)
+
+    def descendants(self, sources, *, stop: Iterable[str] = ()) -> set:
+        """Ids of every node reached from one of ``sources`` (ids, or one id)."""
+        sources = [sources] if isinstance(sources, str) else list(sources)
+        return _graph.descendants(self._pairs(), sources, stop=stop)
+
+    def layers(self) -> list[list[str]]:
+        """Node ids in topological layers (a layer depends only on earlier ones); a cycle is
+        a :class:`PipelineError` naming its nodes."""
         try:
-            return list(ts.static_order())
+            return _graph.layers(self.nodes, self._pairs())
         except graphlib.CycleError as exc:
             cycle = exc.args[1] if len(exc.args) > 1 else []
             titles = " -> ".join(self.nodes[n].title for n in cycle if n in self.nodes)

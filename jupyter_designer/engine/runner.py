@@ -16,24 +16,20 @@ interface, so the engine does not import the store.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
-import sys
 import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Callable
 
-from .component import ComponentSpec, RunContext
-from .compute import DatasetSource, input_ref, load_input
-from .errors import (ComponentError, DesignerError, NotFoundError, PipelineError, RunInterrupted,
-                     a_or_an)
-from .params import is_binding
-from .ports import ANY, DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, UNTRAINED_MODEL
+from .component import ComponentSpec
+from .execution.inputs import DatasetSource, bind_data_node, data_node_port, input_ref, load_data_node, load_input
+from .execution.task import check_output_type, execute_component  # noqa: F401  (also public here)
+from .errors import DesignerError, NotFoundError, PipelineError, RunInterrupted
 
 NODE_STATUSES = ("not_started", "queued", "running", "completed", "reused", "failed",
                  "skipped", "interrupted")
@@ -63,70 +59,6 @@ class RunEvent:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-# -- per-thread capture of print() output ------------------------------------------------
-class _ThreadLocalStream(io.TextIOBase):
-    """Replaces sys.stdout/stderr once; writes go to the current node's buffer, if any."""
-
-    def __init__(self, original, which: str):
-        self._original = original
-        self._which = which
-
-    def write(self, s):
-        buf = getattr(_capture, self._which, None)
-        if buf is not None:
-            return buf.write(s)
-        return self._original.write(s)
-
-    def flush(self):
-        buf = getattr(_capture, self._which, None)
-        if buf is None:
-            self._original.flush()
-
-    def __getattr__(self, name):
-        return getattr(self._original, name)
-
-
-_capture = threading.local()
-_install_lock = threading.Lock()
-
-
-def _install_capture():
-    with _install_lock:
-        if not isinstance(sys.stdout, _ThreadLocalStream):
-            sys.stdout = _ThreadLocalStream(sys.stdout, "out")
-        if not isinstance(sys.stderr, _ThreadLocalStream):
-            sys.stderr = _ThreadLocalStream(sys.stderr, "err")
-
-
-class _Capture:
-    """Collects a node's stdout, stderr and log records into one text."""
-
-    def __init__(self, logger_name: str):
-        self.buffer = io.StringIO()
-        self.logger = logging.getLogger(logger_name)
-        self.handler = logging.StreamHandler(self.buffer)
-        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
-
-    def __enter__(self):
-        _install_capture()
-        _capture.out = self.buffer
-        _capture.err = self.buffer
-        self.logger.addHandler(self.handler)
-        self.logger.setLevel(logging.INFO)
-        self.logger.propagate = False
-        return self
-
-    def __exit__(self, *exc):
-        _capture.out = None
-        _capture.err = None
-        self.logger.removeHandler(self.handler)
-        return False
-
-    @property
-    def text(self) -> str:
-        return self.buffer.getvalue()
-
-
 # -- output keys ----------------------------------------------------------------------
 def _canonical(value) -> str:
     return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
@@ -146,25 +78,6 @@ def node_key(spec: ComponentSpec, params: dict, input_keys: dict, seed: int = 0)
         except Exception as exc:  # unreadable source: never reuse; the run reports it
             h.update(f"{type(exc).__name__}:{exc}:{time.time()}".encode())
     return h.hexdigest()[:32]
-
-
-def check_output_type(port_type: str, value) -> bool:
-    if value is None or port_type == ANY:
-        return True
-    from . import models
-    import pandas as pd
-
-    if port_type == DATASET:
-        return isinstance(value, pd.DataFrame)
-    if port_type == TRAINED_MODEL:
-        return isinstance(value, models.TrainedModel)
-    if port_type == UNTRAINED_MODEL:
-        return isinstance(value, models.UntrainedModel)
-    if port_type == TRANSFORMATION:
-        return isinstance(value, models.Transformation)
-    if port_type == EVALUATION:
-        return isinstance(value, models.EvaluationResult)
-    return True
 
 
 @dataclass
@@ -314,13 +227,10 @@ class Runner:
         wanted = set(order)
         if up_to is not None:
             target = pipeline.node(up_to).id
-            wanted = self._ancestors(pipeline, target) | {target}
+            wanted = pipeline.ancestors(target) | {target}
         if only is not None:
             only_ids = {pipeline.node(x).id for x in ([only] if isinstance(only, str) else only)}
-            needed = set(only_ids)
-            for n in only_ids:
-                needed |= self._ancestors(pipeline, n)
-            wanted = needed
+            wanted = pipeline.ancestors(only_ids) | only_ids
         else:
             only_ids = None
         plans: list[NodePlan] = []
@@ -330,18 +240,10 @@ class Runner:
             if nid not in wanted:
                 continue
             node = pipeline.nodes[nid]
-            inputs = {e.target_port: (e.source, e.source_port) for e in pipeline.edges.values()
-                      if e.target == nid}
+            inputs = pipeline.inputs_of(nid)
             target_name = node.compute or compute or pipeline.default_compute or "local"
             if node.kind == "dataset":
-                data = dict(node.data or {})
-                if data.get("parameter"):
-                    bound = pvalues.get(data["parameter"])
-                    if bound is not None:
-                        if isinstance(bound, dict):
-                            data.update(bound)
-                        else:
-                            data = {**data, "name": str(bound), "version": None}
+                data = bind_data_node(node.data, pvalues)
                 key = self._data_key(data) if nid not in overrides else _override_key(overrides[nid])
                 plans.append(NodePlan(nid, node.title, "dataset", None, {}, {}, key=key, data=data,
                                       compute=target_name))
@@ -362,17 +264,6 @@ class Runner:
                                   execute=execute))
         return plans, pvalues
 
-    @staticmethod
-    def _ancestors(pipeline, nid: str) -> set:
-        seen, stack = set(), [nid]
-        while stack:
-            cur = stack.pop()
-            for e in pipeline.edges.values():
-                if e.target == cur and e.source not in seen:
-                    seen.add(e.source)
-                    stack.append(e.source)
-        return seen
-
     def _data_key(self, data: dict) -> str:
         if data.get("artifact"):
             return f"artifact:{data['artifact']}"
@@ -383,11 +274,7 @@ class Runner:
         return "dataset:" + self.workspace.dataset_key(data["name"], data.get("version"))
 
     def _load_data(self, data: dict):
-        if data.get("artifact"):
-            return self.workspace.load_artifact(data["artifact"])
-        if data.get("type", "dataset") == "model":
-            return self.workspace.get_model(data["name"], data.get("version"))
-        return self.workspace.get_dataset(data["name"], data.get("version"))
+        return load_data_node(self.workspace, data)
 
     # -- running ----------------------------------------------------------------------
     def submit(self, pipeline, experiment: str = "Default", parameters: dict | None = None, *,
@@ -609,7 +496,7 @@ class Runner:
                             if nid in overrides:
                                 values[nid] = dict(overrides[nid])
                             else:  # read when (and as far as) a consumer needs it
-                                port = "dataset" if plan.data.get("type", "dataset") == "dataset" else plan.data["type"]
+                                port = data_node_port(plan.data)
                                 values[nid] = {port: DatasetSource(ws, plan.data,
                                                                    lambda d=plan.data: self._load_data(d))}
                             status[nid] = "completed"
@@ -752,45 +639,3 @@ def _stored_metrics(ws, key: str) -> dict:
 
 def _override_key(outputs: dict) -> str:
     return "override:" + hashlib.sha256(str(id(outputs)).encode() + str(time.time()).encode()).hexdigest()[:16]
-
-
-def execute_component(plan: NodePlan, inputs: dict, *, workspace=None, t0: float | None = None,
-                      compute=None) -> tuple[str, dict]:
-    """Run one component on its inputs; never raises for the component's own failures.
-
-    Returns ``("completed", {"outputs", "duration", "log", "metrics"})`` or
-    ``("failed", {"error", "log", "duration"})``. Shared by every compute target.
-    """
-    t0 = t0 or time.time()
-    spec = plan.spec
-    ctx = RunContext(spec, node_id=plan.node_id, workspace=workspace, compute=compute,
-                     logger=logging.getLogger(f"jupyter_designer.node.{plan.node_id}.{threading.get_ident()}"))
-    cap = _Capture(ctx.logger.name)
-    try:
-        with cap:
-            result = spec.run(ctx, inputs, dict(plan.params))
-        if not isinstance(result, dict):
-            if len(spec.outputs) == 1:
-                result = {spec.outputs[0].key: result}
-            else:
-                raise ComponentError(f"{spec.name} returned {type(result).__name__}, not a dict of outputs")
-        outputs = {}
-        for port in spec.outputs:
-            val = result.get(port.key)
-            if not check_output_type(port.type, val):
-                raise ComponentError(f"{spec.name} produced a {type(val).__name__} on output "
-                                     f"'{port.label}', which carries {a_or_an(port.type)}")
-            outputs[port.key] = val
-        return "completed", {"outputs": outputs, "duration": time.time() - t0, "log": cap.text,
-                             "metrics": ctx.metrics}
-    except DesignerError as exc:
-        return "failed", {"error": str(exc), "log": cap.text, "duration": time.time() - t0}
-    except KeyboardInterrupt:
-        raise
-    except MemoryError:
-        return "failed", {"error": f"{spec.name} ran out of memory.", "log": cap.text,
-                          "duration": time.time() - t0}
-    except Exception as exc:
-        tb = traceback.format_exc()
-        return "failed", {"error": f"{spec.name} failed: {type(exc).__name__}: {exc}",
-                          "log": cap.text + "\n" + tb, "duration": time.time() - t0}

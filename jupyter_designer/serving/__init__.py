@@ -102,15 +102,13 @@ def _host(ws) -> EndpointHost:
 def score(workspace, name: str, request: dict) -> dict:
     """Score a request in this process (no HTTP, no key): the reference request format in,
     the reference response out."""
-    import json
-
     from . import protocols
 
     ws = _ws(workspace)
     host = _host(ws)
     ep = host.lookup(name)
     compiled = host.compiled(ep)
-    return protocols.score_reference(compiled, json.dumps(request).encode())[1]
+    return protocols.score_reference_document(compiled, request)[1]
 
 
 def endpoint_snippets(name: str, base_url: str, *, workspace=None, key: str | None = None) -> dict:

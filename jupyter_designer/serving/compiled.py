@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jupyter_designer.engine.component import RunContext
 from jupyter_designer.engine.errors import DesignerError
+from jupyter_designer.engine.execution.inputs import load_data_node
+from jupyter_designer.engine.execution.task import run_node
 from jupyter_designer.engine.inference import (LABEL_COLUMNS_PARAMETER, WEB_SERVICE_INPUT,
                                                WEB_SERVICE_OUTPUT, web_service_io)
 from jupyter_designer.engine.pipeline import Pipeline
@@ -51,22 +52,6 @@ class Step:
     spec: object
     params: dict
     inputs: dict          # input port -> (source node id, source port)
-
-
-def load_data_node(ws, data: dict, pvalues: dict | None = None):
-    """The value of a data node (as the runner loads it)."""
-    data = dict(data)
-    if data.get("parameter") and pvalues is not None:
-        bound = pvalues.get(data["parameter"])
-        if isinstance(bound, dict):
-            data.update(bound)
-        elif bound is not None:
-            data = {**data, "name": str(bound), "version": None}
-    if data.get("artifact"):
-        return ws.load_artifact(data["artifact"])
-    if data.get("type", "dataset") == "model":
-        return ws.get_model(data["name"], data.get("version"))
-    return ws.get_dataset(data["name"], data.get("version"))
 
 
 class CompiledPipeline:
@@ -106,32 +91,14 @@ class CompiledPipeline:
         self.output_names = [o["name"] for o in io["outputs"]]
         wsi = set(self.input_nodes.values())
 
-        edges_in: dict[str, dict] = {nid: {} for nid in pipeline.nodes}
-        for e in pipeline.edges.values():
-            edges_in[e.target][e.target_port] = (e.source, e.source_port)
+        edges_in = {nid: pipeline.inputs_of(nid) for nid in pipeline.nodes}
         order = pipeline.topological_order()
-
-        def ancestors(targets, stop=()):
-            seen, stack = set(), list(targets)
-            while stack:
-                cur = stack.pop()
-                if cur in stop:
-                    continue
-                for src, _ in edges_in[cur].values():
-                    if src not in seen:
-                        seen.add(src)
-                        stack.append(src)
-            return seen
-
-        needed = ancestors(self.output_nodes.values(), stop=wsi) | set(self.output_nodes.values())
-        dependent = set(wsi)
-        for nid in order:
-            if any(src in dependent for src, _ in edges_in[nid].values()):
-                dependent.add(nid)
-        dependent &= needed | wsi
+        outputs = set(self.output_nodes.values())
+        needed = pipeline.ancestors(outputs, stop=wsi) | outputs
+        dependent = (wsi | pipeline.descendants(wsi)) & (needed | wsi)
         # the data reaching a Web Service Input gives the input's dtypes and sample rows,
         # unless they are given (an endpoint keeps them, so it loads without the dataset)
-        sample_sources = ancestors(wsi) - needed if samples is None else set()
+        sample_sources = pipeline.ancestors(wsi) - needed if samples is None else set()
         constant = (needed | sample_sources) - dependent
 
         # constants: loaded or computed once
@@ -264,19 +231,15 @@ class CompiledPipeline:
 
     # -- running -----------------------------------------------------------------------------
     def _run_step(self, step: Step, ins: dict) -> dict:
-        ctx = RunContext(step.spec, node_id=step.node_id, workspace=self.workspace,
-                         logger=log)
         try:
-            result = step.spec.run(ctx, ins, dict(step.params))
+            return run_node(step.spec, ins, step.params, node_id=step.node_id,
+                            workspace=self.workspace, logger=log)
         except DesignerError as exc:
             raise RequestError(str(exc), details={"node": step.title}) from None
         except Exception:
             log.error("%s failed while scoring a request:\n%s", step.title, traceback.format_exc())
             raise ScoringFailure(f"The pipeline failed to score the request ({step.title} "
                                  "failed). The server log has the details.") from None
-        if not isinstance(result, dict):
-            result = {step.spec.outputs[0].key: result}
-        return result
 
     def run_frames(self, frames: dict, *, trace: bool = False) -> dict:
         """Run the request-dependent steps on input DataFrames; returns output DataFrames

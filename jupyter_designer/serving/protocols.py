@@ -148,7 +148,11 @@ def check_content_type(content_type: str | None, route: str, *, also: tuple = ()
 # -- the reference format --------------------------------------------------------------------
 def score_reference(compiled, body: bytes, content_type: str | None = None) -> tuple[int, dict]:
     check_content_type(content_type, "/score")
-    doc = parse_json(body)
+    return score_reference_document(compiled, parse_json(body))
+
+
+def score_reference_document(compiled, doc) -> tuple[int, dict]:
+    """Score a request already parsed (the reference format's JSON object)."""
     if not isinstance(doc, dict):
         raise RequestError('The request body must be a JSON object like {"Inputs": {"'
                            f'{next(iter(compiled.specs))}": [{{...}}]}}, "GlobalParameters": {{}}}}.')
