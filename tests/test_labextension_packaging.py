@@ -76,3 +76,19 @@ def test_wheel_carries_the_prebuilt_extension(tmp_path):
     load = _built_package()["jupyterlab"]["_build"]["load"]
     for rel in ("package.json", "install.json", load, "static/style.js"):
         assert f"{data}/{rel}" in names, f"{data}/{rel} is not in {wheel.name}"
+
+
+def test_extension_logic_unit_tests_pass_under_node():
+    """The TypeScript side's logic (labextension/lab/src/logic.js: REST URLs, run grouping,
+    status text, comparisons, registration summaries) under node's own test runner."""
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not on PATH: the extension's unit tests (labextension/lab/test) "
+                    "need node >= 18")
+    out = subprocess.run([node, "--test", str(SOURCE / "test" / "logic.test.mjs")],
+                         capture_output=True, text=True, timeout=120, cwd=SOURCE)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert re.search(r"^# pass [1-9]", out.stdout, re.M), out.stdout
+    assert re.search(r"^# fail 0", out.stdout, re.M), out.stdout

@@ -7,12 +7,48 @@ import { OutputAreaModel, SimplifiedOutputArea } from '@jupyterlab/outputarea';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Contents, Kernel } from '@jupyterlab/services';
 import { registerWidgetManager } from '@jupyter-widgets/jupyterlab-manager';
-import { Signal } from '@lumino/signaling';
+import { ISessionContext } from '@jupyterlab/apputils';
+import { ISignal, Signal } from '@lumino/signaling';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { basename, designerCode } from './pipeline';
 
 const WIDGET_MIMETYPE = 'application/vnd.jupyter.widget-view+json';
+
+/**
+ * An output area whose widget views come from a widget manager of the session's kernel
+ * (null when no widget manager starts). The widget manager reads the notebook-like fields of
+ * a document context, which a pipeline file or a run view does not have.
+ */
+export async function mountDesignerOutput(
+  sessionContext: ISessionContext,
+  appRendermime: IRenderMimeRegistry,
+  saveState: ISignal<any, any>,
+  urlResolver: any
+): Promise<{ manager: { dispose(): void }; output: SimplifiedOutputArea } | null> {
+  const rendermime = appRendermime.clone();
+  const placeholder = rendermime.getFactory(WIDGET_MIMETYPE);
+  const widgetContext = {
+    sessionContext,
+    saveState,
+    urlResolver,
+    model: { getMetadata: (): undefined => undefined, dirty: false }
+  };
+  const manager = registerWidgetManager(widgetContext as any, rendermime, [][Symbol.iterator]());
+  for (let i = 0; i < 200 && rendermime.getFactory(WIDGET_MIMETYPE) === placeholder; i++) {
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  if (rendermime.getFactory(WIDGET_MIMETYPE) === placeholder) {
+    manager.dispose();
+    return null;
+  }
+  const output = new SimplifiedOutputArea({
+    model: new OutputAreaModel({ trusted: true }),
+    rendermime
+  });
+  output.addClass('jp-DesignerCanvas-output');
+  return { manager, output };
+}
 
 /** How often the tab looks at the file's modification time (the designer saves it). */
 const WATCH_MS = 2000;
@@ -41,6 +77,16 @@ export class PipelineCanvas extends Widget {
     return this._lastModified;
   }
 
+  /** Whether the canvas has an edit not yet written to the file (its draft says "saving…"). */
+  get dirty(): boolean {
+    return this._dirty;
+  }
+
+  /** Emitted when the dirty state changes. */
+  get dirtyChanged(): Signal<this, boolean> {
+    return this._dirtyChanged;
+  }
+
   /** Emitted when the designer saved the file. */
   get saved(): Signal<this, string> {
     return this._saved;
@@ -64,6 +110,7 @@ export class PipelineCanvas extends Widget {
       return;
     }
     window.clearInterval(this._watch);
+    this._observer?.disconnect();
     this._manager?.dispose();
     super.dispose();
   }
@@ -117,33 +164,23 @@ export class PipelineCanvas extends Widget {
     this._setMessage(`Opening ${basename(this._context.path)} in kernel ${kernel.name}…`);
     this._manager?.dispose();
     this._output?.dispose();
-    const rendermime = this._appRendermime.clone();
-    const placeholder = rendermime.getFactory(WIDGET_MIMETYPE);
-    // The widget manager keeps a tab's widgets alive across kernel messages; it reads the
-    // notebook-like fields of a context, which a pipeline file does not have.
-    const widgetContext = {
-      sessionContext: this._context.sessionContext,
-      saveState: this._context.saveState,
-      urlResolver: this._context.urlResolver,
-      model: { getMetadata: (): undefined => undefined, dirty: false }
-    };
-    this._manager = registerWidgetManager(widgetContext as any, rendermime, [][Symbol.iterator]());
-    for (let i = 0; i < 200 && rendermime.getFactory(WIDGET_MIMETYPE) === placeholder; i++) {
-      await new Promise(resolve => setTimeout(resolve, 50));
-    }
-    if (rendermime.getFactory(WIDGET_MIMETYPE) === placeholder) {
+    const mounted = await mountDesignerOutput(
+      this._context.sessionContext,
+      this._appRendermime,
+      this._context.saveState,
+      this._context.urlResolver
+    );
+    if (!mounted) {
       this._setMessage(
         'The Jupyter widget manager did not start for this kernel: is jupyterlab_widgets installed?'
       );
       this._showing = null;
       return;
     }
-    const output = (this._output = new SimplifiedOutputArea({
-      model: new OutputAreaModel({ trusted: true }),
-      rendermime
-    }));
-    output.addClass('jp-DesignerCanvas-output');
+    this._manager = mounted.manager;
+    const output = (this._output = mounted.output);
     (this.layout as PanelLayout).addWidget(output);
+    this._watchDraftState(output.node);
     const code = designerCode(basename(this._context.path));
     try {
       const reply = await SimplifiedOutputArea.execute(code, output, this._context.sessionContext);
@@ -184,6 +221,26 @@ export class PipelineCanvas extends Widget {
     }
   }
 
+  /**
+   * The canvas says its draft's state in its toolbar (saved / saving… / not saved); the tab
+   * follows it: dirty while an edit is not written, clean once the autosave wrote the file.
+   */
+  private _watchDraftState(node: HTMLElement): void {
+    this._observer?.disconnect();
+    const update = () => {
+      const pending = !!node.querySelector(
+        '.jd-draft-pending, .jd-draft-conflict, .jd-draft-error'
+      );
+      if (pending !== this._dirty) {
+        this._dirty = pending;
+        this._dirtyChanged.emit(pending);
+      }
+    };
+    this._observer = new MutationObserver(update);
+    this._observer.observe(node, { subtree: true, childList: true, characterData: true, attributes: true });
+    update();
+  }
+
   private _setMessage(text: string): void {
     this._message.node.textContent = text;
     this._message.setHidden(!text);
@@ -201,6 +258,9 @@ export class PipelineCanvas extends Widget {
   private _lastModified: string | null = null;
   private _watch = 0;
   private _saved = new Signal<this, string>(this);
+  private _dirty = false;
+  private _dirtyChanged = new Signal<this, boolean>(this);
+  private _observer: MutationObserver | null = null;
 }
 
 /** A toolbar label saying when the designer last saved the file. */
@@ -211,8 +271,16 @@ export class SavedIndicator extends Widget {
     this.node.title = 'The designer saves every edit to this file';
     this.node.textContent = 'Saves to file';
     canvas.saved.connect((_, when) => {
-      const t = new Date(when);
-      this.node.textContent = `Saved ${t.toLocaleTimeString()}`;
+      this._when = `Saved ${new Date(when).toLocaleTimeString()}`;
+      this._update(canvas.dirty);
     });
+    canvas.dirtyChanged.connect((_, dirty) => this._update(dirty));
   }
+
+  private _update(dirty: boolean): void {
+    this.node.textContent = dirty ? 'Saving…' : this._when;
+    this.node.dataset.dirty = dirty ? 'true' : 'false';
+  }
+
+  private _when = 'Saves to file';
 }

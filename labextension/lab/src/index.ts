@@ -11,13 +11,17 @@ import {
 import {
   Dialog,
   ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
   ISessionContextDialogs,
+  showDialog,
   showErrorMessage,
   Toolbar,
   ToolbarButton,
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
+import { Widget } from '@lumino/widgets';
 import { ABCWidgetFactory, DocumentRegistry, DocumentWidget } from '@jupyterlab/docregistry';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -27,6 +31,9 @@ import { notebookIcon, refreshIcon } from '@jupyterlab/ui-components';
 
 import { PipelineCanvas, SavedIndicator } from './canvas';
 import { designerIcon, pipelineIcon } from './icons';
+import { DesignerAPI } from './api';
+import { datasetNameFromPath, isTabularFile, registrationSummary, Row, runId } from './logic';
+import { ComparePanel, DatasetPreview, kernelDesignerPanel, mainPanel } from './panels';
 import { DesignerSidebar } from './sidebar';
 import {
   basename,
@@ -48,6 +55,12 @@ export namespace CommandIDs {
   export const openInNotebook = 'jupyter-designer:open-in-notebook';
   export const reload = 'jupyter-designer:reload';
   export const showSidebar = 'jupyter-designer:show-sidebar';
+  export const openRun = 'jupyter-designer:open-run';
+  export const openDraft = 'jupyter-designer:open-draft';
+  export const cloneRun = 'jupyter-designer:clone-run';
+  export const compareRuns = 'jupyter-designer:compare-runs';
+  export const registerDataset = 'jupyter-designer:register-dataset';
+  export const previewDataset = 'jupyter-designer:preview-dataset';
 }
 
 type PipelineDocument = DocumentWidget<PipelineCanvas>;
@@ -87,6 +100,11 @@ class PipelineCanvasFactory extends ABCWidgetFactory<PipelineDocument, DocumentR
     );
     widget.toolbar.addItem('spacer', Toolbar.createSpacerItem());
     widget.toolbar.addItem('saved', new SavedIndicator(content));
+    // unsaved / saved like any document: dirty while an edit is not yet in the file
+    content.dirtyChanged.connect((_, dirty) => {
+      widget.title.className = widget.title.className.replace(/\s*jp-mod-dirty/g, '') +
+        (dirty ? ' jp-mod-dirty' : '');
+    });
     widget.toolbar.addItem(
       'kernelName',
       Toolbar.createKernelNameItem(context.sessionContext, this.dialogs ?? undefined)
@@ -316,7 +334,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
         palette.addItem({ command, category: 'Designer', args: { isPalette: true } });
       }
     }
-    const sidebar = new DesignerSidebar(serviceManager.serverSettings);
+    const api = new DesignerAPI(serviceManager.serverSettings);
+    const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+    const addToMain = (widget: MainAreaWidget) => {
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+    };
+    const sidebar = new DesignerSidebar(api, {
+      openRun: run => void commands.execute(CommandIDs.openRun, { runId: runId(run), label: String(run.pipeline_name ?? '') }),
+      openDraft: name => void commands.execute(CommandIDs.openDraft, { name }),
+      cloneRun: run => commands.execute(CommandIDs.cloneRun, { runId: runId(run), quiet: true }) as Promise<void>,
+      compareRuns: ids => void commands.execute(CommandIDs.compareRuns, { runs: ids }),
+      previewDataset: name => void commands.execute(CommandIDs.previewDataset, { name }),
+      registerDataset: () => void commands.execute(CommandIDs.registerDataset, {})
+    });
     sidebar.title.icon = pipelineIcon;
     app.shell.add(sidebar, 'left', { rank: 650 });
     if (restorer) {
@@ -329,7 +360,213 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return sidebar.refresh();
       }
     });
-    palette?.addItem({ command: CommandIDs.showSidebar, category: 'Designer', args: { isPalette: true } });
+
+    /** One item of a list the REST API gives, chosen in a dialog (null when canceled). */
+    const choose = async (title: string, label: string, rows: Row[], text: (r: Row) => string) => {
+      if (!rows.length) {
+        void showErrorMessage(title, `There is nothing to choose: ${label.toLowerCase()} list is empty.`);
+        return null;
+      }
+      const items = rows.map(text);
+      const result = await InputDialog.getItem({ title, label, items, current: 0 });
+      if (!result.button.accept || result.value === null) {
+        return null;
+      }
+      return rows[items.indexOf(result.value)] ?? null;
+    };
+    const runLabel = (r: Row) => `${r.pipeline_name} · ${r.experiment} · ${r.status} · ${runId(r)}`;
+
+    commands.addCommand(CommandIDs.openRun, {
+      label: args => (args.isPalette ? 'Designer: Open run…' : 'Open run on the canvas'),
+      caption: 'Show a run on the canvas, its nodes coloured by their statuses',
+      execute: async args => {
+        let id = typeof args.runId === 'string' ? args.runId : '';
+        let label = typeof args.label === 'string' ? args.label : '';
+        if (!id) {
+          try {
+            const run = await choose('Open a run', 'The runs', await api.get(['runs'], { limit: 100 }), runLabel);
+            if (!run) {
+              return;
+            }
+            id = runId(run);
+            label = String(run.pipeline_name ?? '');
+          } catch (err) {
+            return showErrorMessage('Could not list the runs', errorText(err));
+          }
+        }
+        addToMain(kernelDesignerPanel({ run: id }, serviceManager, rendermime, `Run: ${label || id}`));
+      }
+    });
+
+    commands.addCommand(CommandIDs.openDraft, {
+      label: args => (args.isPalette ? 'Designer: Open draft…' : 'Open draft on the canvas'),
+      caption: 'Open a saved draft on the canvas (in a kernel of its own)',
+      execute: async args => {
+        let name = typeof args.name === 'string' ? args.name : '';
+        if (!name) {
+          try {
+            const draft = await choose('Open a draft', 'The drafts', await api.get(['pipelines']), r => String(r.name));
+            if (!draft) {
+              return;
+            }
+            name = String(draft.name);
+          } catch (err) {
+            return showErrorMessage('Could not list the drafts', errorText(err));
+          }
+        }
+        addToMain(kernelDesignerPanel({ draft: name }, serviceManager, rendermime, `Draft: ${name}`));
+      }
+    });
+
+    commands.addCommand(CommandIDs.cloneRun, {
+      label: args => (args.isPalette ? 'Designer: Clone run…' : 'Clone run'),
+      caption: "A new pipeline file (in the current folder) from a run's pipeline, opened on the canvas",
+      execute: async args => {
+        let id = typeof args.runId === 'string' ? args.runId : '';
+        try {
+          if (!id) {
+            const run = await choose('Clone a run', 'The runs', await api.get(['runs'], { limit: 100 }), runLabel);
+            if (!run) {
+              return;
+            }
+            id = runId(run);
+          }
+          const run = await api.get(['runs', id], { snapshot: 'true' });
+          const folder = currentFolder(args);
+          const listing = await contents.get(folder, { content: true });
+          const taken = new Set<string>((listing.content as Array<{ name: string }>).map(item => item.name));
+          const base = `${String(run.pipeline_name || 'Pipeline').replace(/[\\/:*?"<>|]+/g, ' ').trim()} (clone)`;
+          const path = join(folder, uniqueName(taken, base, EXTENSION));
+          const doc = { ...run.snapshot, name: stem(path) };
+          await contents.save(path, { type: 'file', format: 'text', content: JSON.stringify(doc, null, 2) + '\n' });
+          await commands.execute('docmanager:open', { path, factory: FACTORY });
+        } catch (err) {
+          if (args.quiet) {
+            throw err;
+          }
+          void showErrorMessage('Could not clone the run', errorText(err));
+        }
+      }
+    });
+
+    commands.addCommand(CommandIDs.compareRuns, {
+      label: args => (args.isPalette ? 'Designer: Compare runs' : 'Compare runs'),
+      caption: 'Parameters and metrics of the runs ticked in the Designer sidebar, side by side',
+      execute: async args => {
+        const ids = Array.isArray(args.runs) ? (args.runs as string[]) : sidebar.selectedRuns;
+        if (ids.length < 2) {
+          app.shell.activateById(sidebar.id);
+          return showErrorMessage(
+            'Choose runs to compare',
+            'Tick two or more runs in the Runs section of the Designer sidebar, then run "Compare runs" again.'
+          );
+        }
+        addToMain(mainPanel(new ComparePanel(api, ids), `jupyter-designer-compare-${Date.now()}`, `Compare ${ids.length} runs`));
+      }
+    });
+
+    commands.addCommand(CommandIDs.previewDataset, {
+      label: args => (args.isPalette ? 'Designer: Preview dataset…' : 'Preview dataset'),
+      caption: 'The first rows of a registered or sample dataset in a table',
+      execute: async args => {
+        let name = typeof args.name === 'string' ? args.name : '';
+        if (!name) {
+          try {
+            const ds = await choose('Preview a dataset', 'The datasets', await api.get(['datasets']), r => String(r.name));
+            if (!ds) {
+              return;
+            }
+            name = String(ds.name);
+          } catch (err) {
+            return showErrorMessage('Could not list the datasets', errorText(err));
+          }
+        }
+        addToMain(mainPanel(new DatasetPreview(api, name), `jupyter-designer-dataset-${Date.now()}`, `Dataset: ${name}`));
+      }
+    });
+
+    /** The tabular file a registration acts on: its argument, the selection, or a file dialog. */
+    const tabularFile = async (args: Record<string, unknown>): Promise<string | null> => {
+      if (typeof args.path === 'string' && args.path) {
+        return args.path;
+      }
+      if (browser) {
+        for (const item of browser.selectedItems()) {
+          if (item.type !== 'directory' && isTabularFile(item.name)) {
+            return item.path;
+          }
+        }
+      }
+      const result = await FileDialog.getOpenFiles({
+        manager: docManager,
+        title: 'Register a CSV, TSV or Parquet file as a dataset',
+        filter: model => (model.type === 'directory' || isTabularFile(model.name) ? {} : null)
+      });
+      const chosen = result.button.accept ? (result.value ?? []).find(m => m.type !== 'directory') : undefined;
+      return chosen ? chosen.path : null;
+    };
+
+    commands.addCommand(CommandIDs.registerDataset, {
+      label: args =>
+        args.isPalette ? 'Designer: Register dataset…' : args.isContextMenu ? 'Register as dataset…' : 'Register dataset…',
+      caption: 'Register a CSV, TSV or Parquet file as a designer dataset (it appears in the canvas palette)',
+      icon: args => (args.isPalette ? undefined : pipelineIcon),
+      isVisible: args => {
+        if (!args.isContextMenu || !browser) {
+          return true;
+        }
+        return Array.from(browser.selectedItems()).some(i => i.type !== 'directory' && isTabularFile(i.name));
+      },
+      execute: async args => {
+        const path = await tabularFile(args);
+        if (!path) {
+          return;
+        }
+        if (!isTabularFile(path)) {
+          return showErrorMessage(
+            'Not a table file',
+            `"${path}" is not a CSV, TSV or Parquet file: choose a file ending in .csv, .tsv or .parquet.`
+          );
+        }
+        const body = new RegisterDatasetBody(datasetNameFromPath(path), path);
+        const answer = await showDialog({
+          title: 'Register as dataset',
+          body,
+          buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Register' })],
+          focusNodeSelector: 'input'
+        });
+        if (!answer.button.accept || !answer.value) {
+          return;
+        }
+        try {
+          const info = await api.request('POST', ['register-file'], { path, ...answer.value });
+          const lines = registrationSummary(info);
+          lines.push(
+            'It is in the Datasets of the canvas palette: a canvas opened before lists it after ' +
+              '"Show the pipeline again" (tab toolbar) or re-running its cell.'
+          );
+          void sidebar.refresh();
+          const shown = document.createElement('div');
+          shown.className = 'jp-DesignerRegistered';
+          for (const line of lines) {
+            const p = document.createElement('p');
+            p.textContent = line;
+            shown.appendChild(p);
+          }
+          const widget = new Widget({ node: shown });
+          const next = await showDialog({
+            title: `Dataset "${info.name}" registered`,
+            body: widget,
+            buttons: [Dialog.cancelButton({ label: 'Close' }), Dialog.okButton({ label: 'Preview' })]
+          });
+          if (next.button.accept) {
+            await commands.execute(CommandIDs.previewDataset, { name: info.name });
+          }
+        } catch (err) {
+          void showErrorMessage('Could not register the dataset', errorText(err));
+        }
+      }
+    });
 
     app.contextMenu.addItem({
       command: CommandIDs.openInNotebook,
@@ -337,7 +574,40 @@ const plugin: JupyterFrontEndPlugin<void> = {
       selector: `.jp-DirListing-item[data-file-type="${FILE_TYPE}"]`,
       rank: 3
     });
+    app.contextMenu.addItem({
+      command: CommandIDs.registerDataset,
+      args: { isContextMenu: true },
+      selector: '.jp-DirListing-item[data-isdir="false"]',
+      rank: 4
+    });
   }
 };
+
+/** The body of the registration dialog: the dataset's name and description. */
+class RegisterDatasetBody extends Widget implements Dialog.IBodyWidget<{ name: string; description: string }> {
+  constructor(name: string, path: string) {
+    super();
+    this.addClass('jp-DesignerRegister');
+    const note = document.createElement('p');
+    note.textContent = `Register ${path} as a dataset of the workspace.`;
+    this._name.value = name;
+    this._name.className = 'jp-mod-styled jp-DesignerRegister-name';
+    this._name.placeholder = 'Dataset name';
+    this._description.className = 'jp-mod-styled jp-DesignerRegister-description';
+    this._description.placeholder = 'Description (optional)';
+    const nameLabel = document.createElement('label');
+    nameLabel.append('Name', this._name);
+    const descLabel = document.createElement('label');
+    descLabel.append('Description', this._description);
+    this.node.append(note, nameLabel, descLabel);
+  }
+
+  getValue(): { name: string; description: string } {
+    return { name: this._name.value.trim(), description: this._description.value };
+  }
+
+  private _name = document.createElement('input');
+  private _description = document.createElement('input');
+}
 
 export default plugin;
