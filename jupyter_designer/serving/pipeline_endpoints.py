@@ -5,22 +5,18 @@ As in the reference product, an endpoint holds published pipelines as versions (
 pipeline parameter assignments. Publishing records each version's pipeline parameters and
 their defaults. An endpoint can be disabled (submissions are refused) and enabled again.
 
-Kept in the workspace folder::
-
-    endpoints/pipeline/<name>/endpoint.json    name, description, default version, versions
-    endpoints/pipeline/<name>/v<N>.json        the pipeline document of version N
+Kept in the workspace folder (see :mod:`jupyter_designer.store.endpoints`).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 from jupyter_designer.engine.errors import DesignerError, NotFoundError, ParameterError
 from jupyter_designer.engine.pipeline import Pipeline
+from jupyter_designer.store.endpoints import PipelineEndpointRecords
 
-from ._files import locked, name_key, read_json, write_json
 from .errors import (EndpointConflictError, EndpointNotFoundError, RequestError, ServingError)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,63}$")
@@ -39,38 +35,26 @@ class PipelineEndpoints:
 
     def __init__(self, workspace):
         self.ws = workspace
-        self.root = Path(workspace.path) / "endpoints" / "pipeline"
+        self.records = PipelineEndpointRecords(workspace.path)
 
-    def _dir(self, name: str) -> Path:
-        return self.root / name_key(name)
-
-    def _path(self, name: str) -> Path:
-        return self._dir(name) / "endpoint.json"
+    @property
+    def root(self):
+        return self.records.root
 
     def _read(self, name: str) -> dict:
         try:
-            return read_json(self._path(name))
+            return self.records.read(name)
         except FileNotFoundError:
             names = [e["name"] for e in self.list()]
             raise EndpointNotFoundError(f"There is no pipeline endpoint {name!r}. Pipeline "
                                         f"endpoints: {', '.join(map(repr, names)) or '(none)'}.") from None
 
     def exists(self, name: str) -> bool:
-        return self._path(name).exists()
+        return self.records.exists(name)
 
     # -- reading -----------------------------------------------------------------------------
     def list(self) -> list[dict]:
-        if not self.root.exists():
-            return []
-        out = []
-        for d in sorted(self.root.iterdir()):
-            p = d / "endpoint.json"
-            if p.exists():
-                try:
-                    out.append(read_json(p))
-                except (OSError, ValueError):
-                    continue
-        return out
+        return self.records.records()
 
     def get(self, name: str) -> dict:
         return self._read(name)
@@ -95,20 +79,20 @@ class PipelineEndpoints:
 
     def pipeline(self, name: str, version=None) -> Pipeline:
         v = self.version(name, version)
-        doc = read_json(self._dir(name) / f"v{v['version']}.json")
+        doc = self.records.read_version(name, v["version"])
         return Pipeline.from_dict(doc, source=f"pipeline endpoint {name!r} version {v['version']}",
                                   workspace=self.ws)
 
     # -- changing ----------------------------------------------------------------------------
     def create(self, name: str, description: str = "") -> dict:
         check_name(name)
-        with locked(self.root):
+        with self.records.lock():
             if self.exists(name):
                 raise EndpointConflictError(f"A pipeline endpoint {name!r} exists already.")
             now = time.time()
             rec = {"name": name, "description": str(description or ""), "created": now,
                    "updated": now, "enabled": True, "default_version": None, "versions": []}
-            write_json(self._path(name), rec)
+            self.records.write(name, rec)
         return rec
 
     def _source(self, source) -> tuple[Pipeline, str | None]:
@@ -147,7 +131,7 @@ class PipelineEndpoints:
             raise ServingError(f"{p.name!r} cannot be published: it is not valid:\n" +
                                "\n".join(f"  - {i}" for i in issues))
         doc = p.to_dict()
-        with locked(self.root):
+        with self.records.lock():
             if not self.exists(name):
                 if not create:
                     self._read(name)
@@ -161,29 +145,29 @@ class PipelineEndpoints:
                        "description": str(description or ""), "pipeline_name": p.name,
                        "parameters": [pp.as_dict() for pp in p.parameters.values()],
                        "source_run": run_id, "nodes": len(p.nodes)}
-            write_json(self._dir(name) / f"v{number}.json", doc)
+            self.records.write_version(name, number, doc)
             rec["versions"].append(version)
             if rec["default_version"] is None or set_default:
                 rec["default_version"] = str(number)
             rec["updated"] = time.time()
-            write_json(self._path(name), rec)
+            self.records.write(name, rec)
         return version
 
     def set_default(self, name: str, version) -> dict:
-        with locked(self.root):
+        with self.records.lock():
             v = self.version(name, str(version))
             rec = self._read(name)
             rec["default_version"] = v["version"]
             rec["updated"] = time.time()
-            write_json(self._path(name), rec)
+            self.records.write(name, rec)
         return rec
 
     def _set_enabled(self, name: str, enabled: bool) -> dict:
-        with locked(self.root):
+        with self.records.lock():
             rec = self._read(name)
             rec["enabled"] = bool(enabled)
             rec["updated"] = time.time()
-            write_json(self._path(name), rec)
+            self.records.write(name, rec)
         return rec
 
     def disable(self, name: str) -> dict:
@@ -194,21 +178,18 @@ class PipelineEndpoints:
         return self._set_enabled(name, True)
 
     def update(self, name: str, *, description: str | None = None) -> dict:
-        with locked(self.root):
+        with self.records.lock():
             rec = self._read(name)
             if description is not None:
                 rec["description"] = str(description)
             rec["updated"] = time.time()
-            write_json(self._path(name), rec)
+            self.records.write(name, rec)
         return rec
 
     def delete(self, name: str) -> None:
-        import shutil
-
-        with locked(self.root):
+        with self.records.lock():
             self._read(name)
-            self._path(name).unlink()
-            shutil.rmtree(self._dir(name), ignore_errors=True)
+            self.records.delete(name)
 
     # -- running ----------------------------------------------------------------------------
     def check_parameters(self, name: str, parameters: dict | None, version=None) -> dict:

@@ -1,14 +1,8 @@
 """Real-time endpoints: deployed real-time inference pipelines answering scoring requests.
 
 An endpoint has a name, a primary and a secondary API key, and numbered versions; the
-latest deployed version answers. Everything is kept in the workspace folder::
-
-    endpoints/realtime/<name>/endpoint.json        name, description, keys, versions, state
-                                                   (mode 0600; the folders 0700)
-    endpoints/realtime/<name>/v<N>/pipeline.json   the inference pipeline of version N
-    endpoints/realtime/<name>/v<N>/sample-<i>.parquet  sample rows of its input <i>
-
-so endpoints come back when a server restarts, and any process serving the workspace sees
+latest deployed version answers. Everything is kept in the workspace folder (see
+:mod:`jupyter_designer.store.endpoints`), so endpoints come back when a server restarts, and any process serving the workspace sees
 a new version, a regenerated key or a deleted endpoint as soon as the files change.
 
 :class:`RealtimeEndpoints` changes endpoints (deploy, keys, delete); :class:`EndpointHost`
@@ -19,12 +13,10 @@ is compiled, so no request fails during a redeploy.
 from __future__ import annotations
 
 import hmac
-import io
 import logging
 import os
 import re
 import secrets
-import shutil
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,8 +25,8 @@ from pathlib import Path
 from jupyter_designer.engine.errors import DesignerError
 from jupyter_designer.engine.inference import create_realtime_inference, is_realtime
 from jupyter_designer.engine.pipeline import Pipeline
+from jupyter_designer.store.endpoints import RealtimeEndpointRecords, name_key, read_json
 
-from ._files import locked, name_key, private_dir, read_json, write_json, write_secret_json
 from .compiled import CompiledPipeline
 from .rows import check_removed_rows
 from .errors import (AuthenticationError, EndpointConflictError, EndpointNotFoundError,
@@ -69,49 +61,33 @@ class RealtimeEndpoints:
 
     def __init__(self, workspace):
         self.ws = workspace
-        self.root = Path(workspace.path) / "endpoints" / "realtime"
+        self.records = RealtimeEndpointRecords(workspace.path)
 
-    # -- files -------------------------------------------------------------------------------
-    def _dir(self, name: str) -> Path:
-        return self.root / name_key(name)
+    # -- records -----------------------------------------------------------------------------
+    @property
+    def root(self) -> Path:
+        return self.records.root
 
     def record_path(self, name: str) -> Path:
-        return self._dir(name) / "endpoint.json"
+        return self.records.record_path(name)
 
     def _read(self, name: str) -> dict:
-        path = self.record_path(name)
-        for attempt in range(3):
-            try:
-                return read_json(path)
-            except FileNotFoundError:
-                raise EndpointNotFoundError(
-                    f"There is no real-time endpoint {name!r}. Endpoints: "
-                    f"{', '.join(e['name'] for e in self.list()) or '(none)'}.") from None
-            except ValueError:  # pragma: no cover - written atomically; a foreign edit
-                time.sleep(0.01)
-        raise ServingError(f"The record of endpoint {name!r} ({path}) is not valid JSON.")
-
-    def _write_record(self, name: str, record: dict) -> None:
-        """The record holds the keys: 0600, in 0700 folders (also ones made before)."""
-        private_dir(self.root)
-        write_secret_json(self.record_path(name), record)
+        try:
+            return self.records.read(name)
+        except FileNotFoundError:
+            raise EndpointNotFoundError(
+                f"There is no real-time endpoint {name!r}. Endpoints: "
+                f"{', '.join(e['name'] for e in self.list()) or '(none)'}.") from None
+        except ValueError:  # pragma: no cover - written atomically; a foreign edit
+            raise ServingError(f"The record of endpoint {name!r} ({self.record_path(name)}) "
+                               "is not valid JSON.") from None
 
     def exists(self, name: str) -> bool:
-        return self.record_path(name).exists()
+        return self.records.exists(name)
 
     # -- reading -----------------------------------------------------------------------------
     def list(self) -> list[dict]:
-        out = []
-        if not self.root.exists():
-            return out
-        for d in sorted(self.root.iterdir()):
-            p = d / "endpoint.json"
-            if p.exists():
-                try:
-                    out.append(_public(read_json(p)))
-                except (OSError, ValueError):
-                    continue
-        return out
+        return [_public(r) for r in self.records.records()]
 
     def get(self, name: str) -> dict:
         """The endpoint's record without its keys."""
@@ -124,30 +100,24 @@ class RealtimeEndpoints:
     def pipeline_doc(self, name: str, version: int | None = None) -> dict:
         rec = self._read(name)
         version = rec["version"] if version is None else int(version)
-        path = self._dir(name) / f"v{version}" / "pipeline.json"
-        if not path.exists():
+        doc = self.records.read_version_json(name, version, "pipeline.json")
+        if doc is None:
             raise EndpointNotFoundError(f"Endpoint {name!r} has no version {version}.")
-        return read_json(path)
+        return doc
 
     def samples(self, name: str, version: int) -> dict:
-        import pandas as pd
-
         out = {}
-        vdir = self._dir(name) / f"v{version}"
-        meta = vdir / "meta.json"
-        if not meta.exists():
-            return out
-        for i, inp in enumerate(read_json(meta).get("inputs", [])):
-            p = vdir / f"sample-{i}.parquet"
-            if p.exists():
-                out[inp["name"]] = pd.read_parquet(p)
+        meta = self.records.read_version_json(name, version, "meta.json")
+        for i, inp in enumerate((meta or {}).get("inputs", [])):
+            sample = self.records.read_sample(name, version, i)
+            if sample is not None:
+                out[inp["name"]] = sample
         return out
 
     def meta(self, name: str, version: int | None = None) -> dict:
         rec = self._read(name)
         version = rec["version"] if version is None else int(version)
-        p = self._dir(name) / f"v{version}" / "meta.json"
-        return read_json(p) if p.exists() else {}
+        return self.records.read_version_json(name, version, "meta.json") or {}
 
     def compile(self, name: str, version: int | None = None, *, fast: bool = True) -> CompiledPipeline:
         """Load a version (the current one by default) ready to score."""
@@ -210,34 +180,25 @@ class RealtimeEndpoints:
                 removed_rows = self.meta(name).get("removed_rows", "error")
         compiled = CompiledPipeline(p, self.ws, removed_rows=removed_rows)
         now = time.time()
-        with locked(self.root):
+        with self.records.lock():
             existing = None
             if self.exists(name):
                 if not replace:
                     raise EndpointConflictError(f"A real-time endpoint {name!r} exists already.")
                 existing = self._read(name)
             version = (max((v["version"] for v in existing["versions"]), default=0) + 1) if existing else 1
-            private_dir(self.root)
-            vdir = private_dir(self._dir(name)) / f"v{version}"
-            if vdir.exists():  # left over from an interrupted deploy
-                shutil.rmtree(vdir)
-            write_json(vdir / "pipeline.json", p.to_dict())
+            self.records.start_version(name, version)
+            self.records.write_version_json(name, version, "pipeline.json", p.to_dict())
             inputs = []
             for i, (iname, spec) in enumerate(compiled.specs.items()):
                 sample = compiled.samples.get(iname)
                 if sample is not None:
-                    from jupyter_designer.fileio import atomic_write
-
-                    buf = io.BytesIO()
-                    frame = sample.copy(deep=False)
-                    frame.attrs = {}
-                    frame.to_parquet(buf, engine="pyarrow", index=False)
-                    atomic_write(vdir / f"sample-{i}.parquet", buf.getvalue())
+                    self.records.write_sample(name, version, i, sample)
                 inputs.append({"name": iname, "columns": spec.describe(), "open": spec.open})
             from .examples import scored_example
 
             example = scored_example(compiled)  # a training row the pipeline scores
-            write_json(vdir / "meta.json", {
+            self.records.write_version_json(name, version, "meta.json", {
                 "inputs": inputs, "outputs": [{"name": k, "columns": compiled.output_columns.get(k)}
                                               for k in compiled.output_names],
                 "example_request": example, "fast_path": compiled.describe()["fast_path"],
@@ -256,7 +217,7 @@ class RealtimeEndpoints:
                           "auth_mode": "key", "versions": [entry]}
             record.update({"version": version, "updated": now, "state": "Healthy",
                            "compute_type": "local"})
-            self._write_record(name, record)
+            self.records.write(name, record)
         return _public(record), compiled
 
     def regenerate_key(self, name: str, which: str = "primary") -> dict:
@@ -265,28 +226,25 @@ class RealtimeEndpoints:
         if which not in KEY_NAMES:
             raise ServingError(f"The key to regenerate must be 'primary' or 'secondary'. Got "
                                f"{which!r} instead.")
-        with locked(self.root):
+        with self.records.lock():
             rec = self._read(name)
             rec["keys"][which] = new_key()
             rec["updated"] = time.time()
-            self._write_record(name, rec)
+            self.records.write(name, rec)
         return {"primaryKey": rec["keys"]["primary"], "secondaryKey": rec["keys"]["secondary"]}
 
     def set_description(self, name: str, description: str) -> dict:
-        with locked(self.root):
+        with self.records.lock():
             rec = self._read(name)
             rec["description"] = str(description)
             rec["updated"] = time.time()
-            self._write_record(name, rec)
+            self.records.write(name, rec)
         return _public(rec)
 
     def delete(self, name: str) -> None:
-        with locked(self.root):
+        with self.records.lock():
             self._read(name)  # not found -> error
-            d = self._dir(name)
-            # the record goes first: from then on no process serves the endpoint
-            os.unlink(self.record_path(name))
-            shutil.rmtree(d, ignore_errors=True)
+            self.records.delete(name)
 
 
 def authenticate(record: dict, authorization: str | None) -> None:

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from jupyter_designer.serving import _files
+from jupyter_designer.store import endpoints as _files
 from jupyter_designer.serving.realtime import RealtimeEndpoints, authenticate
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
