@@ -43,6 +43,8 @@ from jupyter_designer.engine.params import Bool, Columns, Enum, Int
 from jupyter_designer.engine.ports import DATASET, TRAINED_MODEL, TRANSFORMATION, Port
 from jupyter_designer.engine.schema import Schema, get_roles, set_roles
 
+from . import fast_steps as fs
+
 CATEGORY = "Feature Selection"
 
 SCORING_METHODS = ("Pearson Correlation", "Mutual Information", "Kendall Correlation",
@@ -255,6 +257,10 @@ class FeatureSelectionTransformation(Transformation):
 
     def describe(self) -> dict:
         return {**super().describe(), "columns": list(self.columns), "target": self.target}
+
+    def fast_step(self):
+        """The chosen columns on a scoring request's columns (see :mod:`.fast_steps`)."""
+        return fs.KeepColumns(self.columns, self.target)
 
 
 def _candidates(schema: Schema, target: str | None, feature_columns_only: bool) -> list[str]:

@@ -17,6 +17,7 @@ from jupyter_designer.engine.params import Bool
 from jupyter_designer.engine.ports import DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, Port
 from jupyter_designer.engine.schema import get_roles, set_roles
 
+from . import fast_steps as fs
 from . import ml
 from .data_transformation.columns import LABEL_COLUMNS
 
@@ -74,6 +75,18 @@ def score_model(ctx, inputs, params):
     return {"scored_dataset": out}
 
 
+def _score_fast_step(append_key):
+    def fast_step(constants, params, sample_outputs):
+        model = constants.get("trained_model")
+        if not isinstance(model, TrainedModel):
+            return None
+        return fs.ScoreWithModel(model, params.get(append_key, True))
+    return fast_step
+
+
+score_model.fast_step = _score_fast_step("append_score_columns_to_output")
+
+
 # -- Assign Data to Clusters ----------------------------------------------------------------
 def _assign_schema(inputs, params):
     model = inputs.get("trained_model")
@@ -109,6 +122,9 @@ def assign_data_to_clusters(ctx, inputs, params):
     df = _dataset_input(ctx, inputs)
     out = ml.score_frame(model, df, append=params[APPEND_KEY], component=ctx.component)
     return {"results_dataset": out}
+
+
+assign_data_to_clusters.fast_step = _score_fast_step(APPEND_KEY)
 
 
 # -- Apply Transformation -------------------------------------------------------------------
@@ -190,6 +206,15 @@ def apply_transformation(ctx, inputs, params):
     if not isinstance(out, pd.DataFrame):
         raise ctx.error(f"the transformation returned {type(out).__name__}, not a dataset.")
     return {"transformed_dataset": out}
+
+
+def _apply_fast_step(constants, params, sample_outputs):
+    """The fast step the transformation declares (``fast_step()``), if any."""
+    own = getattr(constants.get("transformation"), "fast_step", None)
+    return own() if callable(own) else None
+
+
+apply_transformation.fast_step = _apply_fast_step
 
 
 # -- Evaluate Model -------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from jupyter_designer.engine.component import component
 from jupyter_designer.engine.params import String
 from jupyter_designer.engine.ports import DATASET, Port
 
+from . import fast_steps as fs
+
 CATEGORY = "Web Service"
 
 #: Names are keys of the request/response JSON bodies, so keep them simple identifiers.
@@ -58,6 +60,9 @@ def web_service_input(ctx, inputs, params):
 def web_service_output(ctx, inputs, params):
     """Indicates where user data is returned in a real-time inference pipeline."""
     return {"dataset": inputs["dataset"]}
+
+
+web_service_output.fast_step = lambda constants, params, sample_outputs: fs.PASS_THROUGH
 
 
 def _example_frame():

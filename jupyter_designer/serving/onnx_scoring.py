@@ -15,16 +15,13 @@ from itertools import repeat
 
 import numpy as np
 
+from jupyter_designer.components.fast_steps import Fallback
 from jupyter_designer.engine.models import TrainedModel
 
 log = logging.getLogger("jupyter_designer.serving")
 
 CATEGORICAL_KINDS = ("string", "categorical", "boolean")
 _UNKNOWN = "\x00designer-missing\x00"   # fed to ONNX for a missing category: an unseen level
-
-
-class Fallback(Exception):
-    """The fast path cannot handle this request exactly; use the faithful path."""
 
 
 class _Inputs:
@@ -262,7 +259,7 @@ def _unseen(values) -> None:
         v.encode("utf-8")
 
 
-def _compile_onnx(model: TrainedModel):
+def compile_onnx(model: TrainedModel):
     """An ONNX Runtime session computing the model's scores, or ``(None, why not)``."""
     try:
         import onnxruntime as ort

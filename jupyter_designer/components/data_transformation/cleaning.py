@@ -13,6 +13,7 @@ Apply Math Operation is in :mod:`.math_operations`; Normalize Data and Group Dat
 from __future__ import annotations
 
 import copy
+from math import isnan
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from jupyter_designer.engine.params import Bool, Columns, Float, Int, String
 from jupyter_designer.engine.ports import DATASET, TRANSFORMATION, Port
 from jupyter_designer.engine.schema import NUMERIC_KINDS, Schema, get_roles, kind_of_dtype, set_roles
 
+from .. import fast_steps as fs
 from .common import (ALL_NUMERIC, CATEGORY, Choice, _as_float, _check_numeric, _example_frame,
                      _is_numeric_series, _missing_columns_error, _plain, _resolve, _unique_name,
                      _unplain)
@@ -168,6 +170,91 @@ class CleaningTransformation(Transformation):
         return {**super().describe(), "mode": self.mode, "columns": self.columns,
                 "fill": self.fill, "drop": self.drop,
                 "indicators": [name for _, name in self.indicators]}
+
+    def fast_step(self):
+        """This cleaning on a scoring request's columns (see :mod:`..fast_steps`), or ``None``
+        for MICE and date or time span replacements."""
+        if self.mode == MICE or self.imputer is not None:
+            return None
+        step = CleaningStep(self)
+        if any(isinstance(v, (pd.Timestamp, pd.Timedelta)) for v in step.fill.values()):
+            return None
+        return step
+
+
+class CleaningStep:
+    """:class:`CleaningTransformation`'s fast step: the fitted substitutions, row removals,
+    dropped columns and indicator columns on numpy columns and on one row."""
+
+    def __init__(self, tr: CleaningTransformation):
+        self.remove_rows = tr.mode == REMOVE_ROW
+        self.columns = list(tr.columns)
+        self.fill = {c: _unplain(v) for c, v in tr.fill.items() if v is not None}
+        self.drop = set(tr.drop)
+        self.indicators = [(c, name) for c, name in tr.indicators]
+
+    def __call__(self, t: dict, n: int, known: set):
+        for c in self.columns:
+            if c not in t:
+                raise fs.Fallback("column")
+        ind = {name: np.zeros(n, dtype=bool) if c in known else fs.isna(t[c])
+               for c, name in self.indicators}
+        if self.remove_rows:
+            bad = None
+            for c in self.columns:
+                if c not in known:
+                    m = fs.isna(t[c])
+                    bad = m if bad is None else bad | m
+            if bad is not None and bad.any():
+                keep = ~bad
+                t = {c: a[keep] for c, a in t.items()}
+                ind = {k: v[keep] for k, v in ind.items()}
+                n = int(keep.sum())
+        elif self.fill:
+            t = dict(t)
+            for c, v in self.fill.items():
+                if c in t and c not in known:
+                    t[c] = fs.fill(t[c], v)
+        if self.drop:
+            t = {c: a for c, a in t.items() if c not in self.drop}
+        if ind:
+            t = dict(t)
+            t.update(ind)
+            known.update(ind)
+        return t, n
+
+    def row_function(self, kinds: dict):
+        if any(c not in kinds for c in self.columns):
+            return fs.refuse("column")
+        if any(c not in kinds for c, _ in self.indicators):
+            return fs.refuse("indicator column")
+        indicators, drop = self.indicators, self.drop
+        # what can be missing: NaN in a float column, None or a float NaN in an object column
+        floats = [c for c in self.columns if kinds[c] == "f"]
+        objects = [c for c in self.columns if kinds[c] == "O"]
+        fill = {c: (kinds[c], v) for c, v in self.fill.items() if c in kinds}
+        remove_rows, missing, strings = self.remove_rows, fs.row_missing, fs.STR_TYPES
+
+        def row(r):
+            ind = {name: missing(r[c]) for c, name in indicators}
+            if remove_rows:
+                if any(map(isnan, [r[c] for c in floats])):
+                    raise fs.RowRemoved
+                values = [r[c] for c in objects]
+                if not set(map(type, values)) <= strings and any(map(missing, values)):
+                    raise fs.RowRemoved
+            elif fill:
+                r = dict(r)
+                for c, (kind, v) in fill.items():
+                    if missing(r[c]):
+                        r[c] = fs.fill_value(kind, v)
+            if drop:
+                r = {c: v for c, v in r.items() if c not in drop}
+            if ind:
+                r = dict(r)
+                r.update(ind)
+            return r
+        return row
 
 
 def _fill_column(series: pd.Series, value, values: np.ndarray | None = None) -> pd.Series:

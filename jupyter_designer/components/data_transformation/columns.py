@@ -22,6 +22,8 @@ from jupyter_designer.engine.ports import DATASET, TRANSFORMATION, Port
 from jupyter_designer.engine.schema import (NUMERIC_KINDS, Column, Schema, get_roles,
                                             kind_of_dtype, set_roles)
 
+from .. import fast_steps as fs
+
 CATEGORY = "Data Transformation"
 MANIPULATION = "Manipulation"
 CONVERSIONS = "Data Format Conversions"
@@ -74,6 +76,15 @@ def select_columns_in_dataset(ctx, inputs, params):
     out = df[names]  # copy-on-write: no copy until someone writes
     set_roles(out, get_roles(df))
     return {"results_dataset": out}
+
+
+def _select_columns_fast_step(constants, params, sample_outputs):
+    """The columns the selection kept on the sample rows (a rule selects the same columns of
+    every request, whose columns are those of the sample rows)."""
+    return fs.SelectColumns([str(c) for c in sample_outputs["results_dataset"].columns])
+
+
+select_columns_in_dataset.fast_step = _select_columns_fast_step
 
 
 # -- shared helpers ----------------------------------------------------------------------
@@ -149,6 +160,10 @@ class ColumnSelectionTransformation(Transformation):
 
     def describe(self) -> dict:
         return {**super().describe(), "columns": list(self.columns)}
+
+    def fast_step(self):
+        """The column list on a scoring request's columns (see :mod:`..fast_steps`)."""
+        return fs.KeepColumns(self.columns, self.label)
 
 
 @component(

@@ -16,6 +16,7 @@ from jupyter_designer.engine.params import Bool, Columns, Int, String
 from jupyter_designer.engine.ports import DATASET, TRANSFORMATION, Port
 from jupyter_designer.engine.schema import NUMERIC_KINDS, Schema, get_roles, kind_of_dtype, set_roles
 
+from .. import fast_steps as fs
 from .common import (ALL_NUMERIC, CATEGORY, Choice, _as_float, _check_numeric, _example_frame,
                      _is_numeric_series, _missing_columns_error, _resolve, _unique_name)
 
@@ -109,6 +110,44 @@ class NormalizeTransformation(Transformation):
     def describe(self) -> dict:
         return {**super().describe(), "method": self.method, "columns": self.columns,
                 "stats": self.stats}
+
+    def fast_step(self):
+        """This scaling on a scoring request's columns (see :mod:`..fast_steps`)."""
+        return NormalizeStep(self)
+
+
+class NormalizeStep:
+    """:class:`NormalizeTransformation`'s fast step: the fitted statistics applied to numpy
+    columns and to one row."""
+
+    def __init__(self, tr: NormalizeTransformation):
+        self.scale = tr._scale
+        self.columns = [(c, tr.stats[c]) for c in tr.columns if tr.stats.get(c) is not None]
+        self.all = list(tr.columns)
+
+    def __call__(self, t: dict, n: int, known: set):
+        for c in self.all:
+            if c not in t or t[c].dtype.kind not in "fiu":
+                raise fs.Fallback("column")
+        t = dict(t)
+        with np.errstate(all="ignore"):
+            for c, st in self.columns:
+                t[c] = self.scale(fs.as_float(t[c]), st)
+                known.discard(c)  # a scaled value may be NaN (a constant column, say)
+        return t, n
+
+    def row_function(self, kinds: dict):
+        if any(c not in kinds or kinds[c] not in "fiu" for c in self.all):
+            return fs.refuse("column")
+        scale, columns = self.scale, self.columns
+
+        def row(r):
+            r = dict(r)
+            with np.errstate(all="ignore"):
+                for c, st in columns:
+                    r[c] = float(scale(np.array([float(r[c])]), st)[0])
+            return r
+        return row
 
 
 def _fit_normalize(method: str, df: pd.DataFrame, columns: list, use_zero: bool):
