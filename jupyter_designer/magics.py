@@ -225,11 +225,10 @@ def _listing(ws, what: str, experiment=None):
 def _submit(ws, name, experiment, params, regenerate):
     from IPython.display import display
 
-    from .api import open_pipeline
-    from .engine.runner import Runner
+    from .app import submit_run
+    from .app.runs import as_pipeline
 
-    p = open_pipeline(name, workspace=ws)
-    p.workspace = ws
+    p = as_pipeline(ws, name)
     try:
         import ipywidgets as w
 
@@ -259,8 +258,8 @@ def _submit(ws, name, experiment, params, regenerate):
             bar.bar_style = {"completed": "success", "failed": "danger"}.get(ev.status, "warning")
             label.value = f"run <b>{ev.status}</b>"
 
-    handle = Runner(ws).submit(p, experiment=experiment, parameters=params, regenerate=regenerate,
-                               on_event=on_event)
+    handle = submit_run(ws, p, experiment=experiment, parameters=params, regenerate=regenerate,
+                        on_event=on_event)
     return handle
 
 

@@ -136,11 +136,14 @@ class DesignerASGI:
             doc = parse_json(body) if body.strip() else {}
         except DesignerError as exc:
             return _designer_error(exc)
+        from jupyter_designer.app import submit_to_endpoint_request
+
         state = self.state
         try:
             out = await asyncio.get_running_loop().run_in_executor(
-                state.blocking, functools.partial(state.pipelines.submit_request, name, doc,
-                                                  data_roots=state.data_roots))
+                state.blocking, functools.partial(submit_to_endpoint_request, state.ws, name, doc,
+                                                  data_roots=state.data_roots,
+                                                  endpoints=state.pipelines))
         except DesignerError as exc:
             return _designer_error(exc)
         handle = out.pop("handle")
@@ -159,10 +162,9 @@ class DesignerASGI:
                 self.state.blocking, self.state.ws.get_run, run_id)
         except DesignerError as exc:
             return _designer_error(exc)
-        d = rec.as_dict(snapshot=False)
-        for n in d["nodes"].values():
-            n.pop("log", None)
-        return 200, json.dumps(d, default=str).encode(), None
+        from jupyter_designer.app import run_summary
+
+        return 200, json.dumps(run_summary(rec), default=str).encode(), None
 
 
 def _designer_error(exc):

@@ -3,8 +3,9 @@
 One handler per resource, in jupyter_server's style: ``APIHandler`` subclasses whose verbs
 are ``@web.authenticated`` and ``@authorized`` (Jupyter's token or cookie), 201 with a
 ``Location`` header on create, 204 on delete, JSON errors ``{"message", "error"}``. The
-handlers are thin: they translate HTTP to calls of :mod:`jupyter_designer.serving` and the
-workspace, and run anything that blocks on a thread pool.
+handlers are thin: they translate HTTP to calls of the application layer
+(:mod:`jupyter_designer.app`, where request bodies are checked), of :mod:`jupyter_designer.serving`
+and of the workspace, and run anything that blocks on a thread pool.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jupyter_designer.app import (deploy_request, publish_request, register_dataset_request,
+                                  run_summary, submit_run_request, submit_to_endpoint_request)
 from jupyter_designer.engine.errors import DesignerError, NotFoundError
 from jupyter_designer.serving.errors import ServingError, http_status
 
@@ -182,55 +185,8 @@ class DatasetsHandler(DesignerHandler):
 
     @api_verb
     async def post(self):
-        doc = self.json_body()
-        name = doc.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ServingError("Give the dataset a \"name\".")
-        sources = [k for k in ("path", "csv", "records", "columns") if k in doc]
-        if len(sources) != 1:
-            raise ServingError("Give the data as exactly one of \"path\" (a CSV/Parquet/JSON file "
-                               "on the server), \"csv\" (CSV text), \"records\" (a list of row "
-                               "objects) or \"columns\" (an object of column lists).")
-        na_values = doc.get("na_values")
-        if na_values is not None and (not isinstance(na_values, list)
-                                      or not all(isinstance(v, str) for v in na_values)):
-            raise ServingError("\"na_values\" must be a list of words that mean a missing value, "
-                               "e.g. [\"NA\", \"n/a\"].")
-        parse_dates = doc.get("parse_dates", True)
-        if not isinstance(parse_dates, bool):
-            raise ServingError("\"parse_dates\" must be true or false.")
-        info = await self.blocking(_register_dataset, self.ws, name, sources[0], doc[sources[0]],
-                                   doc.get("description", ""), na_values, parse_dates)
+        info = await self.blocking(register_dataset_request, self.ws, self.json_body())
         self.send(info.as_dict(), 201, self.api_url("datasets", info.name))
-
-
-def _register_dataset(ws, name, kind, value, description, na_values=None, parse_dates=True):
-    import io
-
-    import pandas as pd
-
-    text_options = {"na_values": na_values, "parse_dates": parse_dates}
-    if kind == "path":
-        return ws.register_dataset(name, str(value), description=str(description or ""),
-                                   **text_options)
-    if kind == "csv":
-        if not isinstance(value, str):
-            raise ServingError("\"csv\" must be CSV text.")
-        # read as a registered file is: only empty fields are missing unless na_values says so
-        return ws.register_dataset(name, io.StringIO(value), description=str(description or ""),
-                                   **text_options)
-    if kind == "records":
-        if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-            raise ServingError("\"records\" must be a list of row objects.")
-        data = pd.DataFrame(value)
-    else:
-        if not isinstance(value, dict):
-            raise ServingError("\"columns\" must be an object of column lists.")
-        try:
-            data = pd.DataFrame(value)
-        except ValueError as exc:
-            raise ServingError(f"\"columns\" cannot be read as a table: {exc}") from None
-    return ws.register_dataset(name, data, description=str(description or ""))
 
 
 class DatasetHandler(DesignerHandler):
@@ -302,13 +258,6 @@ def _draft_exists(ws, name) -> bool:
 
 
 # -- runs --------------------------------------------------------------------------------------------
-def _run_summary(rec, *, snapshot=False) -> dict:
-    d = rec.as_dict(snapshot=snapshot)
-    for n in d["nodes"].values():
-        n.pop("log", None)
-    return d
-
-
 class RunsHandler(DesignerHandler):
     @api_verb
     async def get(self):
@@ -316,43 +265,15 @@ class RunsHandler(DesignerHandler):
                                    status=self.get_query_argument("status", None),
                                    pipeline=self.get_query_argument("pipeline", None),
                                    limit=self.query_int("limit", 100))
-        self.send([_run_summary(r) for r in runs])
+        self.send([run_summary(r) for r in runs])
 
     @api_verb
     async def post(self):
         doc = self.json_body()
-        handle = await self.blocking(_submit_run, self.ws, doc)
+        handle = await self.blocking(submit_run_request, self.ws, doc)
         self.state.track(handle)
         self.send({"run_id": handle.run_id, "status": "running",
                    "url": self.api_url("runs", handle.run_id)}, 202, self.api_url("runs", handle.run_id))
-
-
-def _submit_run(ws, doc):
-    from jupyter_designer.api import load_sample
-    from jupyter_designer.engine.pipeline import Pipeline
-    from jupyter_designer.engine.runner import Runner
-
-    sources = [k for k in ("pipeline", "draft", "sample") if doc.get(k) is not None]
-    if len(sources) != 1:
-        raise ServingError("Give the pipeline to run as exactly one of \"pipeline\" (a pipeline "
-                           "document), \"draft\" (a saved draft's name) or \"sample\" (a sample "
-                           "pipeline's name).")
-    kind = sources[0]
-    if kind == "pipeline":
-        if not isinstance(doc["pipeline"], dict):
-            raise ServingError("\"pipeline\" must be a pipeline document (an object).")
-        p = Pipeline.from_dict(doc["pipeline"], source="request body", workspace=ws)
-    elif kind == "draft":
-        p = Pipeline.from_dict(ws.load_draft(str(doc["draft"])), source=f"draft {doc['draft']!r}",
-                               workspace=ws)
-    else:
-        p = load_sample(str(doc["sample"]), workspace=ws)
-    params = doc.get("parameters") or {}
-    if not isinstance(params, dict):
-        raise ServingError("\"parameters\" must be an object of pipeline parameter values.")
-    experiment = doc.get("experiment") or doc.get("ExperimentName") or "Default"
-    return Runner(ws).submit(p, experiment=str(experiment), parameters=params,
-                             regenerate=bool(doc.get("regenerate", False)), background=True)
 
 
 class RunHandler(DesignerHandler):
@@ -360,7 +281,7 @@ class RunHandler(DesignerHandler):
     async def get(self, run_id):
         snapshot = self.get_query_argument("snapshot", "false").lower() in ("1", "true", "yes")
         rec = await self.blocking(self.ws.get_run, run_id)
-        self.send(_run_summary(rec, snapshot=snapshot))
+        self.send(run_summary(rec, snapshot=snapshot))
 
     @api_verb
     async def delete(self, run_id):
@@ -511,17 +432,8 @@ class PipelineEndpointVersionsHandler(DesignerHandler):
 
     @api_verb
     async def post(self, name):
-        doc = self.json_body()
-        sources = [k for k in ("pipeline", "run_id", "draft") if doc.get(k) is not None]
-        if len(sources) != 1:
-            raise ServingError("Publish exactly one of \"pipeline\" (a pipeline document), "
-                               "\"run_id\" (a run whose pipeline is published) or \"draft\".")
-        source = doc[sources[0]]
-        if sources[0] == "pipeline" and not isinstance(source, dict):
-            raise ServingError("\"pipeline\" must be a pipeline document.")
-        v = await self.blocking(self.state.pipelines.publish, name, source,
-                                description=doc.get("description", ""),
-                                set_default=doc.get("set_default"))
+        v = await self.blocking(publish_request, self.ws, name, self.json_body(),
+                                endpoints=self.state.pipelines)
         self.send(v, 201, self.api_url("pipeline-endpoints", name, "versions", v["version"]))
 
 
@@ -539,8 +451,8 @@ class PipelineEndpointRunsHandler(DesignerHandler):
     @api_verb
     async def post(self, name):
         doc = self.json_body(required=False)
-        out = await self.blocking(self.state.pipelines.submit_request, name, doc,
-                                  data_roots=self.state.data_roots)
+        out = await self.blocking(submit_to_endpoint_request, self.ws, name, doc,
+                                  data_roots=self.state.data_roots, endpoints=self.state.pipelines)
         handle = out.pop("handle")
         self.state.track(handle)
         self.send({**out, "url": self.api_url("runs", handle.run_id)},
@@ -553,6 +465,10 @@ class EndpointsHandler(DesignerHandler):
     async def get(self):
         self.send([self._decorate(e) for e in await self.blocking(self.state.realtime.list)])
 
+    def _deploy(self, doc, *, replace, name=None):
+        return deploy_request(self.ws, doc, replace=replace, name=name,
+                              registry=self.state.realtime, host=self.state.host)
+
     def _decorate(self, rec: dict) -> dict:
         root = f"{self.request.protocol}://{self.request.host}" + join(
             self.base_url, "designer", "endpoints", escape(rec["name"]))
@@ -562,22 +478,8 @@ class EndpointsHandler(DesignerHandler):
     @api_verb
     async def post(self):
         doc = self.json_body()
-        info = await self.blocking(_deploy, self.state, doc, replace=False)
+        info = await self.blocking(self._deploy, doc, replace=False)
         self.send(self._decorate(info), 201, self.api_url("endpoints", info["name"]))
-
-
-def _deploy(state, doc, *, replace, name=None):
-    name = name or doc.get("name")
-    sources = [k for k in ("run_id", "pipeline") if doc.get(k) is not None]
-    if len(sources) != 1:
-        raise ServingError("Deploy exactly one of \"run_id\" (a completed training or real-time "
-                           "inference run) or \"pipeline\" (a real-time inference pipeline document).")
-    info, compiled = state.realtime.deploy(
-        name, run_id=doc.get("run_id"), pipeline=doc.get("pipeline"),
-        description=doc.get("description"), replace=replace,
-        removed_rows=doc.get("removed_rows"))
-    state.host.install(info["name"], info["version"], compiled)
-    return info
 
 
 class EndpointHandler(EndpointsHandler):
@@ -602,7 +504,7 @@ class EndpointHandler(EndpointsHandler):
         """Deploy a new version (``{"run_id"}`` or ``{"pipeline"}``)."""
         doc = self.json_body()
         exists = await self.blocking(self.state.realtime.exists, name)
-        info = await self.blocking(_deploy, self.state, doc, replace=True, name=name)
+        info = await self.blocking(self._deploy, doc, replace=True, name=name)
         self.send(self._decorate(info), 200 if exists else 201,
                   None if exists else self.api_url("endpoints", name))
 

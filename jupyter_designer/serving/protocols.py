@@ -134,12 +134,21 @@ def is_json_type(ctype: str) -> bool:
     return ctype in ("", "application/json", "text/json") or ctype.endswith("+json")
 
 
-def check_content_type(content_type: str | None, route: str, *, also: tuple = ()) -> str:
+#: what curl -d, urllib and tornado send when the caller names no content type
+CLIENT_DEFAULT_TYPE = "application/x-www-form-urlencoded"
+
+
+def check_content_type(content_type: str | None, route: str, *, also: tuple = (),
+                       client_default: bool = True) -> str:
     """The request's media type if the route reads it (JSON, no header, or one of ``also``),
-    else a 415 that says what to send, as MLflow answers."""
+    else a 415 that says what to send, as MLflow answers. With ``client_default`` the type
+    HTTP clients put on a body whose type the caller did not name is read as JSON (the
+    reference and V2 routes; MLflow's ``/invocations`` refuses it, as MLflow does)."""
     ctype = media_type(content_type)
     if is_json_type(ctype) or ctype in also:
         return ctype
+    if client_default and ctype == CLIENT_DEFAULT_TYPE:
+        return ""
     wanted = " or ".join(("application/json",) + also)
     raise UnsupportedMediaTypeError(f"Unsupported content type {content_type!r} for {route}; "
                                     f"send {wanted}.", details={"content_type": content_type})
@@ -205,7 +214,8 @@ def _single_input(compiled, protocol: str):
 
 def score_mlflow(compiled, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
     name, spec = _single_input(compiled, "MLflow")
-    ctype = check_content_type(content_type, "/invocations", also=("text/csv",))
+    ctype = check_content_type(content_type, "/invocations", also=("text/csv",),
+                               client_default=False)
     if ctype == "text/csv":
         cols, n = _csv_columns(spec, body)
     else:

@@ -282,6 +282,12 @@ def test_errors_are_json_everywhere(live, kind):
         assert headers["Content-Type"].startswith("application/json")
         assert "application/json" in body["error"] and body["details"]["content_type"] == \
             "application/xml", body
+    # what HTTP clients send when the caller names no type is read as JSON (not on MLflow's
+    # route, above, which refuses it as MLflow does)
+    code, body, _ = server.call("POST", "/designer/endpoints/autos/score",
+                                {"Inputs": {IN: rows}, "GlobalParameters": {}}, key=key,
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert code == 200, body
     # JSON media types with parameters or a +json suffix are read
     code, body, _ = server.call("POST", "/designer/endpoints/autos/score",
                                 {"Inputs": {IN: rows}, "GlobalParameters": {}}, key=key,
