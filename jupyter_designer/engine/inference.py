@@ -28,8 +28,8 @@ The conversion, as in the reference product:
 The result is an ordinary, editable draft (with a fresh undo history). The conversion is
 deterministic: the same run gives the same document, byte for byte.
 
-The workspace is used through the same small duck-typed interface as the runner's
-(``get_run``, ``load_artifact``, ``dataset_info``), so the engine does not import the store.
+The workspace is used through the engine's workspace protocols (:mod:`.workspace`:
+``get_run``, ``load_artifact``, ``dataset_info``), so the engine does not import the store.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from .errors import DesignerError, NotFoundError
 from .pipeline import GAP_X, GAP_Y, NODE_H, NODE_W, Pipeline
 from .ports import DATASET, TRAINED_MODEL, TRANSFORMATION, UNTRAINED_MODEL
 from .schema import Schema
+from .workspace import DataCatalog
 
 #: Components whose output is the scored data an inference pipeline returns.
 SCORERS = ("score_model", "assign_data_to_clusters")
@@ -174,7 +175,8 @@ def _first(ports, type_):
     return next((p for p in ports if p.type == type_), None)
 
 
-def derive_inference(snapshot: dict, outputs: dict, *, kind: str = "realtime", workspace=None,
+def derive_inference(snapshot: dict, outputs: dict, *, kind: str = "realtime",
+                     workspace: DataCatalog | None = None,
                      name: str | None = None, run_id: str | None = None) -> Pipeline:
     """Derive an inference pipeline from a training pipeline document and its run's outputs.
 
@@ -390,7 +392,7 @@ def derive_inference(snapshot: dict, outputs: dict, *, kind: str = "realtime", w
     return Pipeline.from_dict(out, workspace=workspace)
 
 
-def _entry_schema(node: dict, workspace) -> Schema | None:
+def _entry_schema(node: dict, workspace: DataCatalog | None) -> Schema | None:
     data = node["data"]
     if data.get("schema"):
         return Schema.of(data["schema"])

@@ -6,11 +6,15 @@
   recomputed: it is *reused*. ``regenerate`` (per node or per run) forces a recompute.
 - Progress leaves the runner only as :class:`RunEvent` objects handed to subscribers; the
   runner never calls into UI code.
+- This module plans a run (:meth:`Runner.plan`: order, parameter values, output keys) and
+  starts it; :mod:`.scheduler` runs the planned nodes, :mod:`.execution` runs one node,
+  :mod:`.compute` says where.
 - A failing node stops its dependents only (or the whole run with ``stop_on_failure``);
   Ctrl-C marks the run interrupted; finished nodes stay reusable.
 
-The workspace (``jupyter_designer.store.Workspace``) is used through a small duck-typed
-interface, so the engine does not import the store.
+The workspace (``jupyter_designer.store.Workspace``) is used through the
+:class:`~jupyter_designer.engine.workspace.EngineWorkspace` protocol, so the engine does not
+import the store.
 """
 
 from __future__ import annotations
@@ -21,42 +25,15 @@ import logging
 import os
 import threading
 import time
-import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Callable
 
 from .component import ComponentSpec
-from .execution.inputs import DatasetSource, bind_data_node, data_node_port, input_ref, load_data_node, load_input
-from .execution.task import check_output_type, execute_component  # noqa: F401  (also public here)
 from .errors import DesignerError, NotFoundError, PipelineError, RunInterrupted
-
-NODE_STATUSES = ("not_started", "queued", "running", "completed", "reused", "failed",
-                 "skipped", "interrupted")
-FINISHED = ("completed", "reused", "failed", "skipped", "interrupted")
-
-
-@dataclass
-class RunEvent:
-    """One step of a run's progress. ``kind`` is ``run_started``, ``node_queued``,
-    ``node_running``, ``node_completed``, ``node_reused``, ``node_failed``, ``node_skipped``,
-    ``node_interrupted`` or ``run_finished``."""
-
-    kind: str
-    run_id: str
-    node_id: str | None = None
-    title: str | None = None
-    status: str | None = None
-    time: float = field(default_factory=time.time)
-    duration: float | None = None
-    error: str | None = None
-    log: str | None = None
-    done: int = 0
-    total: int = 0
-    target: str | None = None
-
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+from .events import FINISHED, NODE_STATUSES, RunEvent  # noqa: F401  (also importable from here)
+from .execution.inputs import bind_data_node, load_data_node
+from .execution.task import NodePlan, check_output_type, execute_component  # noqa: F401
+from .scheduler import Scheduler
+from .workspace import EngineWorkspace
 
 
 # -- output keys ----------------------------------------------------------------------
@@ -78,21 +55,6 @@ def node_key(spec: ComponentSpec, params: dict, input_keys: dict, seed: int = 0)
         except Exception as exc:  # unreadable source: never reuse; the run reports it
             h.update(f"{type(exc).__name__}:{exc}:{time.time()}".encode())
     return h.hexdigest()[:32]
-
-
-@dataclass
-class NodePlan:
-    node_id: str
-    title: str
-    kind: str
-    spec: ComponentSpec | None
-    params: dict
-    inputs: dict            # input port -> (source node id, source port)
-    key: str = ""
-    compute: str = "local"
-    regenerate: bool = False
-    data: dict | None = None
-    execute: bool = True    # False: only its outputs are needed (reused or loaded)
 
 
 class RunHandle:
@@ -203,7 +165,8 @@ def resolve_run_output(rec, node, port=None) -> tuple[str, str]:
 class Runner:
     """Executes pipelines against a workspace."""
 
-    def __init__(self, workspace, *, max_workers: int | None = None, compute_targets: dict | None = None):
+    def __init__(self, workspace: EngineWorkspace, *, max_workers: int | None = None,
+                 compute_targets: dict | None = None):
         self.workspace = workspace
         self.max_workers = max_workers or max(2, min(4, os.cpu_count() or 2))
         self._subscribers: list[Callable[[RunEvent], None]] = []
@@ -356,285 +319,8 @@ class Runner:
             handle._done.set()
 
     def _run(self, handle: RunHandle, plans: list[NodePlan], emit, stop_on_failure, overrides):
-        ws = self.workspace
-        run_id = handle.run_id
-        by_id = {p.node_id: p for p in plans}
-        dependents: dict[str, set] = {p.node_id: set() for p in plans}
-        for p in plans:
-            for src, _ in p.inputs.values():
-                dependents[src].add(p.node_id)
-        remaining_uses = {nid: len(d) for nid, d in dependents.items()}
-        status: dict[str, str] = {p.node_id: "not_started" for p in plans}
-        values: dict[str, dict] = {}       # in-memory outputs, freed when no dependent needs them
-        artifacts: dict[str, dict] = {}
-        total = sum(1 for p in plans if p.kind == "component" and p.execute)
-        done_count = 0
-        started = time.time()
-        emit(RunEvent("run_started", run_id, total=total))
-        lock = threading.Lock()
-
-        counted: set = set()
-
-        def set_status(plan, st, **kw):
-            nonlocal done_count
-            status[plan.node_id] = st
-            # the counter moves when a node's final status is announced, so the numbers a
-            # progress display shows rise by one per node even while outputs are stored
-            if st in FINISHED and plan.kind == "component" and plan.execute \
-                    and plan.node_id not in counted:
-                counted.add(plan.node_id)
-                done_count += 1
-            ws.set_node(run_id, plan.node_id, status=st, title=plan.title,
-                        **{k: v for k, v in kw.items() if k in ("started", "finished", "duration",
-                                                               "cache_key", "outputs", "error", "log",
-                                                               "metrics")})
-            if plan.kind == "component" and plan.execute:
-                emit(RunEvent(f"node_{st}", run_id, plan.node_id, plan.title, st,
-                              duration=kw.get("duration"), error=kw.get("error"),
-                              log=kw.get("log"), done=done_count, total=total, target=plan.compute))
-
-        def held(src, sport):
-            """(value in memory or None, artifact id or None) of an upstream output."""
-            with lock:
-                cached = values.get(src)
-            arts = artifacts.get(src) or {}
-            aid = arts.get(sport) or (getattr(cached, "artifact_ids", None) or {}).get(sport)
-            if cached is None or sport not in cached:
-                return None, aid
-            if hasattr(cached, "artifact_ids") and aid:  # stored outputs: read them lazily
-                return None, aid
-            return cached[sport], aid
-
-        def inputs_of(plan):
-            """The node's inputs in this process; tables only with the columns it reads."""
-            out = {}
-            for port, (src, sport) in plan.inputs.items():
-                value, aid = held(src, sport)
-                out[port] = load_input(ws, plan, port, value, aid)
-            return out
-
-        def input_refs(plan):
-            """How a worker reads the node's inputs itself (artifact ids, not data)."""
-            return {port: input_ref(plan, port, *held(src, sport))
-                    for port, (src, sport) in plan.inputs.items()}
-
-        def release(plan):
-            for src, _ in plan.inputs.values():
-                with lock:
-                    remaining_uses[src] -= 1
-                    if remaining_uses[src] <= 0:
-                        values.pop(src, None)
-
-        def execute(plan: NodePlan):
-            """Runs in a worker thread: returns ('completed'|'failed', payload)."""
-            if plan.node_id in overrides:
-                return "override", {"outputs": dict(overrides[plan.node_id])}
-            t0 = time.time()
-            try:
-                target = self._target(plan.compute)
-                if getattr(target, "remote", False):
-                    return target.execute(plan, input_refs(plan), workspace=ws)
-                ins = inputs_of(plan)
-            except DesignerError as exc:
-                return "failed", {"error": f"{plan.title}: {exc}", "log": "",
-                                  "duration": time.time() - t0}
-            return execute_component(plan, ins, workspace=ws, t0=t0, compute=target)
-
-        position = {p.node_id: i for i, p in enumerate(plans)}
-        pending = {p.node_id for p in plans}
-        running: dict[Future, NodePlan] = {}
-        # Outputs are stored by a background thread while downstream nodes already run on
-        # the in-memory values; a node is "completed" (and reusable) once they are stored.
-        saving: dict[Future, tuple] = {}
-        computed: set = set()              # outputs in memory, still being stored
-        remote_nodes: dict[str, bool] = {}
-        stop = False
-        pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="designer-node")
-        saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="designer-save")
-
-        def runs_remotely(plan) -> bool:
-            if plan.node_id not in remote_nodes:
-                try:
-                    remote_nodes[plan.node_id] = bool(getattr(self._target(plan.compute), "remote", False))
-                except DesignerError:  # execute() reports it
-                    remote_nodes[plan.node_id] = True
-            return remote_nodes[plan.node_id]
-
-        def inputs_ready(plan, srcs) -> bool:
-            """Every input done; a node in this process may start on in-memory outputs that
-            are still being stored, a worker process needs them stored."""
-            if all(status[s] in ("completed", "reused") for s in srcs):
-                return True
-            # only while no other output waits to be stored: a backlog of saves would hold
-            # one table per node in memory
-            return all(status[s] in ("completed", "reused") or s in computed for s in srcs) \
-                and computed <= set(srcs) and not runs_remotely(plan)
-        try:
-            for p in plans:
-                if p.kind == "component" and p.execute:
-                    set_status(p, "queued")
-            while pending or running or saving:
-                # schedule every ready node
-                progressed = False
-                for nid in sorted(pending, key=position.__getitem__):
-                    plan = by_id[nid]
-                    srcs = [s for s, _ in plan.inputs.values()]
-                    if any(status[s] in ("failed", "skipped", "interrupted") for s in srcs) or (stop and plan.kind == "component"):
-                        pending.discard(nid)
-                        progressed = True
-                        failed_src = next((by_id[s].title for s in srcs if status[s] in ("failed", "skipped")), None)
-                        set_status(plan, "skipped", error=(f"Not run: {failed_src} did not complete."
-                                                           if failed_src else "Not run: the run was stopped."))
-                        release(plan)
-                        continue
-                    if not inputs_ready(plan, srcs):
-                        continue
-                    pending.discard(nid)
-                    progressed = True
-                    if plan.kind == "dataset":
-                        try:
-                            if nid in overrides:
-                                values[nid] = dict(overrides[nid])
-                            else:  # read when (and as far as) a consumer needs it
-                                port = data_node_port(plan.data)
-                                values[nid] = {port: DatasetSource(ws, plan.data,
-                                                                   lambda d=plan.data: self._load_data(d))}
-                            status[nid] = "completed"
-                            ws.set_node(run_id, nid, status="completed", title=plan.title, cache_key=plan.key)
-                        except DesignerError as exc:
-                            set_status(plan, "failed", error=str(exc))
-                            status[nid] = "failed"
-                            ws.set_node(run_id, nid, status="failed", title=plan.title, error=str(exc))
-                        continue
-                    stored = None if (plan.regenerate or nid in overrides) else ws.get_outputs(plan.key)
-                    if stored is not None:
-                        arts = dict(stored.artifact_ids)
-                        artifacts[nid] = arts
-                        set_status(plan, "reused", cache_key=plan.key, outputs=arts, duration=0.0,
-                                   metrics=_stored_metrics(ws, plan.key) or None)
-                        continue
-                    if not plan.execute:
-                        set_status(plan, "failed", error=(
-                            f"{plan.title} has no stored outputs for its current settings; run the "
-                            "pipeline up to it first."))
-                        continue
-                    set_status(plan, "running", started=time.time())
-                    running[pool.submit(execute, plan)] = plan
-                if not running and not saving:
-                    if pending and progressed:
-                        continue
-                    for nid in sorted(pending, key=position.__getitem__):
-                        set_status(by_id[nid], "skipped", error="Not run: its inputs were not available.")
-                    pending.clear()
-                    break
-                if handle._cancel.is_set():
-                    stop = True
-                finished, _ = wait([*running, *saving], timeout=0.2, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    if fut in saving:
-                        plan, payload = saving.pop(fut)
-                        computed.discard(plan.node_id)
-                        try:
-                            arts = fut.result()
-                        except Exception as exc:
-                            msg = str(exc) if isinstance(exc, DesignerError) else f"{type(exc).__name__}: {exc}"
-                            set_status(plan, "failed", finished=time.time(), duration=payload["duration"],
-                                       error=f"{plan.title}: its outputs could not be stored ({msg}).",
-                                       log=payload.get("log"))
-                            continue
-                        artifacts[plan.node_id] = arts
-                        set_status(plan, "completed", finished=time.time(), duration=payload["duration"],
-                                   cache_key=plan.key, outputs=arts, log=payload.get("log"),
-                                   metrics=payload.get("metrics") or None)
-                        if payload.get("metrics"):
-                            saver.submit(_store_metrics, ws, plan.key, payload["metrics"])
-                        continue
-                    plan = running.pop(fut)
-                    nid = plan.node_id
-                    try:
-                        outcome, payload = fut.result()
-                    except BaseException as exc:  # the executor itself failed
-                        outcome, payload = "failed", {"error": f"{type(exc).__name__}: {exc}",
-                                                      "log": traceback.format_exc(), "duration": 0.0}
-                    if outcome == "override":
-                        with lock:
-                            values[nid] = payload["outputs"]
-                        set_status(plan, "completed", duration=0.0)
-                    elif outcome == "completed":
-                        outs = payload.pop("outputs", None)
-                        if outs is not None:
-                            if remaining_uses[nid] > 0:  # kept in memory only while needed
-                                with lock:
-                                    values[nid] = outs
-                            computed.add(nid)
-                            saving[saver.submit(ws.put_outputs, plan.key, outs)] = (plan, payload)
-                            del outs
-                            release(plan)
-                            continue
-                        arts = payload["artifacts"]  # a remote target stored them already
-                        artifacts[nid] = arts
-                        if payload.get("metrics"):
-                            saver.submit(_store_metrics, ws, plan.key, payload["metrics"])
-                        set_status(plan, "completed", finished=time.time(), duration=payload["duration"],
-                                   cache_key=plan.key, outputs=arts, log=payload.get("log"),
-                                   metrics=payload.get("metrics") or None)
-                    else:
-                        set_status(plan, "failed", finished=time.time(), duration=payload.get("duration"),
-                                   error=payload["error"], log=payload.get("log"))
-                        if stop_on_failure:
-                            stop = True
-                    release(plan)
-        except KeyboardInterrupt:
-            handle._cancel.set()
-            for fut, plan in [*running.items(), *((f, sp[0]) for f, sp in saving.items())]:
-                fut.cancel()
-                set_status(plan, "interrupted", error="Interrupted.")
-            for nid in pending:
-                if by_id[nid].kind == "component":
-                    set_status(by_id[nid], "interrupted", error="Interrupted before it started.")
-            ws.update_run(run_id, status="interrupted", finished=time.time(),
-                          error="Interrupted by the user.")
-            handle.status = "interrupted"
-            emit(RunEvent("run_finished", run_id, status="interrupted", duration=time.time() - started))
-            pool.shutdown(wait=False, cancel_futures=True)
-            saver.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
-        saver.shutdown(wait=True)
-        failed = [p for p in plans if status[p.node_id] == "failed"]
-        if handle._cancel.is_set():
-            final, err = "canceled", "Canceled."
-        elif failed:
-            final = "failed"
-            err = f"{len(failed)} node(s) failed, first: {failed[0].title}"
-        else:
-            final, err = "completed", None
-        ws.update_run(run_id, status=final, finished=time.time(), error=err)
-        handle.status = final
-        handle.error = err
-        emit(RunEvent("run_finished", run_id, status=final, duration=time.time() - started,
-                      error=err, done=done_count, total=total))
-
-
-def _metrics_key(key: str) -> str:
-    return f"{key}.metrics"
-
-
-def _store_metrics(ws, key: str, metrics) -> None:
-    """Keep a node's metrics next to its outputs, so a run reusing them reports them too."""
-    try:
-        ws.put_outputs(_metrics_key(key), {"metrics": dict(metrics)})
-    except Exception:  # the run has them; only a later reuse would lack them
-        logging.getLogger(__name__).warning("Metrics of output %s could not be stored", key,
-                                            exc_info=True)
-
-
-def _stored_metrics(ws, key: str) -> dict:
-    try:
-        stored = ws.get_outputs(_metrics_key(key))
-        return dict(stored["metrics"]) if stored is not None else {}
-    except Exception:  # unreadable: the node is still reused, without metrics
-        return {}
+        Scheduler(self.workspace, handle, plans, emit, target=self._target, max_workers=self.max_workers,
+                  stop_on_failure=stop_on_failure, overrides=overrides).run()
 
 
 def _override_key(outputs: dict) -> str:

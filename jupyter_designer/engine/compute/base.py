@@ -14,6 +14,7 @@ import time
 
 from ..errors import DesignerError
 from ..fanout import SequentialInside
+from ..workspace import EngineWorkspace
 
 log = logging.getLogger("jupyter_designer.engine.compute")
 
@@ -87,7 +88,7 @@ class ComputeTarget:
         return {"name": self.name, "kind": self.kind, "config": dict(self.config),
                 "n_jobs": self.n_jobs}
 
-    def execute(self, plan, inputs: dict, *, workspace) -> tuple[str, dict]:  # pragma: no cover
+    def execute(self, plan, inputs: dict, *, workspace: EngineWorkspace) -> tuple[str, dict]:  # pragma: no cover
         raise NotImplementedError("the local target runs nodes in the runner's threads")
 
     def __repr__(self) -> str:
@@ -125,7 +126,7 @@ class _RemoteTarget(ComputeTarget):
             raise ComputeError(f"{plan.title} cannot be sent to the compute target {self.name!r}: "
                                f"{type(exc).__name__}: {exc}. Run it on 'local'.") from exc
 
-    def execute(self, plan, inputs: dict, *, workspace) -> tuple[str, dict]:
+    def execute(self, plan, inputs: dict, *, workspace: EngineWorkspace) -> tuple[str, dict]:
         """Run ``plan`` in a worker; returns what :func:`execute_component` does, with
         ``artifacts`` (port -> artifact id) instead of ``outputs``. Never hangs: a dead worker
         or a lost cluster fails the node (after ``retries`` further attempts)."""

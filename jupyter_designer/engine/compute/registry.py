@@ -6,6 +6,7 @@ import contextlib
 import json
 
 from ..errors import PipelineError
+from ..workspace import FolderWorkspace
 from .base import _TARGETS, _TARGETS_LOCK, BUILTIN_TARGETS, KINDS, ComputeError, ComputeTarget
 from .dask_cluster import DaskTarget
 from .processes import ProcessPoolTarget
@@ -34,7 +35,7 @@ def make_target(record) -> ComputeTarget:
     return target
 
 
-def resolve_target(workspace, name: str | None) -> ComputeTarget:
+def resolve_target(workspace: FolderWorkspace, name: str | None) -> ComputeTarget:
     """The target named ``name`` in ``workspace`` (registered, or one of the built-in names)."""
     name = name or "local"
     getter = getattr(workspace, "get_compute", None)
@@ -56,7 +57,7 @@ def resolve_target(workspace, name: str | None) -> ComputeTarget:
     return make_target(record)
 
 
-def list_target_names(workspace) -> list[str]:
+def list_target_names(workspace: FolderWorkspace) -> list[str]:
     names = []
     lister = getattr(workspace, "list_compute", None)
     if lister is not None:
@@ -65,7 +66,7 @@ def list_target_names(workspace) -> list[str]:
     return names + [n for n in BUILTIN_TARGETS if n not in names]
 
 
-def list_targets(workspace) -> list[dict]:
+def list_targets(workspace: FolderWorkspace) -> list[dict]:
     """Every target a node can use: the registered ones, then built-in names not registered."""
     out = []
     lister = getattr(workspace, "list_compute", None)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from ..errors import DesignerError
 from ..schema import Schema
 
-if TYPE_CHECKING:
-    from ..workspace import EngineWorkspace
+from ..workspace import DataCatalog, FolderWorkspace
 
 
 class InputError(DesignerError):
@@ -38,7 +37,7 @@ def bind_data_node(data: dict, pvalues: dict | None = None) -> dict:
     return data
 
 
-def load_data_node(workspace: "EngineWorkspace", data: dict, pvalues: dict | None = None):
+def load_data_node(workspace: DataCatalog, data: dict, pvalues: dict | None = None):
     """The value of a data node: its artifact, registered model or registered dataset."""
     data = bind_data_node(data, pvalues)
     if data.get("artifact"):
@@ -125,7 +124,7 @@ class DatasetSource:
     otherwise the whole table is read once and shared. Reused runs never read it at all.
     """
 
-    def __init__(self, workspace, data: dict, loader: Callable[[], Any]):
+    def __init__(self, workspace: DataCatalog, data: dict, loader: Callable[[], Any]):
         self.workspace = workspace
         self.data = dict(data)
         self._loader = loader
@@ -203,7 +202,7 @@ class DatasetSource:
         return f"DatasetSource({self.data!r}, loaded={self._loaded})"
 
 
-def artifact_path(workspace, artifact_id):
+def artifact_path(workspace: FolderWorkspace, artifact_id):
     getter = getattr(workspace, "artifact_path", None)
     if getter is None or not artifact_id:
         return None
@@ -223,7 +222,7 @@ class InputRef:
     value: Any = None                    # a value sent along (kept in memory by the kernel)
     columns: list | None = None          # read only these columns of a table
 
-    def load(self, workspace):
+    def load(self, workspace: DataCatalog):
         if self.artifact:
             return workspace.load_artifact(self.artifact, columns=self.columns)
         if self.dataset:
@@ -259,7 +258,7 @@ def input_ref(plan, port: str, value=None, artifact: str | None = None) -> Input
     return InputRef(value=value)
 
 
-def load_input(workspace, plan, port: str, value=None, artifact: str | None = None):
+def load_input(workspace: DataCatalog, plan, port: str, value=None, artifact: str | None = None):
     """Read ``plan``'s input ``port`` in this process (only the columns it needs)."""
     if isinstance(value, DatasetSource):
         return value.get(needed_columns(plan, port, value.schema))

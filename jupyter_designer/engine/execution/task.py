@@ -15,10 +15,29 @@ import sys
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 
 from ..component import ComponentSpec, RunContext
 from ..errors import ComponentError, DesignerError, a_or_an
 from ..ports import ANY, DATASET, EVALUATION, TRAINED_MODEL, TRANSFORMATION, UNTRAINED_MODEL
+from ..workspace import EngineWorkspace
+
+
+@dataclass
+class NodePlan:
+    """One node of a run as the scheduler and a compute target see it."""
+
+    node_id: str
+    title: str
+    kind: str
+    spec: ComponentSpec | None
+    params: dict
+    inputs: dict            # input port -> (source node id, source port)
+    key: str = ""
+    compute: str = "local"
+    regenerate: bool = False
+    data: dict | None = None
+    execute: bool = True    # False: only its outputs are needed (reused or loaded)
 
 
 # -- per-thread capture of print() output ------------------------------------------------
@@ -124,7 +143,7 @@ def run_node(spec: ComponentSpec, inputs: dict, params: dict, *, node_id: str = 
     return result
 
 
-def execute_component(plan, inputs: dict, *, workspace=None, t0: float | None = None,
+def execute_component(plan: NodePlan, inputs: dict, *, workspace: EngineWorkspace | None = None, t0: float | None = None,
                       compute=None) -> tuple[str, dict]:
     """Run one component on its inputs; never raises for the component's own failures.
 
