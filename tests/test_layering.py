@@ -1,7 +1,15 @@
-"""The dependency direction of DESIGN.md, checked on the source (not by memory).
+"""The dependency direction of DESIGN.md and the README's architecture notes, checked on the
+source (not by memory).
 
-engine/ imports no widgets, IPython, ipywidgets, tornado, uvicorn or jupyter_server; store/
-and serving/ import no UI or web framework either; widgets/ and server/ never import each other.
+    front ends      widgets/ (+ api.py), magics.py, server/, cli/
+        |  call
+    application     app/ (one function per use case; argument checks and errors once)
+        |
+    serving/  ->  store/, components/  ->  engine/        (catalog.py: pipeline references)
+
+engine/ imports no widgets, IPython, ipywidgets, tornado, uvicorn or jupyter_server; store/ and
+serving/ import no UI or web framework and no front end (serving/ never imports cli/); the
+application layer imports no front end; widgets/ and server/ never import each other.
 """
 
 import ast
@@ -20,10 +28,23 @@ FORBIDDEN = {
               "jupyter_designer.magics", "IPython", "ipywidgets", "anywidget", "tornado", "jupyter_server"),
     "components": ("jupyter_designer.widgets", "jupyter_designer.server", "jupyter_designer.serving",
                    "jupyter_designer.store", "IPython", "ipywidgets", "anywidget", "tornado", "jupyter_server"),
-    "serving": ("jupyter_designer.widgets", "jupyter_designer.server", "IPython", "ipywidgets",
-                "anywidget", "tornado", "jupyter_server", "uvicorn"),
+    "serving": ("jupyter_designer.widgets", "jupyter_designer.server", "jupyter_designer.cli",
+                "jupyter_designer.magics", "jupyter_designer.api", "jupyter_designer.app",
+                "IPython", "ipywidgets", "anywidget", "tornado", "jupyter_server", "uvicorn"),
+    # the application layer: called by every front end, imports none
+    "app": ("jupyter_designer.widgets", "jupyter_designer.server", "jupyter_designer.cli",
+            "jupyter_designer.magics", "jupyter_designer.api", "IPython", "ipywidgets",
+            "anywidget", "tornado", "jupyter_server", "uvicorn"),
+    "catalog.py": ("jupyter_designer.widgets", "jupyter_designer.server", "jupyter_designer.cli",
+                   "jupyter_designer.magics", "jupyter_designer.api", "jupyter_designer.app",
+                   "jupyter_designer.serving", "IPython", "ipywidgets", "tornado"),
+    # the command line: no UI, no web framework (serve starts the server as a process)
+    "cli": ("jupyter_designer.widgets", "jupyter_designer.server", "jupyter_designer.magics",
+            "IPython", "ipywidgets", "anywidget", "tornado", "jupyter_server", "uvicorn"),
     "widgets": ("jupyter_designer.server", "tornado", "jupyter_server", "uvicorn"),
-    "server": ("jupyter_designer.widgets", "jupyter_designer.magics", "ipywidgets", "anywidget", "IPython"),
+    "server": ("jupyter_designer.widgets", "jupyter_designer.magics", "jupyter_designer.cli",
+               "ipywidgets", "anywidget", "IPython"),
+    "magics.py": ("jupyter_designer.server", "jupyter_designer.cli", "tornado", "jupyter_server"),
 }
 
 
@@ -51,9 +72,9 @@ def imports_of(path: Path):
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
 def test_layer_imports(layer):
     root = PKG / layer
-    assert root.is_dir(), f"{layer}/ does not exist"
+    assert root.exists(), f"{layer} does not exist"
     bad = []
-    for f in sorted(root.rglob("*.py")):
+    for f in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
         for lineno, mod in imports_of(f):
             for forbidden in FORBIDDEN[layer]:
                 if mod == forbidden or mod.startswith(forbidden + "."):
@@ -69,3 +90,27 @@ def test_checker_catches_a_violation(tmp_path):
         assert "tornado" in found and "jupyter_designer.widgets.Designer" in found
     finally:
         f.unlink()
+
+
+def test_the_command_line_is_one_package():
+    """One ``cli/`` package with the entry point; no command module elsewhere."""
+    assert (PKG / "cli" / "__init__.py").is_file()
+    strays = [p for p in ("cli.py", "compute_cli.py", "serving/cli.py") if (PKG / p).exists()]
+    assert not strays, f"command-line modules outside cli/: {strays}"
+
+
+def test_front_ends_reach_the_use_cases_through_the_application_layer():
+    """The REST handlers, the ASGI app, the CLI and the magics submit runs, register datasets,
+    deploy and publish through ``jupyter_designer.app``, not by calling the runner or the
+    endpoint registries' writing methods themselves."""
+    import re
+
+    direct = re.compile(r"Runner\(\w*\)\.submit|\.register_dataset\(|\.realtime\.deploy\(|"
+                        r"\bserving\.deploy\(|pipelines\.publish\(|pipelines\.submit_request\(|"
+                        r"\bpe\.publish\(|\bpe\.submit\(")
+    files = [PKG / "magics.py", PKG / "server" / "handlers.py", PKG / "server" / "asgi.py",
+             *sorted((PKG / "cli").rglob("*.py"))]
+    bad = [f"{f.relative_to(PKG.parent)}:{n}: {line.strip()}"
+           for f in files for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+           if direct.search(line)]
+    assert not bad, "front ends calling a use case past the application layer:\n" + "\n".join(bad)

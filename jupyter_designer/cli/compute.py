@@ -16,7 +16,7 @@ ADD_KINDS = ("local-processes", "dask", "dask-local")
 
 
 def _config(args) -> tuple[str, dict]:
-    from .engine.compute import ComputeError
+    from jupyter_designer.engine.compute import ComputeError
 
     kind = args.kind
     config: dict = {}
@@ -49,8 +49,9 @@ def _config(args) -> tuple[str, dict]:
 
 
 def cmd_compute(args) -> int:
-    from .cli import _print_json, _table, _ws
-    from .engine import compute
+    from jupyter_designer.engine import compute
+
+    from ._common import _print_json, _table, _ws
 
     ws = _ws(args)
     action = args.compute_command

@@ -1,4 +1,4 @@
-"""Subcommands of ``jupyter designer`` for inference pipelines and endpoints.
+"""``jupyter designer`` commands for inference pipelines and endpoints.
 
     jupyter designer inference RUN_ID [--batch] [-o FILE] [--save-as DRAFT]
     jupyter designer deploy RUN_ID --name NAME [--replace] [--description TEXT]
@@ -8,46 +8,13 @@
     jupyter designer submit ENDPOINT [-p NAME=VALUE ...] [--version V] [--experiment E] [--wait]
     jupyter designer pipeline-endpoint list | show NAME | set-default NAME VERSION
                                        | disable NAME | enable NAME | delete NAME
-    jupyter designer serve [--port P] [--host H] [--workers N] [--threads T]
-        [--cpu-affinity auto|none] [--token T]
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import time
-from pathlib import Path
 
-
-def _ws(args):
-    from jupyter_designer.store import Workspace
-
-    return Workspace(args.workspace) if getattr(args, "workspace", None) else Workspace()
-
-
-def _print_json(obj) -> None:
-    print(json.dumps(obj, indent=2, sort_keys=True, default=str))
-
-
-def _when(t) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else ""
-
-
-def _table(rows, columns):
-    from jupyter_designer.cli import _table as table
-
-    return table(rows, columns)
-
-
-def _read_data(text: str):
-    if text.startswith("@"):
-        text = Path(text[1:]).read_text(encoding="utf-8")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SystemExit(f"error: --data is not valid JSON ({exc})") from None
+from ._common import _parse_params, _print_json, _read_data, _table, _when, _ws
 
 
 # -- inference / deploy -----------------------------------------------------------------------
@@ -72,18 +39,14 @@ def cmd_inference(args) -> int:
 
 def cmd_deploy(args) -> int:
     from jupyter_designer import serving
+    from jupyter_designer.app import deploy
 
-    ws = _ws(args)
-    pipeline = None
-    if args.pipeline:
-        from jupyter_designer.api import open_pipeline
-
-        pipeline = open_pipeline(args.pipeline, workspace=ws)
-    if (args.run_id is None) == (pipeline is None):
+    if (args.run_id is None) == (args.pipeline is None):
         raise SystemExit("error: deploy a run (RUN_ID) or a real-time inference pipeline (--pipeline)")
-    info = serving.deploy(ws, args.name, run_id=args.run_id, pipeline=pipeline,
-                          description=args.description, replace=args.replace,
-                          removed_rows=args.removed_rows)
+    ws = _ws(args)
+    info = deploy(ws, args.name, run_id=args.run_id, pipeline=args.pipeline,
+                  description=args.description, replace=args.replace,
+                  removed_rows=args.removed_rows)
     keys = serving.endpoint_keys(ws, args.name)
     if args.json:
         _print_json({**info, **keys})
@@ -182,17 +145,13 @@ def cmd_endpoint(args) -> int:
 
 # -- pipeline endpoints ---------------------------------------------------------------------------
 def cmd_publish(args) -> int:
+    from jupyter_designer.app import publish
     from jupyter_designer.serving import PipelineEndpoints
 
     ws = _ws(args)
     pe = PipelineEndpoints(ws)
-    source = args.source
-    if Path(source).suffix == ".json" or Path(source).exists():
-        from jupyter_designer.api import open_pipeline
-
-        source = open_pipeline(source, workspace=ws)
-    v = pe.publish(args.endpoint, source, description=args.description or "",
-                   set_default=args.set_default or None)
+    v = publish(ws, args.endpoint, args.source, description=args.description or "",
+                set_default=args.set_default or None, endpoints=pe)
     rec = pe.get(args.endpoint)
     if args.json:
         _print_json({"endpoint": rec["name"], **v, "default_version": rec["default_version"]})
@@ -204,13 +163,12 @@ def cmd_publish(args) -> int:
 
 
 def cmd_submit(args) -> int:
-    from jupyter_designer.cli import _parse_params
-    from jupyter_designer.serving import PipelineEndpoints
+    from jupyter_designer.app import submit_to_endpoint
 
     ws = _ws(args)
-    pe = PipelineEndpoints(ws)
-    handle = pe.submit(args.endpoint, parameters=_parse_params(args.param), version=args.version,
-                       experiment=args.experiment, background=not args.wait)
+    handle = submit_to_endpoint(ws, args.endpoint, parameters=_parse_params(args.param),
+                                version=args.version, experiment=args.experiment,
+                                background=not args.wait)
     if args.wait:
         rec = handle.record()
         if args.json:
@@ -286,29 +244,6 @@ def cmd_pipeline_endpoint(args) -> int:
     return 0
 
 
-# -- serve ------------------------------------------------------------------------------------------
-def cmd_serve(args) -> int:
-    argv = [sys.executable, "-m", "jupyter_designer.server.standalone",
-            "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
-    ws = getattr(args, "workspace", None)
-    if ws:
-        argv += ["--workspace", os.path.abspath(ws)]
-    if args.token:
-        argv += ["--token", args.token]
-    for root in args.data_root or ():
-        argv += ["--data-root", os.path.abspath(root)]
-    if args.threads:
-        argv += ["--threads", str(args.threads)]
-    argv += ["--cpu-affinity", args.cpu_affinity]
-    if args.log_level:
-        argv += ["--log-level", args.log_level]
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # the server replaces this process: signals and exit status are the server's own
-    os.execv(sys.executable, argv)
-    return 0  # pragma: no cover
-
-
 def add_commands(sub, common) -> None:
     p = sub.add_parser("inference", help="create an inference pipeline from a completed run")
     p.add_argument("run_id")
@@ -370,20 +305,3 @@ def add_commands(sub, common) -> None:
     p.add_argument("--description")
     common(p)
     p.set_defaults(func=cmd_pipeline_endpoint)
-
-    p = sub.add_parser("serve", help="serve real-time endpoints without JupyterLab")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5001)
-    p.add_argument("--workers", type=int, default=1, help="worker processes sharing the port")
-    p.add_argument("--data-root", action="append", default=[], metavar="FOLDER",
-                   help="a folder, besides the workspace, whose files a pipeline endpoint "
-                        "submission may import (repeat for several)")
-    p.add_argument("--threads", type=int, default=0,
-                   help="scoring threads per worker (default 1: scale with --workers)")
-    p.add_argument("--cpu-affinity", choices=("auto", "none"), default="auto",
-                   help="auto: each worker keeps to a CPU of its own when there are 2 or more "
-                        "and no more than CPUs; none: the OS places them")
-    p.add_argument("--token", help="enable pipeline endpoint submissions with this token")
-    p.add_argument("--log-level", default="WARNING")
-    common(p)
-    p.set_defaults(func=cmd_serve)

@@ -1,86 +1,12 @@
-"""``jupyter designer``: run, list, show and export pipelines from a terminal.
-
-Every subcommand prints readable text by default and JSON with ``--json``. Errors caused by
-input print one ``error:`` line and exit with status 2.
-"""
+"""``jupyter designer run | list | show | export | validate | register``."""
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
 import time
-from pathlib import Path
 
-#: other modules add subcommands here: name -> function(subparsers) registering them
-EXTENSIONS: list = []
-
-
-def _ws(args):
-    from .store import Workspace
-
-    return Workspace(args.workspace) if getattr(args, "workspace", None) else Workspace()
-
-
-def _parse_params(items) -> dict:
-    out = {}
-    for item in items or []:
-        if "=" not in item:
-            raise SystemExit(f"error: --param takes NAME=VALUE; got {item!r}")
-        k, v = item.split("=", 1)
-        try:
-            out[k.strip()] = json.loads(v)
-        except json.JSONDecodeError:
-            out[k.strip()] = v
-    return out
-
-
-def _print_json(obj) -> None:
-    print(json.dumps(obj, indent=2, default=str, sort_keys=True))
-
-
-def _table(rows: list[dict], columns: list[str], *, wide: tuple = ()) -> str:
-    """A text table; cells are cut at 60 characters except in the ``wide`` columns."""
-    if not rows:
-        return "(none)"
-    limit = {c: None if c in wide else 60 for c in columns}
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
-    widths = {c: min(w, limit[c] or w) for c, w in widths.items()}
-    line = "  ".join(c.ljust(widths[c]) for c in columns)
-    out = [line, "  ".join("-" * widths[c] for c in columns)]
-    for r in rows:
-        out.append("  ".join(str(r.get(c, ""))[:limit[c]].ljust(widths[c]) for c in columns).rstrip())
-    return "\n".join(out)
-
-
-def _metrics_summary(metrics: dict, n: int = 3) -> str:
-    """The first ``n`` metrics of a run, each with every side it was reported for:
-    ``Mean Absolute Error left=1.2 right=1.5`` for Evaluate Model's two inputs."""
-    groups: dict[str, list] = {}
-    for k, v in (metrics or {}).items():
-        if isinstance(v, (dict, list)):
-            continue
-        prefix, sep, base = k.rpartition(": ")
-        head, _, side = prefix.rpartition(": ")
-        if sep and side in ("left", "right"):
-            name = f"{head}: {base}" if head else base
-            groups.setdefault(name, []).append(f"{side}={_fmt_metric(v)}")
-        else:
-            groups.setdefault(k, []).append(f"={_fmt_metric(v)}")
-    parts = []
-    for name, values in list(groups.items())[:n]:
-        if len(values) == 1 and values[0].startswith("="):
-            parts.append(f"{name}{values[0]}")
-        else:
-            parts.append(f"{name} {' '.join(values)}")
-    return ", ".join(parts)
-
-
-def _fmt_metric(v):
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return v
+from ._common import (_asdict, _fmt_metric, _metrics_summary, _parse_params, _print_json, _table,
+                      _ws)
 
 
 # -- run ---------------------------------------------------------------------------------
@@ -111,16 +37,14 @@ class _Progress:
 
 
 def cmd_run(args) -> int:
-    from .api import open_pipeline
-    from .engine.runner import Runner
+    from jupyter_designer.app import submit_run
 
     ws = _ws(args)
-    p = open_pipeline(args.pipeline, workspace=ws)
-    p.workspace = ws
     progress = None if args.json else _Progress()
-    handle = Runner(ws).submit(p, experiment=args.experiment, parameters=_parse_params(args.param),
-                               regenerate=args.regenerate, up_to=args.up_to, on_event=progress,
-                               stop_on_failure=args.stop_on_failure, compute=args.compute)
+    handle = submit_run(ws, args.pipeline, experiment=args.experiment,
+                        parameters=_parse_params(args.param), regenerate=args.regenerate,
+                        up_to=args.up_to, on_event=progress,
+                        stop_on_failure=args.stop_on_failure, compute=args.compute)
     rec = ws.get_run(handle.run_id)
     if args.json:
         _print_json(_run_dict(rec))
@@ -153,7 +77,7 @@ def _run_dict(rec) -> dict:
 def cmd_list(args) -> int:
     what = args.what
     if what == "components":
-        from .engine.component import REGISTRY
+        from jupyter_designer.engine.component import REGISTRY
 
         specs = REGISTRY.all()
         if args.json:
@@ -169,8 +93,8 @@ def cmd_list(args) -> int:
                 print(f"  {s.name:<45} in: {ins}  out: {outs}  ({len(s.params)} parameters)")
         return 0
     if what == "samples":
-        from .api import sample_pipelines
-        from .store import samples
+        from jupyter_designer.catalog import sample_pipelines
+        from jupyter_designer.store import samples
 
         pipes = sample_pipelines()
         data = [{"name": n, "kind": "dataset"} for n in samples.sample_names()]
@@ -224,16 +148,6 @@ def cmd_list(args) -> int:
     raise SystemExit(f"error: cannot list {what!r}")
 
 
-def _asdict(obj) -> dict:
-    import dataclasses
-
-    if dataclasses.is_dataclass(obj):
-        return dataclasses.asdict(obj)
-    if isinstance(obj, dict):
-        return obj
-    return dict(vars(obj))
-
-
 def cmd_show(args) -> int:
     ws = _ws(args)
     if args.what != "run":
@@ -259,8 +173,8 @@ def cmd_show(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .engine.pipeline import Pipeline
-    from .engine.serialization import dumps
+    from jupyter_designer.engine.pipeline import Pipeline
+    from jupyter_designer.engine.serialization import dumps
 
     ws = _ws(args)
     doc = None
@@ -269,11 +183,11 @@ def cmd_export(args) -> int:
     except Exception:
         doc = None
     if doc is None:
-        from .api import open_pipeline
+        from jupyter_designer.catalog import open_pipeline
         doc = open_pipeline(args.source, workspace=ws).to_dict()
     text = dumps(Pipeline.from_dict(doc).to_dict())
     if args.output:
-        from .fileio import atomic_write
+        from jupyter_designer.fileio import atomic_write
         atomic_write(args.output, text)
         print(f"Wrote {args.output}")
     else:
@@ -282,7 +196,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .api import open_pipeline
+    from jupyter_designer.catalog import open_pipeline
 
     ws = _ws(args)
     p = open_pipeline(args.pipeline, workspace=ws)
@@ -302,11 +216,13 @@ def cmd_register(args) -> int:
     ws = _ws(args)
     if args.what != "dataset":
         raise SystemExit("error: `register` takes `dataset NAME PATH`")
+    from jupyter_designer.app import register_dataset
+
     na_values = None
     if args.na_values is not None:
         na_values = [v.strip() for v in args.na_values.split(",")]
-    info = ws.register_dataset(args.name, args.path, description=args.description or "",
-                               na_values=na_values, parse_dates=not args.no_dates)
+    info = register_dataset(ws, args.name, path=args.path, description=args.description or "",
+                            na_values=na_values, parse_dates=not args.no_dates)
     if args.json:
         _print_json(info.as_dict())
         return 0
@@ -317,16 +233,7 @@ def cmd_register(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jupyter designer",
-                                     description="jupyter-designer: build, run and serve ML pipelines.")
-    parser.add_argument("--workspace", "-w", help="workspace folder (default: $JUPYTER_DESIGNER_WORKSPACE or ./.designer)")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def common(p):
-        p.add_argument("--workspace", "-w", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        p.add_argument("--json", action="store_true", help="print JSON")
-
+def add_commands(sub, common) -> None:
     p = sub.add_parser("run", help="run a pipeline file, saved draft or sample")
     p.add_argument("pipeline", help="pipeline file, draft name or sample name")
     p.add_argument("--experiment", "-e", default="Default")
@@ -376,41 +283,3 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep columns of ISO 8601 dates as text instead of reading them as dates")
     common(p)
     p.set_defaults(func=cmd_register)
-
-    for ext in _extensions():
-        ext(sub, common)
-    return parser
-
-
-def _extensions():
-    from importlib import import_module
-
-    found = list(EXTENSIONS)
-    for mod in ("jupyter_designer.serving.cli", "jupyter_designer.compute_cli"):
-        try:
-            m = import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
-            continue
-        found.append(m.add_commands)
-    return found
-
-
-def main(argv=None) -> int:
-    from .engine.errors import DesignerError
-
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args) or 0
-    except DesignerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -45,7 +45,7 @@ _hosts_lock = threading.Lock()
 
 def _ws(workspace):
     if workspace is None:
-        from jupyter_designer.api import workspace as default
+        from jupyter_designer.catalog import workspace as default
 
         return default()
     return workspace

@@ -112,7 +112,7 @@ class PipelineEndpoints:
                 return Pipeline.from_dict(doc, source=f"draft {source!r}", workspace=self.ws), None
             except (NotFoundError, KeyError):
                 pass
-            from jupyter_designer.api import open_pipeline
+            from jupyter_designer.catalog import open_pipeline
 
             return open_pipeline(source, workspace=self.ws), None
         raise ServingError("Publish a pipeline: a Pipeline, a pipeline document, a run id or a "
