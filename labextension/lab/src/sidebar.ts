@@ -500,6 +500,7 @@ export class DesignerSidebar extends Widget {
     window.setTimeout(() => note.remove(), 1500);
   }
 
+  /** The endpoint's health route, called with its primary key as a client would. */
   private async _checkHealth(name: string, r: Row, badge: HTMLElement): Promise<void> {
     const url = String(r.scoring_uri ?? '').replace(/\/score$/, '/health');
     if (!url) {
@@ -507,10 +508,15 @@ export class DesignerSidebar extends Widget {
     }
     let text: string;
     try {
-      const res = await fetch(url, { credentials: 'same-origin' });
+      const keys = await this._api.get(['endpoints', name, 'keys']);
+      const res = await fetch(url, {
+        credentials: 'omit',
+        headers: { Authorization: `Bearer ${keys.primaryKey}` }
+      });
       text = res.ok ? 'healthy' : `unhealthy (${res.status})`;
     } catch (err) {
-      text = `unreachable`;
+      text = 'unreachable';
+      badge.title = String((err as Error).message ?? err);
     }
     this._health.set(name, text);
     badge.textContent = text;
