@@ -167,6 +167,15 @@ class PCAAnomalyDetector(OutlierMixin, BaseEstimator):
     def predict(self, X):
         return np.where(self.decision_function(X) >= 0, 1, -1)
 
+    @classmethod
+    def register_onnx_converter(cls):
+        """Teach skl2onnx this detector (for the fast scoring path): its one output is
+        :meth:`decision_function`, computed by the same formula."""
+        from skl2onnx import update_registered_converter
+
+        update_registered_converter(cls, "DesignerPCAAnomalyDetector", _outlier_shapes,
+                                    _pca_anomaly_to_onnx)
+
 
 class PoissonRegression(RegressorMixin, BaseEstimator):
     """Poisson regression with an L2 weight on the summed log-likelihood (the reference's form).
@@ -194,6 +203,50 @@ class PoissonRegression(RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         return self.model_.predict(X)
+
+    def onnx_estimator(self):
+        """The fitted estimator giving the same predictions that skl2onnx converts (for the
+        fast scoring path): scikit-learn's Poisson GLM."""
+        return self.model_
+
+
+# -- ONNX conversion of the custom estimators (the fast scoring path; skl2onnx is imported
+# only when an endpoint compiles a model) ---------------------------------------------------
+def _outlier_shapes(operator):
+    """An outlier detector's outputs, as skl2onnx names them: ``label`` and ``scores``."""
+    from skl2onnx.common.data_types import Int64TensorType
+
+    n = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = Int64TensorType([n])
+    operator.outputs[1].type = operator.inputs[0].type.__class__([n, 1])
+
+
+def _pca_anomaly_to_onnx(scope, operator, container):
+    from skl2onnx.algebra.onnx_ops import (OnnxAdd, OnnxCast, OnnxDiv, OnnxLess, OnnxLog,
+                                           OnnxMatMul, OnnxMul, OnnxReduceSumApi11, OnnxReshapeApi13,
+                                           OnnxSub, OnnxWhere)
+    from onnx import TensorProto
+    from skl2onnx.common.data_types import guess_numpy_type
+
+    op, opv = operator.raw_operator, container.target_opset
+    X = operator.inputs[0]
+    dtype = guess_numpy_type(X.type)
+    const = lambda v: np.asarray(v, dtype=dtype)  # noqa: E731
+    xc = OnnxSub(X, const(op.mean_), op_version=opv)
+    back = OnnxMatMul(OnnxMatMul(xc, const(op.components_.T), op_version=opv),
+                      const(op.components_), op_version=opv)
+    r = OnnxSub(xc, back, op_version=opv)
+    err = OnnxReduceSumApi11(OnnxMul(r, r, op_version=opv), axes=[1], keepdims=1, op_version=opv)
+    z = OnnxDiv(OnnxSub(OnnxLog(OnnxAdd(err, const([op.eps_]), op_version=opv), op_version=opv),
+                        const([op.log_center_]), op_version=opv),
+                const([op.log_scale_]), op_version=opv)
+    d = OnnxSub(const([op.threshold_]), z, op_version=opv)
+    OnnxCast(d, to=TensorProto.DOUBLE if dtype == np.float64 else TensorProto.FLOAT,
+             op_version=opv, output_names=[operator.outputs[1].full_name]).add_to(scope, container)
+    label = OnnxWhere(OnnxLess(d, const([0.0]), op_version=opv), np.array([-1], dtype=np.int64),
+                      np.array([1], dtype=np.int64), op_version=opv)
+    OnnxReshapeApi13(label, np.array([-1], dtype=np.int64), op_version=opv,
+                     output_names=[operator.outputs[0].full_name]).add_to(scope, container)
 
 
 def first_n_init(X, n_clusters, random_state):

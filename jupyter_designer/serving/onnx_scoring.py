@@ -45,8 +45,9 @@ class _Onnx:
     its strings, while for many rows its own encoders cost less."""
 
     def __init__(self, session, feeds, model: TrainedModel, dtype, inputs: _Inputs | None = None,
-                 row_session=None, row_inputs: _Inputs | None = None):
+                 row_session=None, row_inputs: _Inputs | None = None, post=None):
         self.session = session
+        self.post = post              # see _convertible
         self.feeds = feeds            # [(onnx input name, column, "num" | "str")]
         self.model = model
         self.dtype = dtype
@@ -168,7 +169,12 @@ class _Onnx:
                 return feed
 
         ml, task, classes = _ml(), self.task, self.classes
-        if task == "regression":
+        if self.post is not None or task == "anomaly":
+            columns = self._columns
+
+            def predict(r):
+                return {k: v.tolist()[0] for k, v in columns(run(feed_of(r)), 1).items()}
+        elif task == "regression":
             label = ml.SCORED_LABELS
 
             def predict(r):
@@ -214,11 +220,29 @@ class _Onnx:
         return v if kind == "O" else str(v)
 
     def _columns(self, res, n: int) -> dict:
-        ml = _ml()
+        ml, post = _ml(), self.post
         if self.task == "regression":
-            return {ml.SCORED_LABELS: np.asarray(res[0], dtype=np.float64).reshape(n)}
+            y = np.asarray(res[0], dtype=np.float64).reshape(n)
+            if post is not None:  # ("affine", scale, offset): the label scaled back
+                y = y * post[1] + post[2]
+            return {ml.SCORED_LABELS: y}
+        if self.task == "anomaly":  # the decision values, as Score Model turns them to scores
+            from scipy.special import expit
+
+            d = np.asarray(res[-1], dtype=np.float64).reshape(n)
+            if len(d) != n:
+                raise Fallback("outputs")
+            return {ml.SCORED_LABELS: (d < 0).astype(np.int64), ml.SCORED_PROBABILITIES: expit(-d)}
         if self.task in ("binary", "multiclass"):
             proba = np.asarray(res[1], dtype=np.float64).reshape(n, -1)
+            if post == "decision":  # decision values, as Score Model turns them to probabilities
+                from scipy.special import expit, softmax
+
+                if self.task == "binary":
+                    p1 = expit(proba[:, -1])
+                    proba = np.column_stack([1.0 - p1, p1])
+                else:
+                    proba = softmax(proba, axis=1)
             if self.task == "binary":
                 p1 = proba[:, 1]
                 return {ml.SCORED_LABELS: self.classes[(p1 >= 0.5).astype(np.int64)],
@@ -268,10 +292,14 @@ def compile_onnx(model: TrainedModel):
                                                 StringTensorType)
     except ImportError:
         return None, "skl2onnx/onnxruntime are not installed (reinstall jupyter-designer: they are among its dependencies)"
-    est = model.estimator
-    steps = getattr(est, "steps", None)
-    if not steps:
-        return None, "the model is not a scikit-learn Pipeline"
+    if model.info.get("quantiles"):
+        return None, ("a quantile regression forest: its scores are quantiles of the training "
+                      "labels in the leaves a row reaches, which ONNX's tree operators do not give")
+    try:
+        est, post = _convertible(model)
+    except ValueError as exc:
+        return None, str(exc)
+    steps = est.steps
     kinds = model.feature_kinds
     why = "conversion failed"
     for tensor, dtype in ((DoubleTensorType, np.float64), (FloatTensorType, np.float32)):
@@ -285,7 +313,8 @@ def compile_onnx(model: TrainedModel):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                onx = convert_sklearn(est, initial_types=types, options=options)
+                onx = convert_sklearn(est, initial_types=types, options=options,
+                                      target_opset=_target_opset(est))
         except Exception as exc:  # unsupported estimator, opset, type ...
             why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
             continue
@@ -314,13 +343,109 @@ def compile_onnx(model: TrainedModel):
         except Exception as exc:
             why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
             continue
-        expected_outputs = 1 if model.task == "regression" else 2
+        expected_outputs = 1 if model.task in ("regression", "anomaly") else 2
         if len(sess.get_outputs()) < expected_outputs:
             why = "unexpected ONNX outputs"
             continue
-        return (_Onnx(sess, feeds, model, dtype, inputs, row_sess, row_inputs if row_sess else None),
+        return (_Onnx(sess, feeds, model, dtype, inputs, row_sess, row_inputs if row_sess else None,
+                      post=post),
                 f"ONNX Runtime ({np.dtype(dtype).name})")
     return None, why
+
+
+_REGISTERED: set = set()
+
+
+def _register_converters(estimators) -> None:
+    """Converters skl2onnx lacks: LightGBM's (from onnxmltools, LightGBM's own converter
+    project) and those the designer's own estimators declare (``register_onnx_converter``)."""
+    for e in estimators:
+        t = type(e)
+        if t in _REGISTERED:
+            continue
+        own = getattr(t, "register_onnx_converter", None)
+        if callable(own):
+            own()
+        elif t.__module__.startswith("lightgbm"):
+            _register_lightgbm()
+        _REGISTERED.add(t)
+
+
+def _register_lightgbm() -> None:
+    from lightgbm import LGBMClassifier, LGBMRegressor
+    from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
+    from skl2onnx import update_registered_converter
+    from skl2onnx.common.shape_calculator import (calculate_linear_classifier_output_shapes,
+                                                  calculate_linear_regressor_output_shapes)
+
+    update_registered_converter(LGBMClassifier, "LightGbmLGBMClassifier",
+                                calculate_linear_classifier_output_shapes, convert_lightgbm,
+                                options={"nocl": [True, False], "zipmap": [True, False, "columns"]})
+    update_registered_converter(LGBMRegressor, "LightGbmLGBMRegressor",
+                                calculate_linear_regressor_output_shapes, convert_lightgbm,
+                                options={"split": None})
+
+
+def _target_opset(est):
+    """LightGBM's converter writes tree ensembles of ``ai.onnx.ml`` version 3 at most."""
+    if any(type(e).__module__.startswith("lightgbm") for e in _leaves(est)):
+        from skl2onnx import get_latest_tested_opset_version
+
+        return {"": get_latest_tested_opset_version(), "ai.onnx.ml": 3}
+    return None
+
+
+def _leaves(est) -> list:
+    """Every estimator inside ``est`` (pipelines, meta-estimators), ``est`` included."""
+    out = [est]
+    for _, sub in getattr(est, "steps", None) or []:
+        out += _leaves(sub)
+    for attr in ("estimator", "estimators_", "regressor_"):
+        sub = getattr(est, attr, None)
+        for e in sub if isinstance(sub, list) else [sub] if sub is not None else []:
+            if hasattr(e, "fit"):
+                out += _leaves(e)
+    return out
+
+
+def _convertible(model: TrainedModel):
+    """The fitted scikit-learn Pipeline skl2onnx converts, computing the model's scores, and
+    what to do to its raw outputs (``post``):
+
+    - a learner that declares ``onnx_estimator()`` is converted as the estimator it names;
+    - a label scaled for training (``TransformedTargetRegressor`` with a ``StandardScaler``):
+      the regressor is converted and its output scaled back (``("affine", scale, offset)``);
+    - a classifier without probabilities: its decision values through the logistic function
+      (two classes) or softmax (several), as Score Model computes them (``"decision"``).
+    """
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    est = model.estimator
+    steps = list(getattr(est, "steps", None) or [])
+    if not steps:
+        raise ValueError("the model is not a scikit-learn Pipeline")
+    name, final = steps[-1]
+    post = None
+    if isinstance(final, TransformedTargetRegressor):
+        tr = getattr(final, "transformer_", None)
+        if not isinstance(tr, StandardScaler) or getattr(final, "func", None) is not None:
+            raise ValueError("a label transformation other than standardization")
+        scale = float(np.ravel(tr.scale_)[0]) if tr.scale_ is not None else 1.0
+        offset = float(np.ravel(tr.mean_)[0]) if tr.mean_ is not None else 0.0
+        post = ("affine", scale, offset)
+        inner = final.regressor_
+        steps = steps[:-1] + (list(inner.steps) if isinstance(inner, Pipeline) else [(name, inner)])
+        name, final = steps[-1]
+    own = getattr(final, "onnx_estimator", None)
+    if callable(own):
+        final = own()
+        steps[-1] = (name, final)
+    if model.task in ("binary", "multiclass") and not hasattr(final, "predict_proba"):
+        post = "decision"
+    _register_converters([e for _, s in steps for e in _leaves(s)])
+    return Pipeline(steps), post
 
 
 def _session(ort, graph):
