@@ -9,194 +9,22 @@ from __future__ import annotations
 
 import copy as _copy
 import graphlib
-import json
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from . import graph as _graph
-from .component import REGISTRY, ComponentSpec, slug
+from . import serialization
+from .component import REGISTRY, slug
 from .errors import (DesignerError, ParameterError, PipelineError, PortError,
                      ValidationIssue, PipelineValidationError)
 from .params import PIPELINE_PARAMETER, Columns, is_binding
-from .ports import DATASET, TRAINED_MODEL, TRANSFORMATION, Port, check_compatible
+from .ports import Port, check_compatible
+from .nodes import DATA_TYPES, PARAMETER_TYPES, DesignSource, Edge, Node, PipelineParameter  # noqa: F401
 from .schema import Schema
 
 NODE_W, NODE_H = 220, 60          # canvas node size used for free-spot placement and layout
 GAP_X, GAP_Y = 40, 60
-
-#: data node types: what a data node's single output port carries
-DATA_TYPES = {"dataset": DATASET, "model": TRAINED_MODEL, "transformation": TRANSFORMATION}
-PARAMETER_TYPES = ("int", "float", "str", "bool", "dataset")
-
-
-@dataclass
-class Node:
-    """A node of a draft: a component with parameter values, or a data node (dataset,
-    trained model ``MD-`` or fitted transformation ``TD-``)."""
-
-    id: str
-    kind: str                                  # "component" | "dataset"
-    component: str | None = None               # component id
-    data: dict | None = None                   # data nodes: {"name", "version", "type", ...}
-    params: dict = field(default_factory=dict)
-    comment: str = ""
-    position: tuple = (0.0, 0.0)
-    compute: str | None = None
-    regenerate: bool = False
-    name: str | None = None                    # display name override
-
-    @property
-    def spec(self) -> ComponentSpec | None:
-        return REGISTRY.get(self.component) if self.kind == "component" else None
-
-    @property
-    def title(self) -> str:
-        if self.name:
-            return self.name
-        if self.kind == "component":
-            try:
-                return self.spec.name
-            except DesignerError:
-                return self.component or "?"
-        d = self.data or {}
-        if d.get("parameter"):
-            return f"{d.get('name') or d['parameter']} (pipeline parameter)"
-        return d.get("name", "?")
-
-    @property
-    def inputs(self) -> tuple:
-        return self.spec.inputs if self.kind == "component" else ()
-
-    @property
-    def outputs(self) -> tuple:
-        if self.kind == "component":
-            return self.spec.outputs
-        t = (self.data or {}).get("type", "dataset")
-        return (Port("dataset" if t == "dataset" else t, DATA_TYPES[t],
-                     {"dataset": "Dataset", "model": "Trained model",
-                      "transformation": "Transformation"}[t]),)
-
-    def input(self, key) -> Port:
-        if self.kind != "component":
-            raise PortError(f"{self.title} is a data node: it has no input ports.")
-        return self.spec.input(key)
-
-    def output(self, key) -> Port:
-        if self.kind == "component":
-            return self.spec.output(key)
-        port = self.outputs[0]
-        if key in (None, port.key, port.label) or slug(str(key)) == slug(port.label):
-            return port
-        raise PortError(f"{self.title} has no output port {key!r}; its output is {port.label!r}.")
-
-    def as_dict(self) -> dict:
-        d = {"id": self.id, "kind": self.kind, "title": self.title,
-             "params": _copy.deepcopy(self.params), "comment": self.comment,
-             "position": [float(self.position[0]), float(self.position[1])],
-             "compute": self.compute, "regenerate": self.regenerate,
-             "inputs": [p.as_dict() for p in self._safe(lambda: self.inputs, ())],
-             "outputs": [p.as_dict() for p in self._safe(lambda: self.outputs, ())]}
-        if self.kind == "component":
-            d["component"] = self.component
-            d["category"] = self._safe(lambda: self.spec.category, "")
-        else:
-            d["data"] = dict(self.data or {})
-        if self.name:
-            d["name"] = self.name
-        return d
-
-    @staticmethod
-    def _safe(fn, default):
-        try:
-            return fn()
-        except DesignerError:
-            return default
-
-    def _doc(self) -> dict:
-        """The node as stored in a pipeline file."""
-        d: dict[str, Any] = {"id": self.id, "kind": self.kind}
-        if self.kind == "component":
-            d["component"] = self.component
-            spec = self._safe(lambda: self.spec, None)
-            if spec is not None:
-                d["component_name"] = spec.name
-                d["component_version"] = spec.version
-        else:
-            d["data"] = dict(self.data or {})
-        if self.name:
-            d["name"] = self.name
-        d["params"] = _copy.deepcopy(self.params)
-        d["comment"] = self.comment
-        d["position"] = [round(float(self.position[0]), 1), round(float(self.position[1]), 1)]
-        if self.compute:
-            d["compute"] = self.compute
-        if self.regenerate:
-            d["regenerate"] = True
-        return d
-
-
-@dataclass(frozen=True)
-class DesignSource:
-    """The component node feeding an input port, as a component's ``design_check`` sees it:
-    ``design_check(input_schemas, params, upstream)`` gets ``{port: DesignSource}`` and
-    returns ``[(parameter key or None, message), ...]``."""
-
-    node_id: str
-    title: str
-    spec: ComponentSpec
-    params: dict
-
-
-@dataclass(frozen=True)
-class Edge:
-    id: str
-    source: str
-    source_port: str
-    target: str
-    target_port: str
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "source": self.source, "source_port": self.source_port,
-                "target": self.target, "target_port": self.target_port}
-
-
-@dataclass
-class PipelineParameter:
-    name: str
-    type: str = "str"
-    default: Any = None
-    description: str = ""
-
-    def as_dict(self) -> dict:
-        return {"name": self.name, "type": self.type, "default": self.default,
-                "description": self.description}
-
-    def coerce(self, value):
-        try:
-            if self.type == "int":
-                if isinstance(value, bool):
-                    raise ValueError
-                if isinstance(value, float) and not value.is_integer():
-                    raise ValueError
-                return int(value)
-            if self.type == "float":
-                if isinstance(value, bool):
-                    raise ValueError
-                return float(value)
-            if self.type == "bool":
-                if isinstance(value, str):
-                    if value.lower() not in ("true", "false", "1", "0"):
-                        raise ValueError
-                    return value.lower() in ("true", "1")
-                return bool(value)
-            return str(value) if value is not None else None
-        except (TypeError, ValueError):
-            raise ParameterError(
-                f"The pipeline parameter {self.name!r} must be of type {self.type}. "
-                f"Got {value!r} instead.", parameter=self.name) from None
-
 
 class Pipeline:
     """A pipeline draft."""
@@ -604,7 +432,7 @@ class Pipeline:
         """A clipboard document of the given nodes and the connections among them."""
         ids = [self.node(r).id for r in refs]
         chosen = set(ids)
-        return {"nodes": [self.nodes[i]._doc() for i in ids],
+        return {"nodes": [serialization.node_document(self.nodes[i]) for i in ids],
                 "edges": [e.as_dict() for e in self.edges.values()
                           if e.source in chosen and e.target in chosen]}
 
@@ -613,7 +441,7 @@ class Pipeline:
         mapping, new = {}, []
         with self._edit():
             for nd in clipboard.get("nodes", []):
-                node = _node_from_doc(nd, "$clipboard")
+                node = serialization.node_from_doc(nd, "$clipboard")
                 old = node.id
                 node.id = self._new_id(node.component if node.kind == "component" else node.data["name"])
                 node.position = (node.position[0] + offset[0], node.position[1] + offset[1])
@@ -870,38 +698,26 @@ class Pipeline:
 
     # -- serialization ----------------------------------------------------------------
     def to_dict(self) -> dict:
-        from .serialization import SCHEMA_VERSION
-
-        return {"schema_version": SCHEMA_VERSION, "name": self.name, "description": self.description,
-                "default_compute": self.default_compute,
-                "parameters": [p.as_dict() for p in self.parameters.values()],
-                "nodes": [n._doc() for n in self.nodes.values()],
-                "edges": [{"source": e.source, "source_port": e.source_port,
-                           "target": e.target, "target_port": e.target_port}
-                          for e in sorted(self.edges.values(), key=lambda e: e.id)]}
+        """The pipeline file's document (see :mod:`.serialization`)."""
+        return serialization.document(self)
 
     def to_json(self) -> str:
-        from .serialization import dumps
-        return dumps(self.to_dict())
+        return serialization.dumps(self.to_dict())
 
     @classmethod
     def from_dict(cls, doc, *, source: str | None = None, workspace=None) -> "Pipeline":
-        from .serialization import load_document
-        return load_document(doc, source=source, workspace=workspace)
+        return serialization.load_document(doc, source=source, into=cls(workspace=workspace))
 
     @classmethod
     def from_json(cls, text: str, *, source: str | None = None, workspace=None) -> "Pipeline":
-        from .serialization import loads
-        return loads(text, source=source, workspace=workspace)
+        return serialization.loads(text, source=source, into=cls(workspace=workspace))
 
     @classmethod
     def load(cls, path, *, workspace=None) -> "Pipeline":
-        from .serialization import read
-        return read(path, workspace=workspace)
+        return serialization.read(path, into=cls(workspace=workspace))
 
     def save(self, path) -> None:
-        from .serialization import write
-        write(self, path)
+        serialization.write(self, path)
 
     def clone(self) -> "Pipeline":
         return Pipeline.from_dict(self.to_dict(), workspace=self.workspace)
@@ -920,8 +736,3 @@ def _types_ok(out: Port | None, inp: Port | None) -> bool:
 def _title(port_type: str) -> str:
     from .ports import PortType
     return PortType.TITLES.get(port_type, port_type)
-
-
-def _node_from_doc(nd: dict, path: str) -> Node:
-    from .serialization import node_from_doc
-    return node_from_doc(nd, path)

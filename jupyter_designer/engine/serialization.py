@@ -1,5 +1,11 @@
 """The pipeline file: versioned, deterministic JSON with migrations.
 
+Both halves of the format live here: :func:`document` writes a pipeline's document,
+:func:`load_document` reads one into an empty pipeline (``Pipeline.to_dict`` /
+``Pipeline.from_dict`` and friends are thin methods over these). This module knows the
+values a pipeline is made of (:mod:`.nodes`), not the ``Pipeline`` class, so the imports
+point one way: ``pipeline -> serialization -> nodes``.
+
 ``schema_version`` names the document's format. Older documents are migrated step by step
 by the functions in :data:`MIGRATIONS`; every problem in a document is reported with the
 JSON path where it is (``$.nodes[2].params``).
@@ -7,13 +13,16 @@ JSON path where it is (``$.nodes[2].params``).
 
 from __future__ import annotations
 
+import copy as _copy
 import json
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from jupyter_designer.fileio import atomic_write
 
+from .component import REGISTRY
 from .errors import DesignerError, PipelineFileError
+from .nodes import DATA_TYPES, PARAMETER_TYPES, Edge, Node, PipelineParameter
 
 SCHEMA_VERSION = 1
 
@@ -74,15 +83,53 @@ def dumps(doc: dict) -> str:
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def document(pipeline) -> dict:
+    """A pipeline's file document: deterministic, with stable node ids (edges by id)."""
+    return {"schema_version": SCHEMA_VERSION, "name": pipeline.name,
+            "description": pipeline.description, "default_compute": pipeline.default_compute,
+            "parameters": [p.as_dict() for p in pipeline.parameters.values()],
+            "nodes": [node_document(n) for n in pipeline.nodes.values()],
+            "edges": [{"source": e.source, "source_port": e.source_port,
+                       "target": e.target, "target_port": e.target_port}
+                      for e in sorted(pipeline.edges.values(), key=lambda e: e.id)]}
+
+
+def node_document(node) -> dict:
+    """A node as stored in a pipeline file."""
+    d: dict[str, Any] = {"id": node.id, "kind": node.kind}
+    if node.kind == "component":
+        d["component"] = node.component
+        spec = _spec_or_none(node)
+        if spec is not None:
+            d["component_name"] = spec.name
+            d["component_version"] = spec.version
+    else:
+        d["data"] = dict(node.data or {})
+    if node.name:
+        d["name"] = node.name
+    d["params"] = _copy.deepcopy(node.params)
+    d["comment"] = node.comment
+    d["position"] = [round(float(node.position[0]), 1), round(float(node.position[1]), 1)]
+    if node.compute:
+        d["compute"] = node.compute
+    if node.regenerate:
+        d["regenerate"] = True
+    return d
+
+
+def _spec_or_none(node):
+    try:
+        return node.spec
+    except DesignerError:
+        return None
+
+
 def _expect(cond: bool, path: str, message: str, source):
     if not cond:
         raise PipelineFileError(path, message, source=source)
 
 
 def node_from_doc(nd, path: str, source: str | None = None):
-    from .component import REGISTRY
-    from .pipeline import DATA_TYPES, Node
-
     _expect(isinstance(nd, dict), path, f"a node must be an object; got {type(nd).__name__}", source)
     _expect(isinstance(nd.get("id"), str) and nd["id"].strip() != "", f"{path}.id",
             "every node needs a non-empty string id", source)
@@ -134,13 +181,15 @@ def node_from_doc(nd, path: str, source: str | None = None):
     return node
 
 
-def load_document(doc, *, source: str | None = None, workspace=None):
-    from .pipeline import PARAMETER_TYPES, Edge, Pipeline, PipelineParameter
-
+def load_document(doc, *, into, source: str | None = None):
+    """Read a pipeline document (migrated to the current version) into ``into``, an empty
+    pipeline; returns it. Every problem is a :class:`PipelineFileError` naming its JSON path."""
     _expect(isinstance(doc, dict), "$", f"a pipeline file must hold a JSON object; got {type(doc).__name__}", source)
     doc = migrate(doc, source)
-    p = Pipeline(name=str(doc.get("name", "Pipeline")), description=str(doc.get("description", "")),
-                 default_compute=str(doc.get("default_compute", "local")), workspace=workspace)
+    p = into
+    p.name = str(doc.get("name", "Pipeline"))
+    p.description = str(doc.get("description", ""))
+    p.default_compute = str(doc.get("default_compute", "local"))
     params = doc.get("parameters", [])
     _expect(isinstance(params, list), "$.parameters", "must be a list", source)
     for i, pd_ in enumerate(params):
@@ -183,16 +232,16 @@ def load_document(doc, *, source: str | None = None, workspace=None):
     return p
 
 
-def loads(text: str, *, source: str | None = None, workspace=None):
+def loads(text: str, *, into, source: str | None = None):
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PipelineFileError("$", f"not valid JSON (line {exc.lineno}, column {exc.colno}: "
                                 f"{exc.msg})", source=source) from None
-    return load_document(doc, source=source, workspace=workspace)
+    return load_document(doc, source=source, into=into)
 
 
-def read(path, *, workspace=None):
+def read(path, *, into):
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -200,8 +249,7 @@ def read(path, *, workspace=None):
         raise PipelineFileError("$", "file not found; check the path", source=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PipelineFileError("$", f"cannot be read ({exc})", source=str(path)) from None
-    p = loads(text, source=str(path), workspace=workspace)
-    return p
+    return loads(text, source=str(path), into=into)
 
 
 def write(pipeline, path) -> None:
