@@ -41,9 +41,10 @@ class PipelineEndpoints:
     def root(self):
         return self.records.root
 
-    def _read(self, name: str) -> dict:
+    def _read(self, name: str, change=None) -> dict:
+        """The record of ``name``; with ``change``, edited by it and written back."""
         try:
-            return self.records.read(name)
+            return self.records.read(name) if change is None else self.records.update(name, change)
         except FileNotFoundError:
             names = [e["name"] for e in self.list()]
             raise EndpointNotFoundError(f"There is no pipeline endpoint {name!r}. Pipeline "
@@ -63,7 +64,10 @@ class PipelineEndpoints:
         return list(self._read(name)["versions"])
 
     def version(self, name: str, version=None) -> dict:
-        rec = self._read(name)
+        return self._version_in(self._read(name), name, version)
+
+    @staticmethod
+    def _version_in(rec: dict, name: str, version=None) -> dict:
         if version is None or version == "":
             version = rec["default_version"]
             if version is None:
@@ -154,21 +158,12 @@ class PipelineEndpoints:
         return version
 
     def set_default(self, name: str, version) -> dict:
-        with self.records.lock():
-            v = self.version(name, str(version))
-            rec = self._read(name)
-            rec["default_version"] = v["version"]
-            rec["updated"] = time.time()
-            self.records.write(name, rec)
-        return rec
+        def change(rec):
+            rec["default_version"] = self._version_in(rec, name, str(version))["version"]
+        return self._read(name, change)
 
     def _set_enabled(self, name: str, enabled: bool) -> dict:
-        with self.records.lock():
-            rec = self._read(name)
-            rec["enabled"] = bool(enabled)
-            rec["updated"] = time.time()
-            self.records.write(name, rec)
-        return rec
+        return self._read(name, lambda rec: rec.update(enabled=bool(enabled)))
 
     def disable(self, name: str) -> dict:
         """Refuse submissions until :meth:`enable`."""
@@ -178,13 +173,10 @@ class PipelineEndpoints:
         return self._set_enabled(name, True)
 
     def update(self, name: str, *, description: str | None = None) -> dict:
-        with self.records.lock():
-            rec = self._read(name)
+        def change(rec):
             if description is not None:
                 rec["description"] = str(description)
-            rec["updated"] = time.time()
-            self.records.write(name, rec)
-        return rec
+        return self._read(name, change)
 
     def delete(self, name: str) -> None:
         with self.records.lock():

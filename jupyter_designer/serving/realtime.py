@@ -71,9 +71,10 @@ class RealtimeEndpoints:
     def record_path(self, name: str) -> Path:
         return self.records.record_path(name)
 
-    def _read(self, name: str) -> dict:
+    def _read(self, name: str, change=None) -> dict:
+        """The record of ``name``; with ``change``, edited by it and written back."""
         try:
-            return self.records.read(name)
+            return self.records.read(name) if change is None else self.records.update(name, change)
         except FileNotFoundError:
             raise EndpointNotFoundError(
                 f"There is no real-time endpoint {name!r}. Endpoints: "
@@ -226,20 +227,11 @@ class RealtimeEndpoints:
         if which not in KEY_NAMES:
             raise ServingError(f"The key to regenerate must be 'primary' or 'secondary'. Got "
                                f"{which!r} instead.")
-        with self.records.lock():
-            rec = self._read(name)
-            rec["keys"][which] = new_key()
-            rec["updated"] = time.time()
-            self.records.write(name, rec)
+        rec = self._read(name, lambda r: r["keys"].update({which: new_key()}))
         return {"primaryKey": rec["keys"]["primary"], "secondaryKey": rec["keys"]["secondary"]}
 
     def set_description(self, name: str, description: str) -> dict:
-        with self.records.lock():
-            rec = self._read(name)
-            rec["description"] = str(description)
-            rec["updated"] = time.time()
-            self.records.write(name, rec)
-        return _public(rec)
+        return _public(self._read(name, lambda r: r.update(description=str(description))))
 
     def delete(self, name: str) -> None:
         with self.records.lock():

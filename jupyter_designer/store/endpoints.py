@@ -34,6 +34,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from jupyter_designer.fileio import SECRET_FILE_MODE, atomic_write, private_dir
 
@@ -122,6 +123,16 @@ class EndpointRecords:
 
     def write(self, name: str, record: dict) -> None:
         write_json(self.record_path(name), record)
+
+    def update(self, name: str, change: Callable[[dict], object]) -> dict:
+        """Read the record, let ``change`` edit it in place, stamp ``updated`` and write it
+        back, all under the lock; returns the record (``FileNotFoundError`` when none)."""
+        with self.lock():
+            record = self.read(name)
+            change(record)
+            record["updated"] = time.time()
+            self.write(name, record)
+        return record
 
     def records(self) -> list[dict]:
         """Every readable record, by folder name."""
