@@ -2,7 +2,9 @@
 
 A :class:`Pipeline` is the one object the canvas, the Python API, the CLI and the pipeline
 file all describe. Every edit goes through a method here, so each one can be undone and
-observers (the canvas) hear of exactly what changed.
+observers (the canvas) hear of exactly what changed. The values it holds are in
+:mod:`.nodes`, its file format in :mod:`.serialization`, its checks in :mod:`.validation`
+and its graph walks in :mod:`.graph`.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from contextlib import contextmanager
 from typing import Callable, Iterable
 
 from . import graph as _graph
-from . import serialization
+from . import serialization, validation
 from .component import REGISTRY, slug
 from .errors import (DesignerError, ParameterError, PipelineError, PortError,
                      ValidationIssue, PipelineValidationError)
-from .params import PIPELINE_PARAMETER, Columns, is_binding
-from .ports import Port, check_compatible
 from .nodes import DATA_TYPES, PARAMETER_TYPES, DesignSource, Edge, Node, PipelineParameter  # noqa: F401
+from .params import PIPELINE_PARAMETER, is_binding
+from .ports import Port, check_compatible
 from .schema import Schema
 
 NODE_W, NODE_H = 220, 60          # canvas node size used for free-spot placement and layout
 GAP_X, GAP_Y = 40, 60
+
 
 class Pipeline:
     """A pipeline draft."""
@@ -579,116 +582,9 @@ class Pipeline:
 
     # -- validation ---------------------------------------------------------------------
     def validate(self, parameters: dict | None = None) -> list[ValidationIssue]:
-        """Every problem that keeps the draft from running (empty list: valid)."""
-        issues: list[ValidationIssue] = []
-        if not self.nodes:
-            return [ValidationIssue("The pipeline is empty. Add a dataset and components.")]
-        for nid, node in self.nodes.items():
-            if node.kind == "component":
-                try:
-                    node.spec
-                except DesignerError as exc:
-                    issues.append(ValidationIssue(str(exc), node_id=nid, node_title=node.title))
-        pvalues = {k: p.default for k, p in self.parameters.items()}
-        for k, v in (parameters or {}).items():
-            if k not in self.parameters:
-                issues.append(ValidationIssue(f"Unknown pipeline parameter {k!r}. Defined: "
-                                              f"{', '.join(self.parameters) or '(none)'}.", parameter=k))
-            else:
-                try:
-                    pvalues[k] = self.parameters[k].coerce(v)
-                except DesignerError as exc:
-                    issues.append(ValidationIssue(str(exc), parameter=k))
-        for e in self.edges.values():
-            src, dst = self.nodes.get(e.source), self.nodes.get(e.target)
-            if src is None or dst is None:
-                issues.append(ValidationIssue(f"Connection {e.id} refers to a missing node."))
-                continue
-            if dst.kind != "component":
-                issues.append(ValidationIssue("Datasets connect only to components; nothing connects "
-                                              "into a dataset.", node_id=dst.id, node_title=dst.title))
-                continue
-            try:
-                check_compatible(src.title, src.output(e.source_port), dst.title, dst.input(e.target_port))
-            except DesignerError as exc:
-                issues.append(ValidationIssue(str(exc), node_id=dst.id, node_title=dst.title, port=e.target_port))
-        try:
-            self.topological_order()
-        except PipelineError as exc:
-            issues.append(ValidationIssue(str(exc)))
-            return issues
-        schemas = self.schemas()
-        for nid, node in self.nodes.items():
-            if node.kind == "dataset":
-                data = node.data or {}
-                if data.get("parameter") and data["parameter"] not in self.parameters:
-                    issues.append(ValidationIssue(f"Bound to undefined pipeline parameter {data['parameter']!r}.",
-                                                  node_id=nid, node_title=node.title))
-                continue
-            try:
-                spec = node.spec
-            except DesignerError:
-                continue
-            connected = {e.target_port: e for e in self.edges.values() if e.target == nid}
-            for port in spec.inputs:
-                if not port.optional and port.key not in connected:
-                    issues.append(ValidationIssue(
-                        f"Required input port '{port.label}' is not connected. Connect a "
-                        f"{_title(port.type)} to it.", node_id=nid, node_title=node.title, port=port.key))
-            for k, v in node.params.items():
-                if is_binding(v) and v[PIPELINE_PARAMETER] not in self.parameters:
-                    issues.append(ValidationIssue(
-                        f"Parameter {k!r} is bound to undefined pipeline parameter "
-                        f"{v[PIPELINE_PARAMETER]!r}.", node_id=nid, node_title=node.title, parameter=k))
-            try:
-                params = spec.resolve_params(node.params, pvalues)
-            except ParameterError as exc:
-                issues.append(ValidationIssue(str(exc), node_id=nid, node_title=node.title,
-                                              parameter=exc.parameter))
-                continue
-            # column pickers checked against design-time schemas
-            for p in spec.params:
-                if not isinstance(p, Columns) or params.get(p.key) is None or not p.is_visible(params):
-                    continue
-                port = p.port or (spec.inputs[0].key if spec.inputs else None)
-                edge = connected.get(port)
-                schema = schemas.get((edge.source, edge.source_port)) if edge else None
-                if schema is None:
-                    continue
-                try:
-                    p.resolve(params[p.key], schema, spec.name)
-                except DesignerError as exc:
-                    issues.append(ValidationIssue(str(exc), node_id=nid, node_title=node.title, parameter=p.key))
-            issues += self._design_checks(node, spec, params, connected, schemas, pvalues)
-        return issues
-
-    def _design_checks(self, node, spec, params, connected, schemas, pvalues) -> list:
-        """What a component's ``design_check`` finds from its input schemas and the
-        components feeding it, as issues naming the node and parameter."""
-        check = spec.extra.get("design_check")
-        if check is None:
-            return []
-        inputs = {p.key: schemas.get((connected[p.key].source, connected[p.key].source_port))
-                  if p.key in connected else None for p in spec.inputs}
-        upstream = {}
-        for port, e in connected.items():
-            src = self.nodes.get(e.source)
-            if src is None or src.kind != "component":
-                continue
-            try:
-                upstream[port] = DesignSource(src.id, src.title, src.spec,
-                                              src.spec.resolve_params(src.params, pvalues))
-            except DesignerError:
-                continue
-        out = []
-        try:
-            found = list(check(inputs, params, upstream) or ())
-        except Exception:  # a check never keeps a draft from validating; the run reports
-            return []
-        for parameter, message in found:
-            out.append(ValidationIssue(message, node_id=node.id, node_title=node.title,
-                                       parameter=parameter))
-        return out
+        """Every problem that keeps the draft from running (empty list: valid); see
+        :mod:`.validation`."""
+        return validation.validate(self, parameters)
 
     def check(self, parameters: dict | None = None) -> None:
         """Raise :class:`PipelineValidationError` listing every problem, if any."""
@@ -731,8 +627,3 @@ def _types_ok(out: Port | None, inp: Port | None) -> bool:
     if out is None or inp is None:
         return True
     return compatible(out.type, inp.type)
-
-
-def _title(port_type: str) -> str:
-    from .ports import PortType
-    return PortType.TITLES.get(port_type, port_type)

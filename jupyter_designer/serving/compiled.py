@@ -31,7 +31,7 @@ from jupyter_designer.engine.schema import Schema, kind_of_dtype
 
 from . import tables
 from .errors import RequestError, ScoringFailure, ServingError
-from .rows import line_up
+from .rows import _EMPTY, line_up
 from .tables import ColumnSpec, TableSpec
 
 log = logging.getLogger("jupyter_designer.serving")
@@ -40,7 +40,6 @@ log = logging.getLogger("jupyter_designer.serving")
 SAMPLE_ROWS = 50
 
 
-_EMPTY = object()
 _DTYPES = {"integer": "int64", "double": "float64", "boolean": "bool", "string": object,
            "categorical": object}
 

@@ -56,7 +56,7 @@ def scored_example(compiled, *, tries: int | None = None) -> dict:
 def rows_removed_by(compiled, request: dict) -> list[dict]:
     """The steps that remove rows of ``request`` (reference format, one input):
     ``[{"node": title, "rows_in": n, "rows_out": m}]`` in pipeline order (faithful path)."""
-    from .compiled import _EMPTY
+    from .rows import _EMPTY
 
     inputs = request.get("Inputs") or {}
     if len(compiled.specs) != 1 or len(inputs) != 1:

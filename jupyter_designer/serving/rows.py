@@ -24,6 +24,9 @@ import pandas as pd
 
 from .errors import RequestError
 
+#: the value of a port when every request row was filtered out before it
+_EMPTY = object()
+
 #: what an endpoint does with request rows its pipeline removes
 REMOVED_ROWS = ("error", "report")
 #: how many rows are named in a message
@@ -113,8 +116,6 @@ def _removed_error(compiled, name, n, m, removed) -> RowsRemovedError:
 def explain_removed(compiled, name: str, cols: dict, n: int) -> list[dict]:
     """The request rows the pipeline removes, each with the reason: ``[{"row", "reason",
     "columns"}]`` (found on the faithful path, in row order)."""
-    from .compiled import _EMPTY
-
     frame, _ = compiled.request_frame(name, cols, n)
     trace = compiled.run_frames({name: frame}, trace=True)
     const = compiled._const
@@ -169,8 +170,6 @@ def _entry(i: int, nulls: list, what: str) -> dict:
 def _tried_one_by_one(compiled, step, frame: pd.DataFrame) -> list[dict]:
     """Rows ``step`` removes, found by running it on each row alone (rows with a missing
     value first, at most :data:`_TRY_ROWS` rows)."""
-    from .compiled import _EMPTY
-
     ins = {}
     target = None
     for port, (src, sport) in step.inputs.items():
