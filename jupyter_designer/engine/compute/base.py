@@ -18,8 +18,6 @@ from ..workspace import EngineWorkspace
 
 log = logging.getLogger("jupyter_designer.engine.compute")
 
-log = logging.getLogger(__name__)
-
 #: Kinds of compute target (as stored in the workspace).
 KINDS = ("local", "local-processes", "dask")
 #: Names that resolve without being registered, and the configuration they stand for.
@@ -34,7 +32,6 @@ LOCAL_CLUSTER_ADDRESSES = ("local", "localcluster", "local-cluster")
 
 class ComputeError(DesignerError):
     """A compute target cannot be used (unknown kind, bad configuration, unreachable)."""
-
 
 
 # -- targets --------------------------------------------------------------------------
@@ -158,7 +155,6 @@ class _RemoteTarget(ComputeTarget):
         raise NotImplementedError
 
 
-
 def _is_worker_death(exc) -> bool:
     names = {t.__name__ for t in type(exc).__mro__}
     return bool(names & {"KilledWorker", "TerminatedWorkerError", "BrokenProcessPool"})
@@ -167,7 +163,6 @@ def _is_worker_death(exc) -> bool:
 def _first_line(exc) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
 
 
 # -- configuration ----------------------------------------------------------------------
@@ -203,7 +198,6 @@ def _check_config(kind: str, config: dict, name: str) -> None:
     if kind == "dask" and "address" in config and not isinstance(config["address"], str):
         raise ComputeError(f"The 'address' of the compute target {name!r} must be a string such "
                            f"as 'tcp://127.0.0.1:8786' or 'local'. Got {config['address']!r}.")
-
 
 
 _TARGETS: dict[tuple, ComputeTarget] = {}

@@ -104,7 +104,6 @@ class _Capture:
         return self.buffer.getvalue()
 
 
-
 def check_output_type(port_type: str, value) -> bool:
     if value is None or port_type == ANY:
         return True
@@ -122,7 +121,6 @@ def check_output_type(port_type: str, value) -> bool:
     if port_type == EVALUATION:
         return isinstance(value, models.EvaluationResult)
     return True
-
 
 
 def run_node(spec: ComponentSpec, inputs: dict, params: dict, *, node_id: str = "",
