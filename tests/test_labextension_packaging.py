@@ -92,3 +92,46 @@ def test_extension_logic_unit_tests_pass_under_node():
     assert out.returncode == 0, out.stdout + out.stderr
     assert re.search(r"^# pass [1-9]", out.stdout, re.M), out.stdout
     assert re.search(r"^# fail 0", out.stdout, re.M), out.stdout
+
+
+BINDER = ROOT / "binder"
+
+
+def test_binder_environment_matches_the_package_and_opens_the_tutorial(tmp_path):
+    """repo2docker's files: the Python of runtime.txt is one the package supports, the pinned
+    front ends are the package's own dependencies, postBuild installs the repository and opens
+    a tutorial that exists, start shares one workspace; the scripts parse and are executable."""
+    import os
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = (BINDER / "runtime.txt").read_text().strip()
+    assert runtime.startswith("python-"), runtime
+    assert SpecifierSet(project["requires-python"]).contains(runtime.split("-", 1)[1] + ".0")
+    deps = {Requirement(d).name for d in project["dependencies"]}
+    pins = [Requirement(line) for line in (BINDER / "requirements.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")]
+    assert pins and all(r.name in deps for r in pins), \
+        f"binder pins {[r.name for r in pins]} that the package does not depend on"
+
+    post = (BINDER / "postBuild").read_text()
+    assert "pip install --no-cache-dir ." in post
+    url = re.search(r'default_url = "/lab/tree/([^"]+)"', post)
+    assert url and (ROOT / url.group(1)).is_file(), "postBuild must open an existing notebook"
+    link = re.search(r"urlpath=lab/tree/(\S+?)`", (BINDER / "README.md").read_text())
+    assert link and (ROOT / link.group(1)).is_file()
+    for script in ("postBuild", "start"):
+        path = BINDER / script
+        assert os.access(path, os.X_OK), f"binder/{script} must be executable"
+        subprocess.run(["bash", "-n", str(path)], check=True, timeout=30)
+
+    # start: the kernels and the server extension get one workspace, then the command runs
+    env = {k: v for k, v in os.environ.items() if k != "JUPYTER_DESIGNER_WORKSPACE"}
+    env["HOME"] = str(tmp_path)
+    out = subprocess.run([str(BINDER / "start"), sys.executable, "-c",
+                          "import os; print(os.environ['JUPYTER_DESIGNER_WORKSPACE'])"],
+                         capture_output=True, text=True, env=env, timeout=30, check=True)
+    assert out.stdout.strip() == str(tmp_path / ".designer")
