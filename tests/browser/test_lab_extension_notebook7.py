@@ -54,6 +54,13 @@ def test_notebook7_tree_has_the_designer_commands_sidebar_and_menus(dp, lab):
     section = p.locator('#jupyter-designer-sidebar .jp-DesignerSidebar-section[data-section="pipelines"]')
     section.wait_for(state="visible")
     dp.shot("notebook 7 sidebar")
+    # double-click: Notebook 7 opens the file in its editor page (a new browser tab)
+    with p.context.expect_page(timeout=30_000) as opened:
+        item.dblclick()
+    page = opened.value
+    page.wait_for_load_state()
+    assert "/edit/nb7.dpipeline" in page.url, page.url
+    page.close()
 
 
 def test_notebook7_editor_page_shows_a_pipeline_file_on_the_canvas(dp, lab):
