@@ -318,6 +318,12 @@ def compile_onnx(model: TrainedModel):
         except Exception as exc:  # unsupported estimator, opset, type ...
             why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
             continue
+        if dtype == np.float64 and (_lightgbm_models(est) or _sklearn_trees(est)):
+            try:
+                onx = _exact_tree_thresholds(onx, est)
+            except ValueError as exc:
+                why = str(exc)
+                continue
         stored = {i.name for i in onx.graph.initializer}
         inputs = [i.name for i in onx.graph.input if i.name not in stored]
         if len(inputs) != len(types):
@@ -384,6 +390,81 @@ def _register_lightgbm() -> None:
     update_registered_converter(LGBMRegressor, "LightGbmLGBMRegressor",
                                 calculate_linear_regressor_output_shapes, convert_lightgbm,
                                 options={"split": None})
+
+
+def _lightgbm_models(est) -> list:
+    return [e for e in _leaves(est) if type(e).__module__.startswith("lightgbm")]
+
+
+def _sklearn_trees(est):
+    """The decision trees of a scikit-learn tree model ending the pipeline, or ``[]``."""
+    final = est.steps[-1][1]
+    trees = getattr(final, "estimators_", None)
+    if trees is None and hasattr(final, "tree_"):
+        trees = [final]
+    if not trees or not all(hasattr(t, "tree_") for t in trees):
+        return []
+    return list(trees)
+
+
+def _exact_tree_thresholds(onx, est):
+    """The converted graph comparing features with the model's own (double) split thresholds,
+    as the model does: the converters write them in single precision, and a value between a
+    threshold and its float32 rounding would take the other branch. scikit-learn's trees
+    compare features rounded to single precision (as it does); LightGBM's, the doubles."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    trees = [n for n in onx.graph.node if n.op_type in ("TreeEnsembleRegressor", "TreeEnsembleClassifier")]
+    if len(trees) != 1:
+        raise ValueError("an unexpected tree ensemble graph")
+    node = trees[0]
+    at = {a.name: a for a in node.attribute}
+    if "nodes_values" not in at:
+        raise ValueError("an unexpected tree ensemble graph")
+    rows = zip(at["nodes_values"].floats, at["nodes_featureids"].ints, at["nodes_treeids"].ints,
+               at["nodes_nodeids"].ints, at["nodes_modes"].strings)
+    models = _lightgbm_models(est)
+    values = []
+    if models:
+        if len(models) != 1:
+            raise ValueError("several LightGBM models in one pipeline")
+        exact: dict = {}
+        for t, info in enumerate(models[0].booster_.dump_model()["tree_info"]):
+            stack = [info["tree_structure"]]
+            while stack:
+                n = stack.pop()
+                if "split_feature" in n:
+                    exact.setdefault((t, n["split_feature"]), set()).add(float(n["threshold"]))
+                    stack += [n["left_child"], n["right_child"]]
+        for v, f, t, _, mode in rows:
+            found = {x for x in exact.get((t, f), ()) if np.float32(x) == np.float32(v)}
+            if mode != b"LEAF" and len(found) != 1:
+                raise ValueError("LightGBM split thresholds that single precision cannot tell apart")
+            values.append(float(v) if mode == b"LEAF" else found.pop())
+    else:
+        sk = _sklearn_trees(est)
+        for v, f, t, k, mode in rows:
+            values.append(float(v) if mode == b"LEAF" else float(sk[t].tree_.threshold[k]))
+        # features rounded to single precision first, as scikit-learn's trees read them
+        x = node.input[0]
+        names = {v for n in onx.graph.node for v in list(n.input) + list(n.output)}
+        single, back = f"{x}_as_float32", f"{x}_float32_as_double"
+        if single in names or back in names:
+            raise ValueError("an unexpected tree ensemble graph")
+        k = list(onx.graph.node).index(node)
+        onx.graph.node.insert(k, helper.make_node("Cast", [single], [back], to=TensorProto.DOUBLE))
+        onx.graph.node.insert(k, helper.make_node("Cast", [x], [single], to=TensorProto.FLOAT))
+        node.input[0] = back
+    node.attribute.remove(at["nodes_values"])
+    node.attribute.append(helper.make_attribute(
+        "nodes_values_as_tensor", numpy_helper.from_array(np.asarray(values, dtype=np.float64))))
+    for op in onx.opset_import:   # thresholds as a tensor: ai.onnx.ml version 3
+        if op.domain == "ai.onnx.ml" and op.version < 3:
+            op.version = 3
+    for o in onx.graph.output:   # the ensemble still gives single-precision scores
+        if o.type.tensor_type.elem_type == TensorProto.DOUBLE:
+            o.type.tensor_type.elem_type = TensorProto.FLOAT
+    return onx
 
 
 def _target_opset(est):
