@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jupyter_designer.serving.errors import RequestError
 
-from ._checks import exactly_one, flag, object_body, text
+from ._checks import exactly_one, flag, known_fields, object_body, text
 from .runs import as_pipeline
 
 DEPLOY_SOURCES = ('"run_id" (a completed training or real-time inference run) or "pipeline" (a '
@@ -90,6 +90,39 @@ def publish_request(ws, endpoint: str, doc: dict, *, endpoints=None) -> dict:
         raise RequestError(f"\"{kind}\" must be a string. Got {source!r} instead.")
     return publish(ws, endpoint, source, description=doc.get("description") or "",
                    set_default=doc.get("set_default"), endpoints=endpoints)
+
+
+def create_pipeline_endpoint_request(ws, doc: dict, *, endpoints=None) -> dict:
+    """A new, empty pipeline endpoint from a REST body ``{"name", "description"}``."""
+    from jupyter_designer.serving import PipelineEndpoints
+
+    doc = object_body(doc, '{"name": "retrain", "description": "..."}')
+    name = text(doc.get("name"), "The pipeline endpoint's \"name\"", required=True)
+    description = text(doc.get("description"), "\"description\"", default="")
+    return (endpoints or PipelineEndpoints(ws)).create(name, description)
+
+
+def update_pipeline_endpoint_request(ws, name: str, doc: dict, *, endpoints=None) -> dict:
+    """Change a pipeline endpoint's ``description``, ``default_version`` or ``enabled`` from
+    a REST body; returns its record."""
+    from jupyter_designer.serving import PipelineEndpoints
+
+    pe = endpoints or PipelineEndpoints(ws)
+    doc = object_body(doc, '{"default_version": "2"}')
+    known_fields(doc, ("description", "enabled", "default_version"),
+                 "a pipeline endpoint's change")
+    description = text(doc.get("description"), "\"description\"")
+    enabled = flag(doc.get("enabled"), "\"enabled\"", True)
+    default = doc.get("default_version")
+    if default is not None and (isinstance(default, bool) or not isinstance(default, (str, int))):
+        raise RequestError(f"\"default_version\" must be a version number. Got {default!r} instead.")
+    if "description" in doc and description is not None:
+        pe.update(name, description=description)
+    if default is not None:
+        pe.set_default(name, default)
+    if doc.get("enabled") is not None:
+        (pe.enable if enabled else pe.disable)(name)
+    return pe.get(name)
 
 
 def submit_to_endpoint(ws, endpoint: str, *, parameters: dict | None = None, version=None,

@@ -7,7 +7,7 @@ from pathlib import Path
 from jupyter_designer.catalog import load_sample, open_pipeline
 from jupyter_designer.engine.pipeline import Pipeline
 
-from ._checks import exactly_one, optional_dict, text
+from ._checks import exactly_one, flag, optional_dict, text
 
 #: where the pipeline of a REST run request comes from
 RUN_SOURCES = ('"pipeline" (a pipeline document), "draft" (a saved draft\'s name) or "sample" '
@@ -68,10 +68,13 @@ def submit_run_request(ws, doc: dict):
     """A run from a REST body ``{"pipeline" | "draft" | "sample", "parameters",
     "experiment" (or "ExperimentName"), "regenerate"}``, in the background."""
     p = pipeline_from_request(ws, doc)
+    for key in ("experiment", "ExperimentName"):
+        text(doc.get(key), f"\"{key}\"")
     experiment = doc.get("experiment") or doc.get("ExperimentName") or "Default"
-    return submit_run(ws, p, experiment=str(experiment),
+    return submit_run(ws, p, experiment=experiment,
                       parameters=optional_dict(doc.get("parameters"), "\"parameters\""),
-                      regenerate=bool(doc.get("regenerate", False)), background=True)
+                      regenerate=flag(doc.get("regenerate"), "\"regenerate\"", False),
+                      background=True)
 
 
 def run_summary(rec, *, snapshot: bool = False) -> dict:

@@ -19,8 +19,10 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_designer.app import (deploy_request, publish_request, register_dataset_request,
-                                  run_summary, submit_run_request, submit_to_endpoint_request)
+from jupyter_designer.app import (create_pipeline_endpoint_request, deploy_request,
+                                  publish_request, register_dataset_request, run_summary,
+                                  submit_run_request, submit_to_endpoint_request,
+                                  update_pipeline_endpoint_request)
 from jupyter_designer.engine.errors import DesignerError, NotFoundError
 from jupyter_designer.serving.errors import ServingError, http_status
 
@@ -135,6 +137,16 @@ class DesignerHandler(APIHandler):
             return
         super().write_error(status_code, **kwargs)
 
+    def query_bool(self, name, default: bool) -> bool:
+        v = self.get_query_argument(name, None)
+        if v is None:
+            return default
+        if v.lower() in ("true", "1", "yes"):
+            return True
+        if v.lower() in ("false", "0", "no"):
+            return False
+        raise ServingError(f"The query parameter {name!r} must be true or false; got {v!r}.")
+
     def query_int(self, name, default=None):
         v = self.get_query_argument(name, None)
         if v is None:
@@ -179,7 +191,7 @@ class ComponentsHandler(DesignerHandler):
 class DatasetsHandler(DesignerHandler):
     @api_verb
     async def get(self):
-        samples = self.get_query_argument("samples", "true").lower() != "false"
+        samples = self.query_bool("samples", True)
         items = await self.blocking(self.ws.list_datasets, include_samples=samples)
         self.send([i.as_dict() for i in items])
 
@@ -279,7 +291,7 @@ class RunsHandler(DesignerHandler):
 class RunHandler(DesignerHandler):
     @api_verb
     async def get(self, run_id):
-        snapshot = self.get_query_argument("snapshot", "false").lower() in ("1", "true", "yes")
+        snapshot = self.query_bool("snapshot", False)
         rec = await self.blocking(self.ws.get_run, run_id)
         self.send(run_summary(rec, snapshot=snapshot))
 
@@ -370,7 +382,12 @@ class RunInferenceHandler(DesignerHandler):
         from jupyter_designer.engine.inference import create_inference
 
         doc = self.json_body(required=False)
-        kind = doc.get("kind", "realtime")
+        kind = doc.get("kind") or "realtime"
+        if kind not in ("realtime", "batch"):
+            raise ServingError(f"\"kind\" must be \"realtime\" or \"batch\". Got {kind!r} instead.")
+        for key in ("name", "save_as"):
+            if doc.get(key) is not None and (not isinstance(doc[key], str) or not doc[key]):
+                raise ServingError(f"\"{key}\" must be a non-empty string. Got {doc[key]!r} instead.")
         p = await self.blocking(create_inference, self.ws, run_id, kind, name=doc.get("name"))
         out = {"pipeline": p.to_dict(), "issues": [i.as_dict() for i in p.validate()]}
         location = None
@@ -389,9 +406,8 @@ class PipelineEndpointsHandler(DesignerHandler):
 
     @api_verb
     async def post(self):
-        doc = self.json_body()
-        rec = await self.blocking(self.state.pipelines.create, doc.get("name"),
-                                  doc.get("description", ""))
+        rec = await self.blocking(create_pipeline_endpoint_request, self.ws, self.json_body(),
+                                  endpoints=self.state.pipelines)
         self.send(rec, 201, self.api_url("pipeline-endpoints", rec["name"]))
 
 
@@ -402,21 +418,8 @@ class PipelineEndpointHandler(DesignerHandler):
 
     @api_verb
     async def patch(self, name):
-        doc = self.json_body()
-        pe = self.state.pipelines
-        unknown = [k for k in doc if k not in ("description", "enabled", "default_version")]
-        if unknown:
-            raise ServingError(f"Unknown field {unknown[0]!r}; a pipeline endpoint's description, "
-                               "enabled and default_version can be changed.")
-        if "description" in doc:
-            await self.blocking(pe.update, name, description=doc["description"])
-        if "default_version" in doc:
-            await self.blocking(pe.set_default, name, doc["default_version"])
-        if "enabled" in doc:
-            if not isinstance(doc["enabled"], bool):
-                raise ServingError("\"enabled\" must be true or false.")
-            await self.blocking(pe.enable if doc["enabled"] else pe.disable, name)
-        self.send(await self.blocking(pe.get, name))
+        self.send(await self.blocking(update_pipeline_endpoint_request, self.ws, name,
+                                      self.json_body(), endpoints=self.state.pipelines))
 
     @api_verb
     async def delete(self, name):
@@ -483,6 +486,9 @@ class EndpointsHandler(DesignerHandler):
 
 
 class EndpointHandler(EndpointsHandler):
+    # 405: an endpoint is deployed with POST /endpoints or PUT /endpoints/<name>
+    post = web.RequestHandler.post
+
     @api_verb
     async def get(self, name):
         rec = await self.blocking(self.state.realtime.get, name)
@@ -515,7 +521,10 @@ class EndpointHandler(EndpointsHandler):
         if unknown:
             raise ServingError(f"Unknown field {unknown[0]!r}; an endpoint's description can be "
                                "changed (deploy a new version with PUT).")
-        rec = await self.blocking(self.state.realtime.set_description, name, doc.get("description", ""))
+        description = doc.get("description", "")
+        if not isinstance(description, str):
+            raise ServingError(f"\"description\" must be a string. Got {description!r} instead.")
+        rec = await self.blocking(self.state.realtime.set_description, name, description)
         self.send(self._decorate(rec))
 
     @api_verb

@@ -5,19 +5,45 @@ from __future__ import annotations
 from jupyter_designer import __version__
 
 
-def _op(summary, *, body=None, ok="200", ok_text="OK", params=(), tag="", extra=None):
-    op = {"summary": summary, "tags": [tag] if tag else [],
-          "responses": {ok: {"description": ok_text},
-                        "400": {"$ref": "#/components/responses/BadRequest"},
-                        "403": {"description": "Not authenticated with Jupyter (token or cookie)"},
-                        "404": {"$ref": "#/components/responses/NotFound"}}}
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def _op(summary, *, body=None, ok="200", ok_text="OK", params=(), tag="", extra=None,
+        body_required=True):
+    """An operation; 400 is documented where a body or query parameters can be wrong, 404 where
+    a path names something that may not exist, 403 (Jupyter's answer without a valid token or
+    cookie) everywhere."""
+    responses = {ok: {"description": ok_text}}
+    if body is not None or any(p["in"] == "query" for p in params):
+        responses["400"] = {"$ref": "#/components/responses/BadRequest"}
+    responses["403"] = {"$ref": "#/components/responses/Forbidden"}
+    if any(p["in"] == "path" for p in params) or (body is not None and ok in ("201", "202")):
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    op = {"summary": summary, "tags": [tag] if tag else [], "responses": responses}
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        op["requestBody"] = {"required": body_required,
+                             "content": {"application/json": {"schema": body}}}
     if params:
         op["parameters"] = list(params)
     if extra:
         op["responses"].update(extra)
     return op
+
+
+def _body(props: dict, *, required=(), one_of=(), not_null=(), closed=False) -> dict:
+    """A JSON object body as the handlers read it: a property given as null is taken as not
+    given (so optional ones are nullable), ``one_of`` names the properties of which exactly one
+    must be given (not null), ``closed`` bodies refuse unknown properties."""
+    schema = {"type": "object", "properties": {
+        k: v if k in required or k in not_null else {**v, "nullable": True}
+        for k, v in props.items()}}
+    if required:
+        schema["required"] = list(required)
+    if one_of:
+        schema["oneOf"] = [{"required": [k], "properties": {k: props[k]}} for k in one_of]
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
 
 
 def _path_param(name, text=""):
@@ -32,9 +58,16 @@ def _query(name, type_="string", text=""):
 
 def rest_openapi(server_path: str = "/designer/api") -> dict:
     obj = {"type": "object"}
+    text = {"type": "string"}
+    name_text = {"type": "string", "minLength": 1}
+    version = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
     name = _path_param("name")
     run = _path_param("run_id")
     node = _path_param("node_id")
+    exists = {"409": {"description": "Exists already, or its state forbids the change",
+                      "content": _ERROR}}
+    deploy_fields = {"run_id": text, "pipeline": obj, "description": text,
+                     "removed_rows": {"type": "string", "enum": ["error", "report"]}}
     paths = {
         "/": {"get": _op("The API's links and version", tag="meta")},
         "/openapi.json": {"get": _op("This document", tag="meta")},
@@ -43,10 +76,12 @@ def rest_openapi(server_path: str = "/designer/api") -> dict:
             "get": _op("Registered and sample datasets", tag="datasets",
                        params=[_query("samples", "boolean", "include the built-in samples")]),
             "post": _op("Register a dataset (a new version if the name exists)", tag="datasets",
-                        body={"type": "object", "required": ["name"], "properties": {
-                            "name": {"type": "string"}, "description": {"type": "string"},
-                            "path": {"type": "string"}, "csv": {"type": "string"},
-                            "records": {"type": "array", "items": obj}, "columns": obj}},
+                        body=_body({
+                            "name": name_text, "description": text, "path": text, "csv": text,
+                            "records": {"type": "array", "items": obj}, "columns": obj,
+                            "na_values": {"type": "array", "items": text},
+                            "parse_dates": {"type": "boolean"}},
+                            required=["name"], one_of=("path", "csv", "records", "columns")),
                         ok="201", ok_text="Registered; Location names it")},
         "/datasets/{name}": {
             "get": _op("A dataset version's metadata", tag="datasets",
@@ -64,18 +99,19 @@ def rest_openapi(server_path: str = "/designer/api") -> dict:
         "/runs": {
             "get": _op("Runs, newest first", tag="runs", params=[
                 _query("experiment"), _query("status"), _query("pipeline"), _query("limit", "integer")]),
-            "post": _op("Submit a run; it executes in the background", tag="runs", body={
-                "type": "object", "properties": {
-                    "pipeline": obj, "draft": {"type": "string"}, "sample": {"type": "string"},
-                    "experiment": {"type": "string"}, "parameters": obj,
-                    "regenerate": {"type": "boolean"}}},
+            "post": _op("Submit a run; it executes in the background", tag="runs", body=_body({
+                "pipeline": obj, "draft": text, "sample": text, "experiment": text,
+                "ExperimentName": text, "parameters": obj, "regenerate": {"type": "boolean"}},
+                one_of=("pipeline", "draft", "sample")),
                 ok="202", ok_text="Accepted: {\"run_id\"}; poll GET /runs/{run_id}")},
         "/runs/{run_id}": {
             "get": _op("A run: status, per-node status, metrics", tag="runs",
                        params=[run, _query("snapshot", "boolean")]),
-            "delete": _op("Delete a finished run", tag="runs", params=[run], ok="204", ok_text="Deleted")},
+            "delete": _op("Delete a finished run", tag="runs", params=[run], ok="204", ok_text="Deleted",
+                          extra={"400": {"$ref": "#/components/responses/BadRequest"}})},
         "/runs/{run_id}/cancel": {"post": _op("Cancel a run started by this server", tag="runs",
-                                              params=[run], ok="202", ok_text="Canceling")},
+                                              params=[run], ok="202", ok_text="Canceling",
+                                              extra={"400": {"$ref": "#/components/responses/BadRequest"}})},
         "/runs/{run_id}/nodes": {"get": _op("Per-node status, timings and outputs", tag="runs", params=[run])},
         "/runs/{run_id}/nodes/{node_id}/log": {"get": _op("A node's log", tag="runs", params=[run, node])},
         "/runs/{run_id}/nodes/{node_id}/outputs": {"get": _op("A node's outputs", tag="runs", params=[run, node])},
@@ -84,63 +120,67 @@ def rest_openapi(server_path: str = "/designer/api") -> dict:
             params=[run, node, _path_param("port"), _query("n", "integer")])},
         "/runs/{run_id}/inference": {"post": _op(
             "Create a real-time or batch inference pipeline from a completed run", tag="runs",
-            params=[run], body={"type": "object", "properties": {
+            params=[run], body_required=False, body=_body({
                 "kind": {"type": "string", "enum": ["realtime", "batch"]},
-                "name": {"type": "string"}, "save_as": {"type": "string"}}},
+                "name": name_text, "save_as": name_text}),
             ok="201", ok_text="The inference pipeline document")},
         "/pipeline-endpoints": {
             "get": _op("Pipeline endpoints", tag="pipeline endpoints"),
-            "post": _op("Create a pipeline endpoint", tag="pipeline endpoints", body={
-                "type": "object", "required": ["name"], "properties": {
-                    "name": {"type": "string"}, "description": {"type": "string"}}},
-                ok="201", ok_text="Created", extra={"409": {"description": "Exists already"}})},
+            "post": _op("Create a pipeline endpoint", tag="pipeline endpoints", body=_body({
+                "name": name_text, "description": text}, required=["name"]),
+                ok="201", ok_text="Created", extra=exists)},
         "/pipeline-endpoints/{name}": {
             "get": _op("A pipeline endpoint and its versions", tag="pipeline endpoints", params=[name]),
             "patch": _op("Change description, default version, enabled", tag="pipeline endpoints",
-                         params=[name], body={"type": "object", "properties": {
-                             "description": {"type": "string"}, "default_version": {"type": "string"},
-                             "enabled": {"type": "boolean"}}}),
+                         params=[name], body=_body({
+                             "description": text, "default_version": version,
+                             "enabled": {"type": "boolean"}}, closed=True)),
             "delete": _op("Delete a pipeline endpoint", tag="pipeline endpoints", params=[name],
                           ok="204", ok_text="Deleted")},
         "/pipeline-endpoints/{name}/versions": {
             "get": _op("Published versions", tag="pipeline endpoints", params=[name]),
             "post": _op("Publish a pipeline as a new version", tag="pipeline endpoints", params=[name],
-                        body={"type": "object", "properties": {
-                            "pipeline": obj, "run_id": {"type": "string"}, "draft": {"type": "string"},
-                            "description": {"type": "string"}, "set_default": {"type": "boolean"}}},
-                        ok="201", ok_text="Published")},
+                        body=_body({"pipeline": obj, "run_id": text, "draft": text,
+                                    "description": text, "set_default": {"type": "boolean"}},
+                                   one_of=("pipeline", "run_id", "draft")),
+                        ok="201", ok_text="Published", extra=exists)},
         "/pipeline-endpoints/{name}/versions/{version}": {"get": _op(
             "A version and its pipeline", tag="pipeline endpoints",
             params=[name, _path_param("version")])},
         "/pipeline-endpoints/{name}/runs": {"post": _op(
             "Submit a run of the default (or given) version", tag="pipeline endpoints",
-            params=[name], body={"type": "object", "properties": {
-                "ExperimentName": {"type": "string"}, "ParameterAssignments": obj,
-                "Version": {"type": "string"}}},
+            params=[name], body_required=False, body=_body({
+                "ExperimentName": name_text, "ParameterAssignments": obj, "Version": version,
+                "experiment": name_text, "parameters": obj, "version": version}, closed=True),
             ok="202", ok_text="Accepted: {\"run_id\"}; poll GET /runs/{run_id}",
-            extra={"409": {"description": "The endpoint is disabled"}})},
+            extra={"409": {"description": "The endpoint is disabled", "content": _ERROR},
+                   "403": {"description": "Not authenticated with Jupyter, or an Import Data "
+                                          "path outside the allowed folders",
+                           "content": _ERROR}})},
         "/endpoints": {
             "get": _op("Real-time endpoints", tag="real-time endpoints"),
-            "post": _op("Deploy a real-time endpoint", tag="real-time endpoints", body={
-                "type": "object", "required": ["name"], "properties": {
-                    "name": {"type": "string", "pattern": "^[a-z][a-z0-9-]{1,30}[a-z0-9]$"},
-                    "run_id": {"type": "string"}, "pipeline": obj, "description": {"type": "string"}}},
-                ok="201", ok_text="Deployed", extra={"409": {"description": "Exists already"}})},
+            "post": _op("Deploy a real-time endpoint", tag="real-time endpoints", body=_body({
+                "name": {"type": "string", "pattern": "^[a-z][a-z0-9-]{1,30}[a-z0-9]$"},
+                **deploy_fields}, required=["name"], one_of=("run_id", "pipeline")),
+                ok="201", ok_text="Deployed", extra=exists)},
         "/endpoints/{name}": {
             "get": _op("An endpoint: versions, inputs, scoring URIs", tag="real-time endpoints", params=[name]),
-            "put": _op("Deploy a new version", tag="real-time endpoints", params=[name], body={
-                "type": "object", "properties": {"run_id": {"type": "string"}, "pipeline": obj,
-                                                 "description": {"type": "string"}}}),
+            "put": _op("Deploy a new version (or the first one)", tag="real-time endpoints",
+                       params=[name], body=_body({"name": text, **deploy_fields},
+                                                 one_of=("run_id", "pipeline")),
+                       extra={"201": {"description": "Deployed as a new endpoint"}}),
             "patch": _op("Change the description", tag="real-time endpoints", params=[name],
-                         body={"type": "object", "properties": {"description": {"type": "string"}}}),
+                         body=_body({"description": text}, not_null=["description"],
+                                    closed=True)),
             "delete": _op("Delete the endpoint", tag="real-time endpoints", params=[name],
                           ok="204", ok_text="Deleted")},
         "/endpoints/{name}/keys": {
             "get": _op("The primary and secondary keys", tag="real-time endpoints", params=[name]),
             "post": _op("Regenerate a key (the old one is refused from then on)",
-                        tag="real-time endpoints", params=[name], body={
-                            "type": "object", "properties": {"key": {"type": "string",
-                                                                     "enum": ["primary", "secondary"]}}})},
+                        tag="real-time endpoints", params=[name], body_required=False, body=_body({
+                            "key": {"type": "string", "enum": ["primary", "secondary"]},
+                            "keyType": {"type": "string", "enum": ["primary", "secondary"]}},
+                            not_null=["key", "keyType"]))},
         "/endpoints/{name}/openapi.json": {"get": _op("The endpoint's scoring OpenAPI document",
                                                       tag="real-time endpoints", params=[name])},
         "/endpoints/{name}/snippets": {"get": _op("curl and Python code calling the endpoint",
@@ -164,11 +204,14 @@ def rest_openapi(server_path: str = "/designer/api") -> dict:
                                                  "description": "token <jupyter server token>"}},
             "responses": {
                 "BadRequest": {"description": "Bad input; the JSON body's 'message' says what to fix",
-                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                               "content": _ERROR},
+                "Forbidden": {"description": "Not authenticated with Jupyter (token or cookie)",
+                              "content": _ERROR},
                 "NotFound": {"description": "No such dataset, run, pipeline or endpoint",
-                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
-            "schemas": {"Error": {"type": "object", "properties": {
+                             "content": _ERROR}},
+            "schemas": {"Error": {"type": "object", "required": ["message"], "properties": {
                 "message": {"type": "string"}, "error": {"type": "string"},
-                "details": {"type": "object"}}}},
+                "reason": {"type": "string", "nullable": True},
+                "details": {"type": "object"}, "issues": {"type": "array"}}}},
         },
     }

@@ -83,7 +83,7 @@ def endpoint_openapi(name: str, meta: dict, version, *, base_url: str = "",
                     "dataframe_records": {"type": "array", "items": {"type": "object"}},
                     "instances": {"oneOf": [{"type": "array"}, {"type": "object"}]},
                     "inputs": {"oneOf": [{"type": "array"}, {"type": "object"}]},
-                    "params": {"type": "object", "maxProperties": 0}},
+                    "params": {"type": "object", "maxProperties": 0, "nullable": True}},
                     "additionalProperties": False,
                     "oneOf": [{"required": [k]} for k in mlflow_keys]},
                     "example": {"dataframe_records": first_rows}},
@@ -161,16 +161,19 @@ def endpoint_openapi(name: str, meta: dict, version, *, base_url: str = "",
                         "name", "shape", "datatype"]}}}},
                 "InferenceRequest": {"type": "object", "required": ["inputs"], "properties": {
                     "id": {"type": "string"},
-                    "parameters": {"type": "object"},
+                    "parameters": {"type": "object", "nullable": True},
                     "inputs": {"type": "array", "items": {"type": "object", "required": [
                         "name", "shape", "datatype"], "properties": {
                         "parameters": {"type": "object"},
-                        "name": {"type": "string"}, "shape": {"type": "array", "items": {"type": "integer"}},
+                        "name": {"type": "string"}, "shape": {"type": "array", "minItems": 1, "items": {
+                            "type": "integer", "minimum": 0}},
                         "datatype": {"type": "string"}, "data": {"type": "array", "items": {}}}}},
-                    "outputs": {"type": "array", "items": {"type": "object"}}}},
+                    "outputs": {"type": "array", "nullable": True, "items": {
+                        "type": "object", "required": ["name"], "properties": {
+                            "name": {"type": "string"},
+                            "parameters": {"type": "object", "nullable": True}}}}}},
                 "Error": {"type": "object", "required": ["error"], "properties": {
-                    "error": {"type": "string"},
-                                                           "details": {"type": "object"}}},
+                    "error": {"type": "string"}, "details": {"type": "object"}}},
             }},
     }
 

@@ -229,8 +229,9 @@ def score_mlflow(compiled, body: bytes, content_type: str = "application/json") 
             raise RequestError("The request body must have exactly one of the keys "
                                f"{', '.join(map(repr, MLFLOW_KEYS))}"
                                + (f"; got {', '.join(map(repr, list(doc)))}." if doc else "."))
-        if doc.get("params"):
-            raise RequestError("This endpoint takes no \"params\".")
+        params = doc.get("params")
+        if params is not None and (not isinstance(params, dict) or params):
+            raise RequestError("This endpoint takes no \"params\"; leave it out or send {}.")
         key = keys[0]
         value = doc[key]
         if key == "dataframe_split":
@@ -451,7 +452,7 @@ def score_v2(compiled, body: bytes, model_name: str, version,
                            'tensors {"name", "shape", "datatype", "data"}, one per column.')
     if "id" in doc and not isinstance(doc["id"], str):
         raise RequestError('"id" must be a string (it comes back in the response).')
-    params = doc.get("parameters") or {}
+    params = {} if doc.get("parameters") is None else doc["parameters"]
     if not isinstance(params, dict):
         raise RequestError('"parameters" must be an object.')
     unknown = [k for k in params if k not in V2_REQUEST_PARAMETERS]
@@ -465,8 +466,10 @@ def score_v2(compiled, body: bytes, model_name: str, version,
         where = f"inputs[{i}]"
         if not isinstance(t, dict):
             raise RequestError(f"{where} must be a tensor object.")
-        tparams = t.get("parameters") or {}
-        size = tparams.get("binary_data_size") if isinstance(tparams, dict) else None
+        tparams = {} if t.get("parameters") is None else t["parameters"]
+        if not isinstance(tparams, dict):
+            raise RequestError(f"{where}.parameters must be an object.")
+        size = tparams.get("binary_data_size")
         if size is not None:
             if not isinstance(size, int) or isinstance(size, bool) or size < 0:
                 raise RequestError(f"{where}.parameters.binary_data_size must be a byte count.")
@@ -483,6 +486,8 @@ def score_v2(compiled, body: bytes, model_name: str, version,
             if key not in t:
                 raise RequestError(f"{where} has no {key!r}.")
         tname = t["name"]
+        if not isinstance(tname, str) or not isinstance(t["datatype"], str):
+            raise RequestError(f"{where}.name and {where}.datatype must be strings.")
         col = spec.by_name.get(tname)
         if col is None and not spec.open:
             raise spec.unknown_column(tname, where)
@@ -527,8 +532,10 @@ def score_v2(compiled, body: bytes, model_name: str, version,
             raise RequestError('"outputs" must be a list of {"name": ...} objects.')
         wanted = [o["name"] for o in doc["outputs"]]
         for o in doc["outputs"]:
-            op = o.get("parameters") or {}
-            if isinstance(op, dict) and op.get("binary_data") is True:
+            op = {} if o.get("parameters") is None else o["parameters"]
+            if not isinstance(op, dict):
+                raise RequestError(f"outputs: the parameters of {o['name']!r} must be an object.")
+            if op.get("binary_data") is True:
                 binary_wanted.add(o["name"])
     elif binary_out:
         binary_wanted = None   # every output
