@@ -494,14 +494,7 @@ class Pipeline:
 
     def auto_layout(self) -> None:
         """Arrange nodes in layers top to bottom (longest path), one undoable step."""
-        order = self.topological_order()
-        layer = {}
-        for nid in order:
-            preds = [e.source for e in self.edges.values() if e.target == nid]
-            layer[nid] = 1 + max((layer[p] for p in preds), default=-1)
-        rows: dict[int, list] = {}
-        for nid in order:
-            rows.setdefault(layer[nid], []).append(nid)
+        rows = dict(enumerate(self.layers()))  # a node's layer: its longest path from a source
         with self._edit():
             for depth, ids in rows.items():
                 # keep the current left-to-right order within a layer
@@ -548,9 +541,8 @@ class Pipeline:
             except DesignerError:
                 continue
             ins = {p.key: None for p in spec.inputs}
-            for e in self.edges.values():
-                if e.target == nid:
-                    ins[e.target_port] = out.get((e.source, e.source_port))
+            for port, source in self.inputs_of(nid).items():
+                ins[port] = out.get(source)
             try:
                 params = spec.resolve_params(node.params, defaults)
             except DesignerError:
