@@ -63,7 +63,8 @@ class CompiledPipeline:
 
     def __init__(self, pipeline: Pipeline | dict, workspace, *, fast: bool = True,
                  sample_rows: int = SAMPLE_ROWS, samples: dict | None = None,
-                 removed_rows: str = "error"):
+                 removed_rows: str = "error", verified_fast: str | None = None,
+                 verified_note: str = ""):
         from .rows import check_removed_rows
 
         t0 = time.perf_counter()
@@ -184,7 +185,8 @@ class CompiledPipeline:
         if fast:
             from .fast import build_fast_path
 
-            self.fast, self.fast_reason = build_fast_path(self)
+            # verified_fast: the fast path kind a deployment verified (see build_fast_path)
+            self.fast, self.fast_reason = build_fast_path(self, verified_fast, verified_note)
         self.compile_seconds = time.perf_counter() - t0
 
     # -- inputs ----------------------------------------------------------------------------

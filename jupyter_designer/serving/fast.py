@@ -332,8 +332,15 @@ def _fast_step(step, consts: dict, sample_outputs: dict):
     return declared(consts, step.params, sample_outputs)
 
 
-def build_fast_path(compiled) -> tuple[FastPath | None, str]:
-    """The verified fast path of a compiled pipeline, or ``(None, why not)``."""
+def build_fast_path(compiled, verified: str | None = None,
+                    verified_note: str = "") -> tuple[FastPath | None, str]:
+    """The verified fast path of a compiled pipeline, or ``(None, why not)``.
+
+    ``verified`` is the kind of fast path (``"onnx"``, ``"sklearn"``, ``"numpy"``) that a
+    deployment already verified against the faithful path on this pipeline and these sample
+    rows (an endpoint loading a version it deployed, ``verified_note`` its note): that kind is
+    built again without comparing it with the faithful path once more, which is most of the
+    cost of loading a new version while the previous one answers under load."""
     if len(compiled.specs) != 1:
         return None, "several Web Service Inputs"
     (input_name, spec), = compiled.specs.items()
@@ -384,7 +391,14 @@ def build_fast_path(compiled) -> tuple[FastPath | None, str]:
         outputs[name] = alias[nid]
     score_kind = ("onnx" if kinds and all(k == "onnx" for k in kinds)
                   else "sklearn" if kinds else "numpy")
+    if verified == "sklearn" and "onnx" in kinds:   # deploy found ONNX differing
+        plan = [(nid, src, Score(s.model, s.append, onnx=False) if isinstance(s, Score) else s)
+                for nid, src, s in plan]
+        score_kind = "sklearn"
     fp = FastPath(compiled, input_name, plan, outputs, score_kind)
+    if verified is not None and verified == score_kind:
+        verify(compiled, fp, input_name, sample, trusted=True)
+        return fp, verified_note or "fast path"
     ok, why = verify(compiled, fp, input_name, sample)
     if not ok and "onnx" in kinds:
         # a model through ONNX differs: try the scikit-learn models on numpy columns
@@ -462,10 +476,13 @@ def _plan_rows(compiled, fp: FastPath, input_name: str, cases: list, rtol: float
     return why
 
 
-def verify(compiled, fp: FastPath, input_name: str, sample: pd.DataFrame) -> tuple[bool, str]:
+def verify(compiled, fp: FastPath, input_name: str, sample: pd.DataFrame, *,
+           trusted: bool = False) -> tuple[bool, str]:
     """Whether the fast path gives the faithful path's results on the sample rows, one by one,
     all at once and with each column missing in turn (after giving the fast path its one-row
-    version if that agrees with its columns version on those one-row requests)."""
+    version if that agrees with its columns version on those one-row requests). ``trusted``:
+    the comparison with the faithful path was made before (at deploy time); only the one-row
+    version is chosen."""
     spec = compiled.specs[input_name]
     req = [c.name for c in spec.request_columns]
     base = {c: tables.series_values(sample[c]) for c in req if c in sample.columns}
@@ -485,6 +502,8 @@ def verify(compiled, fp: FastPath, input_name: str, sample: pd.DataFrame) -> tup
     why_not_rows = _plan_rows(compiled, fp, input_name, [(base, n)] + singles, rtol)
     if why_not_rows and fp.kind == "onnx":
         log.info("one-row requests take the columns version of the fast path: %s", why_not_rows)
+    if trusted:
+        return True, ""
     cases = [(base, n)]
     for i in range(min(n, 5)):
         cases.append(({c: v[i:i + 1] for c, v in base.items()}, 1))

@@ -127,8 +127,11 @@ class RealtimeEndpoints:
         doc = self.pipeline_doc(name, version)
         samples = self.samples(name, version)
         meta = self.meta(name, version)
+        # deploy verified the fast path on these sample rows: its verdict is reused
         return CompiledPipeline(doc, self.ws, fast=fast, samples=samples or None,
-                                removed_rows=meta.get("removed_rows", "error"))
+                                removed_rows=meta.get("removed_rows", "error"),
+                                verified_fast=meta.get("fast_path") if samples else None,
+                                verified_note=meta.get("fast_path_note") or "")
 
     # -- changing ----------------------------------------------------------------------------
     def resolve_source(self, run_id: str | None = None, pipeline=None) -> tuple[Pipeline, str | None]:
