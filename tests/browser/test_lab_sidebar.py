@@ -230,3 +230,69 @@ def test_pipeline_tab_is_dirty_until_the_edit_is_saved(dp, lab):
     assert saved.get_attribute("data-dirty") == "false"
     p.wait_for_function("() => document.querySelector('.jp-DesignerCanvas-saved').textContent.startsWith('Saved')")
     dp.shot("saved state after the autosave")
+
+
+def test_run_submitted_from_a_notebook_shows_with_live_status(dp, lab, notebook):
+    name = notebook("submit.ipynb", "%load_ext jupyter_designer",
+                    f"%designer submit {SAMPLE} -e from-notebook --regenerate")
+    dp.open_notebook(name)
+    p = dp.page
+    p.evaluate("() => window.jupyterapp.commands.execute('jupyter-designer:show-sidebar')")
+    panel = p.locator("#jupyter-designer-sidebar")
+    panel.wait_for(state="visible")
+    # every status the sidebar shows for runs of the experiment, as it shows them
+    p.evaluate("""() => { window.__jdSeen = [];
+        const record = () => document.querySelectorAll('#jupyter-designer-sidebar .jp-DesignerSidebar-run')
+          .forEach(r => { const s = r.dataset.status; const k = r.dataset.runId + ':' + s;
+                          if (r.closest('.jp-DesignerSidebar-runs') && !window.__jdSeen.includes(k)) window.__jdSeen.push(k); });
+        new MutationObserver(record).observe(document.getElementById('jupyter-designer-sidebar'),
+                                             {subtree: true, childList: true}); }""")
+    p.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    group = panel.locator(".jp-DesignerSidebar-experiment", has_text="from-notebook")
+    group.wait_for(state="visible", timeout=60_000)
+    dp.shot("run from a notebook in the sidebar")
+    p.wait_for_function(
+        """() => { const h = Array.from(document.querySelectorAll('.jp-DesignerSidebar-experiment'))
+                     .find(e => e.textContent === 'from-notebook');
+                   const row = h && h.nextElementSibling.querySelector('.jp-DesignerSidebar-run');
+                   return row && row.dataset.status === 'completed'; }""", timeout=180_000)
+    dp.shot("run from a notebook completed")
+    runs = [r for r in lab.api("GET", "/designer/api/runs") if r["experiment"] == "from-notebook"]
+    assert len(runs) == 1 and runs[0]["status"] == "completed"
+    seen = [s.split(":", 1)[1] for s in p.evaluate("() => window.__jdSeen")
+            if s.startswith(runs[0]["id"] + ":")]
+    assert seen[-1] == "completed", seen
+
+
+def test_pipeline_endpoint_versions_and_default_from_the_sidebar(dp, lab, runs):
+    lab.api("POST", "/designer/api/pipeline-endpoints", {"name": "cars-batch"})
+    for rid in runs[:1] * 2:
+        lab.api("POST", "/designer/api/pipeline-endpoints/cars-batch/versions", {"run_id": rid})
+    assert str(lab.api("GET", "/designer/api/pipeline-endpoints/cars-batch")["default_version"]) == "1"
+    panel = _sidebar(dp)
+    ep = panel.locator('.jp-DesignerSidebar-pipeline[data-name="cars-batch"]')
+    ep.wait_for(timeout=30_000)
+    assert "default v1" in ep.inner_text()
+    select = ep.locator("select.jp-DesignerSidebar-default")
+    assert select.locator("option").count() == 2
+    select.select_option("2")
+    panel.locator('.jp-DesignerSidebar-pipeline[data-name="cars-batch"]', has_text="default v2").wait_for(
+        timeout=30_000)
+    assert str(lab.api("GET", "/designer/api/pipeline-endpoints/cars-batch")["default_version"]) == "2"
+    dp.shot("pipeline endpoint default changed")
+
+
+def test_registration_errors_are_shown(dp, lab):
+    (lab.root / "clash.csv").write_text("a,b\n1,2\n")
+    _open_lab(dp)
+    p = dp.page
+    p.evaluate("() => { window.jupyterapp.commands.execute('jupyter-designer:register-dataset',"
+               " {path: 'clash.csv'}); }")
+    dialog = p.locator(".jp-Dialog")
+    dialog.locator(".jp-DesignerRegister-name").fill("Automobile price data (Raw)")
+    dialog.locator("button", has_text="Register").click()
+    error = p.locator(".jp-Dialog", has_text="Could not register the dataset")
+    error.wait_for(timeout=30_000)
+    assert "name of a built-in sample dataset" in error.inner_text()
+    dp.shot("registration error")
+    error.locator("button").last.click()
