@@ -1,13 +1,19 @@
-"""Real-time scoring benchmark: a jupyter-designer endpoint against `mlflow models serve`.
+"""Real-time scoring benchmark: jupyter-designer endpoints against `mlflow models serve`.
 
-Both serve the automobile price regression trained in the same run of this script (the
-designer endpoint serves the whole real-time inference pipeline: column selection, cleaning,
-the model; MLflow serves the trained scikit-learn model alone, given already-clean rows).
-A threaded load generator with keep-alive connections sends bounded numbers of requests on
-loopback at concurrency 1, 8 and 32, with one-row and 100-row bodies, and reports requests
-per second, p50/p99 latency, server CPU per request, and the designer/MLflow ratios.
+One pipeline per learner family, trained in the same run of this script, each served by
+`jupyter designer serve` (the whole real-time inference pipeline: column selection, cleaning,
+the model) and its trained model by `mlflow models serve` (given already-clean rows), side by
+side: regression (Linear Regression; Boosted Decision Tree Regression, LightGBM), two-class
+(Two-Class Boosted Decision Tree, LightGBM), multiclass (Multiclass Decision Forest),
+clustering (K-Means), anomaly detection (PCA-Based Anomaly Detection), and the advanced
+automobile sample, whose endpoint scores with two regressors and answers two Web Service
+Outputs (MLflow serves one of its two models). A load generator (wrk when installed, else a
+threaded Python client) sends one-row and 100-row requests on keep-alive connections on
+loopback and reports requests per second, p50/p99 latency, server CPU per request, and the
+designer/MLflow ratios.
 
     python benchmarks/serving/bench_scoring.py [--quick] [--workers 1] [--mlflow-python PY]
+        [--cases linear,lightgbm,...] [--concurrency 1,8]
 
 MLflow is optional: without it (or ``--no-mlflow``) the MLflow side is skipped with a
 message. ``--mlflow-python`` names another interpreter that has mlflow installed (the model
@@ -44,6 +50,85 @@ def automobile_pipeline(ws):
     from jupyter_designer.api import load_sample
 
     return load_sample("Automobile price prediction (basic)", workspace=ws)
+
+
+def learner_pipeline(ws, name, dataset, learner, label, drop=(), task="supervised"):
+    """dataset -> [Select Columns] -> Clean Missing Data (remove rows) -> train -> score."""
+    from jupyter_designer.engine.pipeline import Pipeline
+
+    p = Pipeline(name, workspace=ws)
+    src = p.add_dataset(dataset)
+    port = None
+    if drop:
+        sel = p.add_component("Select Columns in Dataset", {"select_columns": {
+            "begin_with": "all", "rules": [{"action": "exclude", "by": "names", "values": list(drop)}]}})
+        p.connect(src, None, sel, "dataset")
+        src, port = sel, "results_dataset"
+    clean = p.add_component("Clean Missing Data", {"cleaning_mode": "Remove entire row",
+                                                   "columns_to_be_cleaned": {"begin_with": "all", "rules": []}})
+    p.connect(src, port, clean, "dataset")
+    lr = p.add_component(learner, {"number_of_centroids": 3} if task == "clustering" else {})
+    if task == "clustering":
+        tm, sm = p.add_component("Train Clustering Model"), p.add_component("Assign Data to Clusters")
+    elif task == "anomaly":
+        tm, sm = p.add_component("Train Anomaly Detection Model"), p.add_component("Score Model")
+    else:
+        tm, sm = p.add_component("Train Model", {"label_column": label}), p.add_component("Score Model")
+    p.connect(lr, None, tm, None)
+    p.connect(clean, "cleaned_dataset", tm, "dataset")
+    p.connect(tm, "trained_model", sm, "trained_model")
+    p.connect(clean, "cleaned_dataset", sm, "dataset")
+    return p
+
+
+#: key -> (family, learner, dataset, label, columns left out, task); "linear" and "two-models"
+#: are the basic and advanced automobile samples as they ship
+CASES = {
+    "linear": ("regression", "Linear Regression", DATASET, "price", (), "supervised"),
+    "lightgbm-regression": ("regression (boosted trees)", "Boosted Decision Tree Regression",
+                            DATASET, "price", ("normalized-losses",), "supervised"),
+    "lightgbm-binary": ("two-class", "Two-Class Boosted Decision Tree",
+                        "Adult Census Income Binary Classification dataset", "income", (), "supervised"),
+    "forest-multiclass": ("multiclass", "Multiclass Decision Forest", "Wine Data", "Class", (),
+                          "supervised"),
+    "kmeans": ("clustering", "K-Means Clustering", "Iris Data", "Class", ("Class",), "clustering"),
+    "pca-anomaly": ("anomaly detection", "PCA-Based Anomaly Detection", "Breast Cancer Data",
+                    "Class", ("Class",), "anomaly"),
+    "two-models": ("two models, two outputs", "Decision Forest + Boosted Decision Tree Regression",
+                   DATASET, "price", (), "supervised"),
+}
+
+
+def build_case(ws, key):
+    """Train and deploy one case: its endpoint name, key, request rows, model for MLflow."""
+    from jupyter_designer import serving
+    from jupyter_designer.api import load_sample
+    from jupyter_designer.engine.runner import Runner
+    from jupyter_designer.serving import tables
+
+    family, learner, dataset, label, drop, task = CASES[key]
+    if key == "linear":
+        p = automobile_pipeline(ws)
+    elif key == "two-models":
+        p = load_sample("Automobile price prediction (advanced)", workspace=ws)
+    else:
+        p = learner_pipeline(ws, f"bench {key}", dataset, learner, label, drop, task)
+    h = Runner(ws).submit(p, "bench")
+    rec = ws.get_run(h.run_id)
+    assert rec.status == "completed", {k: n.error for k, n in rec.nodes.items() if n.error}
+    info = serving.deploy(ws, key, run_id=h.run_id)
+    train_node = next(n.id for n in p.nodes.values() if n.kind == "component"
+                      and n.component.startswith("train_"))
+    model = ws.run_output(h.run_id, train_node, "trained_model")
+    raw = ws.get_dataset(dataset)
+    raw = raw.drop(columns=[c for c in (label,) if c in raw.columns])
+    complete = raw.drop(columns=[c for c in ("normalized-losses",) if c in raw.columns]).dropna()
+    rows = tables.frame_records(raw.loc[complete.index[:200]])
+    return {"key": key, "family": family, "learner": learner, "model": model,
+            "fast_path": info["versions"][-1]["fast_path"],
+            "fast_path_note": info.get("fast_path_note") or info["versions"][-1].get("fast_path_note"),
+            "api_key": serving.endpoint_keys(ws, key)["primaryKey"],
+            "rows": {1: rows[:1], 100: (rows * 100)[:100]}}
 
 
 def free_port() -> int:
@@ -251,8 +336,12 @@ def start_mlflow(py, model, tmp: Path, port: int):
     mdir = tmp / "mlflow-model"
     code = ("import pickle, sys, mlflow.sklearn\n"
             f"est = pickle.load(open({str(pkl)!r}, 'rb'))\n"
-            f"mlflow.sklearn.save_model(est, {str(mdir)!r})\n")
-    subprocess.run([py, "-c", code], check=True, capture_output=True, text=True, timeout=600)
+            # pickled as MLflow's own cloudpickle format: its default (skops) refuses
+            # LightGBM's types
+            f"mlflow.sklearn.save_model(est, {str(mdir)!r}, serialization_format='cloudpickle')\n")
+    done = subprocess.run([py, "-c", code], capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        raise RuntimeError(f"saving the MLflow model failed:\n{done.stderr[-2000:]}")
     bindir = Path(py).parent
     mlflow_cli = shutil.which("mlflow", path=str(bindir)) or shutil.which("mlflow")
     cmd = [mlflow_cli, "models", "serve", "-m", str(mdir), "-h", "127.0.0.1", "-p", str(port),
@@ -281,26 +370,39 @@ def stop(proc):
         proc.kill()
 
 
-def markdown(results: list, mlflow_note: str | None) -> str:
-    by = {(r["server"], r["rows"], r["concurrency"]): r for r in results}
-    lines = ["| rows | concurrency | designer req/s | designer p50 / p99 (ms) | MLflow req/s | "
-             "MLflow p50 / p99 (ms) | req/s ratio |", "|---:|---:|---:|---:|---:|---:|---:|"]
+def markdown(results: list, cases: list, mlflow_note: str | None) -> str:
+    by = {(r["case"], r["server"], r["rows"], r["concurrency"]): r for r in results}
+    lines = ["| pipeline (learner family) | scoring path | rows | conc. | designer req/s | "
+             "designer p50 / p99 (ms) | MLflow req/s | MLflow p50 / p99 (ms) | req/s ratio |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     keys = sorted({(r["rows"], r["concurrency"]) for r in results})
-    for rows, c in keys:
-        d, m = by.get(("designer", rows, c)), by.get(("mlflow", rows, c))
-        ratio = f"{d['rps'] / m['rps']:.1f}x" if d and m and m["rps"] else "-"
-        lines.append(
-            f"| {rows} | {c} | {d['rps']:.0f} | {d['p50_ms']:.2f} / {d['p99_ms']:.2f} | "
-            + (f"{m['rps']:.0f} | {m['p50_ms']:.2f} / {m['p99_ms']:.2f} | " if m else "- | - | ")
-            + f"{ratio} |")
+    for case in cases:
+        for rows, c in keys:
+            d = by.get((case["key"], "designer", rows, c))
+            m = by.get((case["key"], "mlflow", rows, c))
+            if d is None:
+                continue
+            ratio = f"{d['rps'] / m['rps']:.1f}x" if m and m["rps"] else "-"
+            lines.append(
+                f"| {case['learner']} ({case['family']}) | {case['fast_path'] or 'faithful'} | {rows} | "
+                f"{c} | {d['rps']:.0f} | {d['p50_ms']:.2f} / {d['p99_ms']:.2f} | "
+                + (f"{m['rps']:.0f} | {m['p50_ms']:.2f} / {m['p99_ms']:.2f} | " if m else "- | - | ")
+                + f"{ratio} |")
     if mlflow_note:
         lines.append(f"\n{mlflow_note}")
     return "\n".join(lines)
 
 
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="few requests per cell (a smoke run)")
+    ap.add_argument("--quick", action="store_true", help="short cells (a smoke run)")
     ap.add_argument("--workers", type=int, default=1, help="designer worker processes")
     ap.add_argument("--mlflow-python", help="a Python interpreter with mlflow installed")
     ap.add_argument("--no-mlflow", action="store_true")
@@ -308,50 +410,56 @@ def main(argv=None) -> int:
     ap.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
                     help="load generator: wrk (Debian's wrk; time-bounded, leaves the cores to "
                          "the servers) or a threaded Python client; auto: wrk when installed")
-    ap.add_argument("--seconds", type=float, default=5.0, help="seconds per cell with wrk")
+    ap.add_argument("--seconds", type=float, default=3.0, help="seconds per cell with wrk")
+    ap.add_argument("--cases", default=",".join(CASES),
+                    help=f"comma-separated pipelines to measure, of: {', '.join(CASES)}")
+    ap.add_argument("--concurrency", default="1", help="comma-separated connection counts")
     args = ap.parse_args(argv)
     client = args.client
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
     if client == "wrk" and not shutil.which("wrk"):
         ap.error("--client wrk needs wrk on PATH (apt-get install -y wrk)")
+    wanted = [k.strip() for k in args.cases.split(",") if k.strip()]
+    unknown = [k for k in wanted if k not in CASES]
+    if unknown:
+        ap.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
+    try:
+        concurrencies = tuple(int(c) for c in args.concurrency.split(","))
+    except ValueError:
+        ap.error(f"--concurrency takes numbers separated by commas, got {args.concurrency!r}")
     seconds = 1.0 if args.quick else args.seconds
-    print(f"load generator: {client}", flush=True)
-    concurrencies = (1, 8, 32)
+    print(f"load generator: {client}; load average before: {load_average()}", flush=True)
     counts = {1: 200, 100: 40} if args.quick else {1: 2000, 100: 300}
 
-    from jupyter_designer import serving
-    from jupyter_designer.engine.runner import Runner
-    from jupyter_designer.serving import tables
     from jupyter_designer.store import Workspace
 
     tmp = Path(tempfile.mkdtemp(prefix="designer-bench-"))
     procs = []
     try:
         ws = Workspace(tmp / "ws")
-        p = automobile_pipeline(ws)
-        h = Runner(ws).submit(p, "bench")
-        assert ws.get_run(h.run_id).status == "completed"
-        info = serving.deploy(ws, "autos", run_id=h.run_id)
-        key = serving.endpoint_keys(ws, "autos")["primaryKey"]
-        train_node = next(n.id for n in p.nodes.values() if n.kind == "component" and n.component == "train_model")
-        model = ws.run_output(h.run_id, train_node, "trained_model")
-        raw = ws.get_dataset(DATASET).drop(columns=["price"])
-        complete = raw.drop(columns=["normalized-losses"]).dropna()
-        raw_rows = tables.frame_records(raw.loc[complete.index])
-        rows100 = (raw_rows * 2)[:100]
-        fast = info["versions"][-1]["fast_path"]
+        cases = []
+        for key in wanted:
+            case = build_case(ws, key)
+            print(f"{key}: {case['learner']} ({case['family']}), scoring path "
+                  f"{case['fast_path'] or 'faithful'}", flush=True)
+            cases.append(case)
         ws.close()
 
-        print(f"designer endpoint (scoring path: {fast or 'faithful'}; {args.workers} worker(s))", flush=True)
+        print(f"designer: jupyter designer serve, {args.workers} worker(s)", flush=True)
         proc, port = start_designer(tmp / "ws", args.workers)
         procs.append(proc)
-        bodies = {n: json.dumps({"Inputs": {"WebServiceInput0": r}, "GlobalParameters": {}}).encode()
-                  for n, r in ((1, raw_rows[:1]), (100, rows100))}
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
-        results = run_matrix("designer", port, proc.pid, "/designer/endpoints/autos/score", bodies, headers,
-                             lambda b: b.startswith(b'{"Results"'), concurrencies, counts,
-                             client, seconds)
+        results = []
+        for case in cases:
+            bodies = {n: json.dumps({"Inputs": {"WebServiceInput0": r}, "GlobalParameters": {}}).encode()
+                      for n, r in case["rows"].items()}
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {case['api_key']}"}
+            res = run_matrix("designer", port, proc.pid, f"/designer/endpoints/{case['key']}/score",
+                             bodies, headers, lambda b: b.startswith(b'{"Results"'), concurrencies,
+                             counts, client, seconds)
+            for r in res:
+                r["case"] = case["key"]
+            results += res
         stop(proc)
 
         mlflow_note = None
@@ -361,22 +469,32 @@ def main(argv=None) -> int:
                            "--mlflow-python with an interpreter that has it).")
             print(mlflow_note, flush=True)
         else:
-            port = free_port()
-            print(f"mlflow models serve ({py})", flush=True)
-            proc = start_mlflow(py, model, tmp, port)
-            procs.append(proc)
-            feats = model.feature_columns
-            recs = [dict(r) for r in raw_rows]
-            mbodies = {n: json.dumps({"dataframe_split": {"columns": feats,
-                                                          "data": [[r[c] for c in feats] for r in rs]}}).encode()
-                       for n, rs in ((1, recs[:1]), (100, (recs * 2)[:100]))}
-            results += run_matrix("mlflow", port, proc.pid, "/invocations", mbodies,
-                                  {"Content-Type": "application/json"},
-                                  lambda b: b"predictions" in b, concurrencies, counts,
-                                  client, seconds)
-        doc = {"benchmark": "real-time scoring, automobile price regression", "quick": args.quick,
-               "designer_workers": args.workers, "designer_scoring_path": fast,
-               "load_generator": client,
+            for case in cases:
+                port = free_port()
+                print(f"mlflow models serve ({py}): {case['key']}", flush=True)
+                mdir = tmp / f"mlflow-{case['key']}"
+                mdir.mkdir()
+                proc = start_mlflow(py, case["model"], mdir, port)
+                procs.append(proc)
+                feats = case["model"].feature_columns
+                mbodies = {n: json.dumps({"dataframe_split": {"columns": feats,
+                                                              "data": [[r[c] for c in feats] for r in rs]}}).encode()
+                           for n, rs in case["rows"].items()}
+                res = run_matrix("mlflow", port, proc.pid, "/invocations", mbodies,
+                                 {"Content-Type": "application/json"},
+                                 lambda b: b"predictions" in b, concurrencies, counts,
+                                 client, seconds)
+                for r in res:
+                    r["case"] = case["key"]
+                results += res
+                stop(proc)
+        load = load_average()
+        doc = {"benchmark": "real-time scoring, one pipeline per learner family and a "
+                            "two-model pipeline", "quick": args.quick,
+               "designer_workers": args.workers,
+               "cases": [{k: c[k] for k in ("key", "family", "learner", "fast_path", "fast_path_note")}
+                         for c in cases],
+               "load_generator": client, "load_average_after": load,
                "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                            "platform": platform.platform()},
                "mlflow": mlflow_note or "measured", "results": results,
@@ -385,8 +503,9 @@ def main(argv=None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(doc, indent=2) + "\n")
         print()
-        print(markdown(results, mlflow_note))
-        print(f"\nWrote {out}")
+        print(markdown(results, cases, mlflow_note))
+        print(f"\nload average after: {load}")
+        print(f"Wrote {out}")
         bad = [r for r in results if r["errors"]]
         return 1 if bad else 0
     finally:
