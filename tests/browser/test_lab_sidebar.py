@@ -230,6 +230,21 @@ def test_pipeline_tab_is_dirty_until_the_edit_is_saved(dp, lab):
     assert saved.get_attribute("data-dirty") == "false"
     p.wait_for_function("() => document.querySelector('.jp-DesignerCanvas-saved').textContent.startsWith('Saved')")
     dp.shot("saved state after the autosave")
+    # the file's draft is in the sidebar; Open shows it on a canvas of its own kernel
+    draft = p.evaluate("() => document.querySelector('.jp-DesignerCanvas .jd-draft-saved b').textContent")
+    p.evaluate("() => window.jupyterapp.commands.execute('jupyter-designer:show-sidebar')")
+    row = p.locator(f'#jupyter-designer-sidebar .jp-DesignerSidebar-draft[data-name="{draft}"]')
+    row.wait_for(timeout=30_000)
+    row.locator('button[data-action="open"]').click()
+    p.wait_for_function(
+        """() => { const w = window.jupyterapp.shell.currentWidget;
+                   return w && w.node.querySelector('.jp-DesignerKernelView[data-view="draft"]') &&
+                          w.node.querySelector('.jd-designer .jd-canvas'); }""", timeout=120_000)
+    p.wait_for_function("(n) => { const c = document.querySelector('.jp-DesignerKernelView .jd-canvas');"
+                        " return c && c._cy && c._cy.getElementById(n).length === 1; }",
+                        arg=node, timeout=60_000)
+    p.wait_for_timeout(500)
+    dp.shot("draft opened from the sidebar")
 
 
 def test_run_submitted_from_a_notebook_shows_with_live_status(dp, lab, notebook):
