@@ -33,7 +33,10 @@ def test_built_extension_is_committed_and_complete():
     text = "".join(p.read_text() for p in (BUILT / "static").glob("*.js"))
     # the plugin, its commands and the file type are in the bundle
     for needle in ("jupyter-designer:plugin", "jupyter-designer:new-pipeline",
-                   "jupyter-designer:open-in-notebook", ".dpipeline", "ML Designer"):
+                   "jupyter-designer:open-in-notebook", ".dpipeline", "ML Designer",
+                   "jupyter-designer:open-run", "jupyter-designer:compare-runs",
+                   "jupyter-designer:register-dataset", "runs-compare", "register-file",
+                   "jp-mod-dirty"):
         assert needle in text, f"{needle!r} is not in the built extension"
     # widgets render through JupyterLab's own widget manager, never a bundled copy
     assert 'jupyterlab-manager",import:null' in remote.read_text(), \
