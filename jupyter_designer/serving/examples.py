@@ -1,4 +1,5 @@
-"""Example requests that score, and which steps remove request rows.
+"""Example requests that score, and which steps remove request rows (found by
+:func:`.rows.removing_steps`).
 
 An endpoint's example request is what users send first (the Test form, the OpenAPI document,
 the code snippets): it must get a prediction. The first training row is not always scored
@@ -54,37 +55,17 @@ def scored_example(compiled, *, tries: int | None = None) -> dict:
 
 
 def rows_removed_by(compiled, request: dict) -> list[dict]:
-    """The steps that remove rows of ``request`` (reference format, one input):
+    """The steps that remove rows of ``request`` (reference format):
     ``[{"node": title, "rows_in": n, "rows_out": m}]`` in pipeline order (faithful path)."""
-    from .rows import _EMPTY
+    from .rows import removing_steps, request_trace
 
     inputs = request.get("Inputs") or {}
-    if len(compiled.specs) != 1 or len(inputs) != 1:
+    if set(inputs) != set(compiled.specs):
         return []
-    (name, rows), = inputs.items()
-    spec = compiled.specs.get(name)
-    if spec is None or not isinstance(rows, list) or not rows:
-        return []
-    cols, n = tables.columns_from_rows(spec, rows, f"Inputs.{name}")
-    frame, _ = compiled.request_frame(name, cols, n)
-    trace = compiled.run_frames({name: frame}, trace=True)
-    out = []
-    for step in compiled.steps:
-        rows_in = None
-        for src, sport in step.inputs.values():
-            if src in compiled._const:
-                continue
-            v = trace.get(src, {}).get(sport)
-            if v is _EMPTY:
-                rows_in = 0
-            elif isinstance(v, pd.DataFrame):
-                rows_in = len(v)
-            if rows_in is not None:
-                break
-        if not rows_in:
-            continue
-        outs = [0 if v is _EMPTY else len(v) for v in trace.get(step.node_id, {}).values()
-                if v is _EMPTY or isinstance(v, pd.DataFrame)]
-        if outs and min(outs) < rows_in:
-            out.append({"node": step.title, "rows_in": rows_in, "rows_out": min(outs)})
-    return out
+    given = {}
+    for name, rows in inputs.items():
+        if not isinstance(rows, list) or not rows:
+            return []
+        given[name] = tables.columns_from_rows(compiled.specs[name], rows, f"Inputs.{name}")
+    return [{"node": f["step"].title, "rows_in": f["rows_in"], "rows_out": f["rows_out"]}
+            for f in removing_steps(compiled, request_trace(compiled, given)) if f["rows_in"]]

@@ -197,9 +197,9 @@ def score_reference_document(compiled, doc) -> tuple[int, dict]:
                                details={"input": name})
     out = compiled.score(given)
     resp = {"Results": {name: tables.records(names, values) for name, (names, values) in out.items()}}
-    removed = getattr(out, "removed", None)
+    removed = getattr(out, "removed_by_input", None)
     if removed:   # an endpoint deployed with removed_rows="report"
-        resp["RemovedRows"] = {next(iter(given)): removed}
+        resp["RemovedRows"] = removed
     return 200, resp
 
 

@@ -14,6 +14,12 @@ things in a pipeline can break that, and neither may pass silently:
 Both checks run on the answer of either scoring path (the fast one and the faithful one), so
 both behave the same. They cost a length comparison and a scan for ``None`` per output
 column on a good request; the explanation is worked out only for a bad one.
+
+With several Web Service Inputs, each output lines up with the one input whose rows it
+answers (the only input it descends from); an output that combines several inputs (a join)
+has no row of its own to line up with and is not checked. Which steps remove rows is found
+in one place (:func:`removing_steps`), for the 400 here and for the endpoint views'
+explanations (:func:`jupyter_designer.serving.examples.rows_removed_by`).
 """
 
 from __future__ import annotations
@@ -48,9 +54,10 @@ def check_removed_rows(value) -> str:
 class Scored(dict):
     """``{output name: (column names, per-column values)}``; ``removed`` lists the request
     rows the pipeline removed (``[{"row", "reason", "columns"}]``), when the endpoint
-    reports them instead of refusing the request."""
+    reports them instead of refusing the request; ``removed_by_input`` the same per input."""
 
     removed: list = []
+    removed_by_input: dict = {}
 
 
 class RowsRemovedError(RequestError):
@@ -61,32 +68,56 @@ class NotFiniteError(RequestError):
     """A prediction came out as no finite number."""
 
 
+def output_inputs(compiled) -> dict:
+    """``{output name: the input whose rows it answers, or None}``: the only Web Service
+    Input an output descends from (None when it combines several, or none)."""
+    found = getattr(compiled, "_output_inputs", None)
+    if found is None:
+        found = {}
+        for out, nid in compiled.output_nodes.items():
+            up = compiled.pipeline.ancestors(nid)
+            names = [name for name, wid in compiled.input_nodes.items() if wid in up]
+            found[out] = names[0] if len(names) == 1 else None
+        compiled._output_inputs = found
+    return found
+
+
 def line_up(compiled, given: dict, res: dict) -> dict:
-    """Check that every output of ``res`` has one row per request row, in order, each with
-    finite predictions; raises a 400 naming the row otherwise (or, with ``removed_rows =
-    "report"``, returns the rows that remain and the removed ones in ``.removed``)."""
-    if len(compiled.specs) != 1 or len(given) != 1:
-        return res
-    (name, (cols, n)), = given.items()
-    kept = None
+    """Check that every output of ``res`` has one row per row of the input it answers, in
+    order, each with finite predictions; raises a 400 naming the row otherwise (or, with
+    ``removed_rows = "report"``, returns the rows that remain and the removed ones in
+    ``.removed`` / ``.removed_by_input``)."""
+    sources = output_inputs(compiled)
+    kept: dict = {}
+    removed_by: dict = {}
     for out, (names, values) in res.items():
-        if not names:
+        name = sources.get(out)
+        if name is None or name not in given or not names:
             continue
+        cols, n = given[name]
         m = len(values[0])
-        if m == n:
+        if m == n or (name in removed_by and len(removed_by[name]) == n - m):
             continue
-        removed = explain_removed(compiled, name, cols, n)
+        removed = removed_by.get(name)
+        if removed is None:
+            removed = explain_removed(compiled, name, cols, n, given=given)
         if compiled.removed_rows != "report" or len(removed) != n - m:
             raise _removed_error(compiled, name, n, m, removed)
+        removed_by[name] = removed
         gone = {r["row"] for r in removed}
-        kept = [i for i in range(n) if i not in gone]
+        kept[name] = [i for i in range(n) if i not in gone]
+    if removed_by:
         res = Scored(res)
-        res.removed = removed
-        break
+        res.removed_by_input = removed_by
+        res.removed = [r for rs in removed_by.values() for r in rs]
     for out, (names, values) in res.items():
+        name = sources.get(out)
+        if name is None or name not in given:
+            continue
+        cols, n = given[name]
         for c, vals in zip(names, values):
             if None in vals:
-                _check_finite(compiled, name, cols, kept, c, vals, n)
+                _check_finite(compiled, name, cols, kept.get(name), c, vals, n)
     return res
 
 
@@ -113,27 +144,53 @@ def _removed_error(compiled, name, n, m, removed) -> RowsRemovedError:
                  "removed_rows": [r["row"] for r in removed]})
 
 
-def explain_removed(compiled, name: str, cols: dict, n: int) -> list[dict]:
-    """The request rows the pipeline removes, each with the reason: ``[{"row", "reason",
-    "columns"}]`` (found on the faithful path, in row order)."""
-    frame, _ = compiled.request_frame(name, cols, n)
-    trace = compiled.run_frames({name: frame}, trace=True)
-    const = compiled._const
-    for step in compiled.steps:
-        data_in = None
-        for port, (src, sport) in step.inputs.items():
-            if src in const:
-                continue
-            v = trace.get(src, {}).get(sport)
-            if isinstance(v, pd.DataFrame):
-                data_in = v
-                break
-        if data_in is None or len(data_in) != n:
+def _table_in(compiled, step, trace):
+    """``(source node, value)`` of the first input of ``step`` that carries request rows (a
+    table, or :data:`_EMPTY`), or ``(None, None)``."""
+    for src, sport in step.inputs.values():
+        if src in compiled._const:
             continue
-        outs = trace.get(step.node_id, {})
-        rows_out = [0 if v is _EMPTY else len(v) for v in outs.values()
-                    if v is _EMPTY or isinstance(v, pd.DataFrame)]
-        if not rows_out or min(rows_out) >= n:
+        v = trace.get(src, {}).get(sport)
+        if v is _EMPTY or isinstance(v, pd.DataFrame):
+            return src, v
+    return None, None
+
+
+def removing_steps(compiled, trace: dict) -> list[dict]:
+    """The request-dependent steps that answer fewer rows than they were given, in pipeline
+    order, from a traced run of the faithful path (:meth:`CompiledPipeline.run_frames` with
+    ``trace``): ``[{"step", "source", "data_in", "rows_in", "rows_out"}]``."""
+    out = []
+    for step in compiled.steps:
+        src, data_in = _table_in(compiled, step, trace)
+        if src is None:
+            continue
+        rows_in = 0 if data_in is _EMPTY else len(data_in)
+        outs = [0 if v is _EMPTY else len(v) for v in trace.get(step.node_id, {}).values()
+                if v is _EMPTY or isinstance(v, pd.DataFrame)]
+        if outs and min(outs) < rows_in:
+            out.append({"step": step, "source": src, "data_in": data_in, "rows_in": rows_in,
+                        "rows_out": min(outs)})
+    return out
+
+
+def request_trace(compiled, given: dict) -> dict:
+    """Every node's outputs on the faithful path for checked request columns ``given``."""
+    frames = {k: compiled.request_frame(k, c, m)[0] for k, (c, m) in given.items()}
+    return compiled.run_frames(frames, trace=True)
+
+
+def explain_removed(compiled, name: str, cols: dict, n: int, *, given: dict | None = None) -> list[dict]:
+    """The rows of input ``name`` the pipeline removes, each with the reason: ``[{"row",
+    "reason", "columns"}]`` (found on the faithful path, in row order). ``given`` holds the
+    request's other inputs, when there are several."""
+    given = {**(given or {}), name: (cols, n)}
+    trace = request_trace(compiled, given)
+    const = compiled._const
+    lineage = compiled.pipeline.descendants(compiled.input_nodes[name]) | {compiled.input_nodes[name]}
+    for found in removing_steps(compiled, trace):
+        step, data_in = found["step"], found["data_in"]
+        if found["source"] not in lineage or found["rows_in"] != n:
             continue
         tr = None
         src = step.inputs.get("transformation")
