@@ -89,9 +89,16 @@ class RunsCompareHandler(DesignerHandler):
         self.send(await self.blocking(_comparison, self.ws, ids))
 
 
-def _register_file(ws, root: str, path: str, name: str, description: str, na_values):
+def _register_file(ws, root: str, doc: dict) -> dict:
     from pathlib import Path
 
+    from jupyter_designer.app.datasets import register_dataset
+
+    path = doc.get("path")
+    if not isinstance(path, str) or not path.strip():
+        raise ServingError("Give the file's \"path\" as the file browser shows it, e.g. "
+                           "\"data/cars.csv\".")
+    path = path.strip().lstrip("/")
     base = Path(root).resolve()
     target = (base / path).resolve()
     if base != target and base not in target.parents:
@@ -99,7 +106,9 @@ def _register_file(ws, root: str, path: str, name: str, description: str, na_val
                            "file below it.")
     if not target.is_file():
         raise ServingError(f"There is no file {path!r} under the Jupyter server's root folder.")
-    info = ws.register_dataset(name, str(target), description=description, na_values=na_values)
+    info = register_dataset(ws, doc.get("name"), path=str(target),
+                            description=doc.get("description") or "",
+                            na_values=doc.get("na_values"))
     return {**info.as_dict(), "notes": list(info.notes), "path": path}
 
 
@@ -111,23 +120,8 @@ class RegisterFileHandler(DesignerHandler):
     @api_verb
     async def post(self):
         doc = self.json_body()
-        path, name = doc.get("path"), doc.get("name")
-        if not isinstance(path, str) or not path.strip():
-            raise ServingError("Give the file's \"path\" as the file browser shows it, e.g. "
-                               "\"data/cars.csv\".")
-        if not isinstance(name, str) or not name.strip():
-            raise ServingError("Give the dataset a \"name\".")
-        description = doc.get("description", "")
-        if not isinstance(description, str):
-            raise ServingError("\"description\" must be text.")
-        na_values = doc.get("na_values")
-        if na_values is not None and (not isinstance(na_values, list)
-                                      or not all(isinstance(v, str) for v in na_values)):
-            raise ServingError("\"na_values\" must be a list of words that mean a missing "
-                               "value, e.g. [\"NA\", \"n/a\"].")
         root = self.settings["contents_manager"].root_dir
-        out = await self.blocking(_register_file, self.ws, root, path.strip().lstrip("/"),
-                                  name.strip(), description, na_values)
+        out = await self.blocking(_register_file, self.ws, root, doc)
         self.send(out, 201, self.api_url("datasets", out["name"]))
 
 

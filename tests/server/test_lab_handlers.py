@@ -69,3 +69,9 @@ async def test_register_a_file_of_the_file_browser(jp_fetch, jp_root_dir):
     code, err, _ = await call(jp_fetch, "designer", "api", "register-file", method="POST",
                               body={"path": "data/none.csv", "name": "x"})
     assert code == 400 and "data/none.csv" in err["message"]
+    code, err, _ = await call(jp_fetch, "designer", "api", "register-file", method="POST",
+                              body={"path": "data/cars.csv", "name": ""})
+    assert code == 400 and "name" in err["message"]
+    code, err, _ = await call(jp_fetch, "designer", "api", "register-file", method="POST",
+                              body={"path": "data/cars.csv", "name": "c2", "na_values": "NA"})
+    assert code == 400 and "na_values" in err["message"]
