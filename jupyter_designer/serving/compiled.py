@@ -23,10 +23,8 @@ import pandas as pd
 from jupyter_designer.engine.errors import DesignerError
 from jupyter_designer.engine.execution.inputs import load_data_node
 from jupyter_designer.engine.execution.task import run_node
-from jupyter_designer.engine.inference import (LABEL_COLUMNS_PARAMETER, WEB_SERVICE_INPUT,
-                                               WEB_SERVICE_OUTPUT, web_service_io)
+from jupyter_designer.engine.inference import LABEL_COLUMNS_PARAMETER, web_service_io
 from jupyter_designer.engine.pipeline import Pipeline
-from jupyter_designer.engine.ports import DATASET
 from jupyter_designer.engine.schema import Schema, kind_of_dtype
 
 from . import tables
