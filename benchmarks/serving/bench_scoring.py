@@ -121,7 +121,8 @@ def build_case(ws, key):
                       and n.component.startswith("train_"))
     model = ws.run_output(h.run_id, train_node, "trained_model")
     raw = ws.get_dataset(dataset)
-    raw = raw.drop(columns=[c for c in (label,) if c in raw.columns])
+    if task == "supervised":   # requests carry no label (clustering and anomaly keep the column)
+        raw = raw.drop(columns=[c for c in (label,) if c in raw.columns])
     complete = raw.drop(columns=[c for c in ("normalized-losses",) if c in raw.columns]).dropna()
     rows = tables.frame_records(raw.loc[complete.index[:200]])
     return {"key": key, "family": family, "learner": learner, "model": model,
@@ -446,48 +447,44 @@ def main(argv=None) -> int:
             cases.append(case)
         ws.close()
 
-        print(f"designer: jupyter designer serve, {args.workers} worker(s)", flush=True)
-        proc, port = start_designer(tmp / "ws", args.workers)
-        procs.append(proc)
-        results = []
-        for case in cases:
-            bodies = {n: json.dumps({"Inputs": {"WebServiceInput0": r}, "GlobalParameters": {}}).encode()
-                      for n, r in case["rows"].items()}
-            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {case['api_key']}"}
-            res = run_matrix("designer", port, proc.pid, f"/designer/endpoints/{case['key']}/score",
-                             bodies, headers, lambda b: b.startswith(b'{"Results"'), concurrencies,
-                             counts, client, seconds)
-            for r in res:
-                r["case"] = case["key"]
-            results += res
-        stop(proc)
-
         mlflow_note = None
         py = mlflow_python(args)
         if py is None:
             mlflow_note = ("MLflow side skipped: mlflow is not installed (pip install mlflow, or pass "
                            "--mlflow-python with an interpreter that has it).")
             print(mlflow_note, flush=True)
-        else:
-            for case in cases:
-                port = free_port()
-                print(f"mlflow models serve ({py}): {case['key']}", flush=True)
+        print(f"designer: jupyter designer serve, {args.workers} worker(s)", flush=True)
+        proc, port = start_designer(tmp / "ws", args.workers)
+        procs.append(proc)
+        results = []
+        # each case on both servers back to back, so both meet the same load on this machine
+        for case in cases:
+            bodies = {n: json.dumps({"Inputs": {"WebServiceInput0": r}, "GlobalParameters": {}}).encode()
+                      for n, r in case["rows"].items()}
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {case['api_key']}"}
+            print(f"{case['key']}:", flush=True)
+            res = run_matrix("designer", port, proc.pid, f"/designer/endpoints/{case['key']}/score",
+                             bodies, headers, lambda b: b.startswith(b'{"Results"'), concurrencies,
+                             counts, client, seconds)
+            if py is not None:
+                mport = free_port()
                 mdir = tmp / f"mlflow-{case['key']}"
                 mdir.mkdir()
-                proc = start_mlflow(py, case["model"], mdir, port)
-                procs.append(proc)
+                mproc = start_mlflow(py, case["model"], mdir, mport)
+                procs.append(mproc)
                 feats = case["model"].feature_columns
                 mbodies = {n: json.dumps({"dataframe_split": {"columns": feats,
                                                               "data": [[r[c] for c in feats] for r in rs]}}).encode()
                            for n, rs in case["rows"].items()}
-                res = run_matrix("mlflow", port, proc.pid, "/invocations", mbodies,
-                                 {"Content-Type": "application/json"},
-                                 lambda b: b"predictions" in b, concurrencies, counts,
-                                 client, seconds)
-                for r in res:
-                    r["case"] = case["key"]
-                results += res
-                stop(proc)
+                res += run_matrix("mlflow", mport, mproc.pid, "/invocations", mbodies,
+                                  {"Content-Type": "application/json"},
+                                  lambda b: b"predictions" in b, concurrencies, counts,
+                                  client, seconds)
+                stop(mproc)
+            for r in res:
+                r["case"] = case["key"]
+            results += res
+        stop(proc)
         load = load_average()
         doc = {"benchmark": "real-time scoring, one pipeline per learner family and a "
                             "two-model pipeline", "quick": args.quick,
