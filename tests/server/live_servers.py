@@ -4,6 +4,7 @@ its log to a file the tests read."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -110,3 +111,20 @@ class LiveServer:
                 self.proc.kill()
                 self.proc.wait(10)
         self._logf.close()
+
+
+@contextlib.contextmanager
+def both_servers(workspace: Path, folder: Path, endpoints=()):
+    """``{"jupyter": LiveServer, "serve": LiveServer}`` over one workspace, ready to answer
+    for ``endpoints``; both stopped on exit."""
+    servers = {}
+    try:
+        for kind in ("jupyter", "serve"):
+            (folder / kind).mkdir()
+            servers[kind] = LiveServer(kind, workspace, folder / kind)
+        for s in servers.values():
+            s.wait_ready(list(endpoints))
+        yield servers
+    finally:
+        for s in servers.values():
+            s.stop()

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from live_servers import LiveServer  # noqa: E402
+from live_servers import both_servers  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -40,17 +40,8 @@ def live(trained_dir, tmp_path_factory):
     rows = tables.frame_records(ws.get_dataset("Automobile price data (Raw)")
                                 .drop(columns=["price"]).dropna().head(6))
     ws.close()
-    servers = {}
-    try:
-        for kind in ("jupyter", "serve"):
-            (folder / kind).mkdir()
-            servers[kind] = LiveServer(kind, path, folder / kind)
-        for s in servers.values():
-            s.wait_ready(["autos", "autos-report"])
+    with both_servers(path, folder, ["autos", "autos-report"]) as servers:
         yield {"servers": servers, "keys": keys, "rows": rows}
-    finally:
-        for s in servers.values():
-            s.stop()
 
 
 SERVERS = ["jupyter", "serve"]

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from live_servers import TOKEN, LiveServer  # noqa: E402
+from live_servers import TOKEN, both_servers  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -42,17 +42,8 @@ def live(trained_dir, tmp_path_factory):
     serving.deploy(ws, "autos", run_id=run_id)
     key = serving.endpoint_keys(ws, "autos")["primaryKey"]
     ws.close()
-    servers = {}
-    try:
-        for kind in ("jupyter", "serve"):
-            (folder / kind).mkdir()
-            servers[kind] = LiveServer(kind, path, folder / kind)
-        for s in servers.values():
-            s.wait_ready(["autos"])
-        yield {"servers": servers, "key": key, "folder": folder}
-    finally:
-        for s in servers.values():
-            s.stop()
+    with both_servers(path, folder, ["autos"]) as servers:
+        yield {"servers": servers, "key": key}
 
 
 def _schemathesis(url: str, auth: str, checks: list, cwd: Path) -> subprocess.CompletedProcess:
