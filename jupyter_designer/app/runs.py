@@ -35,17 +35,18 @@ def as_pipeline(ws, source) -> Pipeline:
 
 
 def submit_run(ws, pipeline, *, experiment: str = "Default", parameters: dict | None = None,
-               **options):
+               runner=None, **options):
     """Run ``pipeline`` (see :func:`as_pipeline`) in experiment ``experiment`` with pipeline
-    parameter values; returns the runner's handle. ``options`` are the runner's
-    (``regenerate``, ``up_to``, ``compute``, ``on_event``, ``background``,
-    ``stop_on_failure``)."""
+    parameter values; returns the runner's handle. ``runner`` is a front end's own
+    :class:`~jupyter_designer.engine.runner.Runner` (a canvas keeps one), else a new one;
+    ``options`` are the runner's (``regenerate``, ``up_to``, ``only``, ``compute``,
+    ``on_event``, ``background``, ``stop_on_failure``)."""
     from jupyter_designer.engine.runner import Runner
 
     experiment = text(experiment, "The experiment name", default="Default", required=True)
     parameters = optional_dict(parameters, "The pipeline parameter values")
     p = as_pipeline(ws, pipeline)
-    return Runner(ws).submit(p, experiment=experiment, parameters=parameters, **options)
+    return (runner or Runner(ws)).submit(p, experiment=experiment, parameters=parameters, **options)
 
 
 def pipeline_from_request(ws, doc: dict) -> Pipeline:

@@ -14,6 +14,8 @@ import weakref
 
 import ipywidgets as W
 
+from jupyter_designer import app
+
 from .canvas import Canvas, format_duration
 from .charts import esc, fmt, table
 from .endpoints import ServingActions
@@ -563,10 +565,11 @@ class Designer(W.VBox):
                               "started": time.time(), "status": "running", "nodes": {}}
         from jupyter_designer.engine.errors import DesignerError
         try:
-            handle = self.runner.submit(self.pipeline, experiment=experiment or self.experiment.value or "Default",
-                                        parameters=parameters, regenerate=regenerate, up_to=up_to,
-                                        only=only, compute=compute, background=True,
-                                        on_event=self._on_run_event)
+            handle = app.submit_run(self.workspace, self.pipeline,
+                                    experiment=experiment or self.experiment.value or "Default",
+                                    parameters=parameters, runner=self.runner, regenerate=regenerate,
+                                    up_to=up_to, only=only, compute=compute, background=True,
+                                    on_event=self._on_run_event)
         except DesignerError as exc:
             self.set_status(f"Not submitted: {exc}", error=True)
             return None

@@ -19,6 +19,8 @@ import anywidget
 import ipywidgets as W
 import traitlets
 
+from jupyter_designer import app
+
 from .charts import esc
 
 #: the Jupyter server's address when it is not known from the kernel's environment
@@ -801,8 +803,8 @@ class ServingActions:
                 return None
         source = d.run_id if self._publishes_run() else d.pipeline
         try:
-            version = serving.publish(d.workspace, endpoint, source, description=description,
-                                      set_default=bool(set_default))
+            version = app.publish(d.workspace, endpoint, source, description=description,
+                                  set_default=bool(set_default))
             rec = serving.PipelineEndpoints(d.workspace).get(endpoint)
         except Exception as exc:
             d.set_status(f"Not published: {_message(exc)}", error=True)
@@ -836,7 +838,7 @@ class ServingActions:
                              "tick 'Replace it with a new version' to deploy a new version of it.",
                              error=True)
                 return None
-            info = serving.deploy(d.workspace, name, description=description, replace=replace, **source)
+            info = app.deploy(d.workspace, name, description=description, replace=replace, **source)
         except Exception as exc:
             d.set_status(f"Not deployed: {_message(exc)}", error=True)
             return None
