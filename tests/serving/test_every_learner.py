@@ -6,15 +6,10 @@ equal the faithful path's (each component's own code on DataFrames).
 One serving process answers for all the endpoints of one workspace.
 """
 
-import http.client
-import json
 import math
 import re
-import signal
-import subprocess
 import sys
-import threading
-import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +17,9 @@ import pytest
 import jupyter_designer.components  # noqa: F401
 from jupyter_designer.components import ml
 from jupyter_designer.engine.component import REGISTRY
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+from live_servers import LiveServer  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +80,7 @@ def _pipeline(ws, spec, task):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """A workspace with one endpoint per learner and the two-model automobile endpoint, and
-    a serving process over it: ``(port, {endpoint: case})``."""
+    a serving process over it: ``(server, {endpoint: case})``."""
     from jupyter_designer import serving
     from jupyter_designer.api import load_sample
     from jupyter_designer.engine.inference import create_realtime_inference
@@ -125,48 +123,18 @@ def served(tmp_path_factory):
         case["keys"] = serving.endpoint_keys(ws, name)["primaryKey"]
     ws.close()
 
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter_designer.server.standalone",
-                             "--workspace", str(path), "--port", "0", "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = LiveServer("serve", path, path.parent)
     try:
-        line = proc.stdout.readline()
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        assert m, line
-        port = int(m.group(1))
-        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-        deadline = time.time() + 180
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                c.request("GET", "/designer/health")
-                health = json.loads(c.getresponse().read())
-                c.close()
-                if health["ready"]:
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise
-            assert time.time() < deadline, "the server did not load the endpoints in time"
-            time.sleep(0.3)
-        yield port, cases
+        server.wait_ready()
+        yield server, cases
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        server.stop()
 
 
-def _post(port, name, key, rows):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    body = json.dumps({"Inputs": {IN: rows}, "GlobalParameters": {}})
-    c.request("POST", f"/designer/endpoints/{name}/score", body=body,
-              headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
-    r = c.getresponse()
-    data = json.loads(r.read())
-    c.close()
-    assert r.status == 200, data
+def _post(server, name, key, rows):
+    code, data, _ = server.call("POST", f"/designer/endpoints/{name}/score",
+                                {"Inputs": {IN: rows}, "GlobalParameters": {}}, key=key)
+    assert code == 200, data
     return data["Results"]
 
 
@@ -178,13 +146,13 @@ def _close(a, b) -> bool:
     return a == b
 
 
-def _check(port, name, case, rows):
+def _check(server, name, case, rows):
     from jupyter_designer.serving import tables
 
     cp = case["compiled"]
     given = {IN: tables.columns_from_rows(cp.specs[IN], rows, IN)}
     faithful = cp.score(given, use_fast=False)
-    got = _post(port, name, case["keys"], rows)
+    got = _post(server, name, case["keys"], rows)
     assert set(got) == set(faithful) == set(cp.output_names)
     for output, (names, values) in faithful.items():
         answer = got[output]
@@ -202,7 +170,7 @@ def _endpoint_names():
 
 @pytest.mark.parametrize("name", _endpoint_names())
 def test_fast_path_equals_faithful_over_http(served, name):
-    port, cases = served
+    server, cases = served
     case = cases[name]
     cp = case["compiled"]
     deployed = case["info"]["versions"][-1]["fast_path"]
@@ -211,8 +179,8 @@ def test_fast_path_equals_faithful_over_http(served, name):
     assert cp.fast is not None and cp.fast.kind == expected, cp.fast_reason
     if case["task"] == "two models":
         assert len(cp.output_names) == 2
-    _check(port, name, case, case["rows"][:1])
-    _check(port, name, case, case["rows"][:SCORE_ROWS])
+    _check(server, name, case, case["rows"][:1])
+    _check(server, name, case, case["rows"][:SCORE_ROWS])
 
 
 def test_every_learner_is_covered():
