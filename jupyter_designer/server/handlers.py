@@ -574,8 +574,6 @@ NAME = r"([^/]+)"
 
 
 def api_routes(base_url: str) -> list:
-    from .lab_handlers import lab_routes  # the JupyterLab sidebar's routes
-
     api = join(base_url, "designer", "api")
     r = lambda path: api + path  # noqa: E731
     return [
@@ -605,5 +603,4 @@ def api_routes(base_url: str) -> list:
         (r(f"/endpoints/{NAME}/keys"), EndpointKeysHandler),
         (r(f"/endpoints/{NAME}/openapi.json"), EndpointOpenAPIHandler),
         (r(f"/endpoints/{NAME}/snippets"), EndpointSnippetsHandler),
-        *lab_routes(api, NAME),
     ]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from jupyter_designer.serving.errors import ServingError
 
-from .handlers import DesignerHandler, api_verb
+from .handlers import NAME, DesignerHandler, api_verb
+from .utils import join
 
 #: how many recent runs the models listing looks through for trained models
 RUN_MODELS_LIMIT = 50
@@ -125,8 +126,9 @@ class RegisterFileHandler(DesignerHandler):
         self.send(out, 201, self.api_url("datasets", out["name"]))
 
 
-def lab_routes(api: str, name: str) -> list:
-    """The routes above, under the REST API root ``api`` (``name`` matches one path part)."""
+def lab_routes(base_url: str) -> list:
+    """The routes above, under the REST API root ``<base_url>/designer/api``."""
+    api, name = join(base_url, "designer", "api"), NAME
     return [
         (api + "/models", ModelsHandler),
         (api + f"/runs/{name}/clone", RunCloneHandler),
