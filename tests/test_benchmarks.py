@@ -67,8 +67,10 @@ def test_scoring_benchmark_quick_mode_runs(tmp_path):
                 tmp_path)
     doc = json.loads(out.read_text())
     assert doc["quick"] is True and doc["mlflow"] != "measured"
-    cells = {(r["server"], r["rows"], r["concurrency"]) for r in doc["results"]}
-    assert cells == {("designer", rows, c) for rows in (1, 100) for c in (1, 8, 32)}
+    cases = {c["key"] for c in doc["cases"]}   # one pipeline per learner family, two models
+    assert len(cases) == 7 and all(c["fast_path"] == "onnx" for c in doc["cases"]), doc["cases"]
+    cells = {(r["case"], r["server"], r["rows"], r["concurrency"]) for r in doc["results"]}
+    assert cells == {(k, "designer", rows, 1) for k in cases for rows in (1, 100)}
     for r in doc["results"]:
         assert r["requests"] > 0 and r["errors"] == 0, r
         for key in ("rps", "p50_ms", "p99_ms", "server_cpu_ms_per_request"):
