@@ -18,7 +18,7 @@ from jupyter_designer import app
 
 from .canvas import Canvas, format_duration
 from .charts import esc, fmt, table
-from .endpoints import ServingActions
+from .serving_actions import ServingActions
 from .outputs import TAB_TITLES, OutputViews
 from .palette import Palette
 from .properties import PropertiesPanel
