@@ -4,6 +4,7 @@ compared side by side, a file of the file browser registered as a dataset. Thin 
 
 from __future__ import annotations
 
+from jupyter_designer.app._checks import known_fields
 from jupyter_designer.serving.errors import ServingError
 
 from .handlers import NAME, DesignerHandler, api_verb
@@ -11,6 +12,9 @@ from .utils import join
 
 #: how many recent runs the models listing looks through for trained models
 RUN_MODELS_LIMIT = 50
+#: the fields of the request bodies (others are refused)
+CLONE_FIELDS = ("save_as",)
+REGISTER_FILE_FIELDS = ("path", "name", "description", "na_values")
 
 
 def _trained_models(ws, limit: int) -> list[dict]:
@@ -55,6 +59,7 @@ class RunCloneHandler(DesignerHandler):
     @api_verb
     async def post(self, run_id):
         doc = self.json_body(required=False)
+        known_fields(doc, CLONE_FIELDS, "cloning a run")
         rec = await self.blocking(self.ws.get_run, run_id)
         name = doc.get("save_as")
         if name is not None and (not isinstance(name, str) or not name.strip()):
@@ -87,6 +92,9 @@ class RunsCompareHandler(DesignerHandler):
         ids = [r.strip() for r in ",".join(self.get_query_arguments("runs")).split(",") if r.strip()]
         if len(ids) < 2:
             raise ServingError("Compare needs at least two run ids: runs-compare?runs=ID1,ID2.")
+        twice = next((r for i, r in enumerate(ids) if r in ids[:i]), None)
+        if twice is not None:
+            raise ServingError(f"Run {twice!r} is named twice; compare different runs.")
         self.send(await self.blocking(_comparison, self.ws, ids))
 
 
@@ -101,14 +109,19 @@ def _register_file(ws, root: str, doc: dict) -> dict:
                            "\"data/cars.csv\".")
     path = path.strip().lstrip("/")
     base = Path(root).resolve()
-    target = (base / path).resolve()
-    if base != target and base not in target.parents:
+    try:
+        target = (base / path).resolve()
+        inside = base == target or base in target.parents
+        found = inside and target.is_file()
+    except (OSError, ValueError) as exc:  # a NUL character, a name too long for the system
+        raise ServingError(f"{path!r} is not a usable file path ({exc}).") from None
+    if not inside:
         raise ServingError(f"{path!r} is outside the Jupyter server's root folder; register a "
                            "file below it.")
-    if not target.is_file():
+    if not found:
         raise ServingError(f"There is no file {path!r} under the Jupyter server's root folder.")
     info = register_dataset(ws, doc.get("name"), path=str(target),
-                            description=doc.get("description") or "",
+                            description=doc.get("description"),
                             na_values=doc.get("na_values"))
     return {**info.as_dict(), "notes": list(info.notes), "path": path}
 
@@ -121,6 +134,7 @@ class RegisterFileHandler(DesignerHandler):
     @api_verb
     async def post(self):
         doc = self.json_body()
+        known_fields(doc, REGISTER_FILE_FIELDS, "registering a file")
         root = self.settings["contents_manager"].root_dir
         out = await self.blocking(_register_file, self.ws, root, doc)
         self.send(out, 201, self.api_url("datasets", out["name"]))

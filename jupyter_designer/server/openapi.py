@@ -56,6 +56,85 @@ def _query(name, type_="string", text=""):
             "description": text}
 
 
+def _json(schema: dict, text: str, location: bool = False) -> dict:
+    """A documented answer with a JSON body (and a ``Location`` header naming what it made)."""
+    out = {"description": text, "content": {"application/json": {"schema": schema}}}
+    if location:
+        out["headers"] = {"Location": {"description": "The URL path of what was made",
+                                       "schema": {"type": "string"}}}
+    return out
+
+
+def _answer(props: dict, required=()) -> dict:
+    """An answer's JSON object: these properties, all present unless ``required`` says less."""
+    return {"type": "object", "required": list(required or props), "properties": props}
+
+
+def _sidebar_paths(run: dict, text: dict, name_text: dict, obj: dict) -> dict:
+    """The routes the JupyterLab sidebar adds: models, clone a run, compare runs, register a
+    file of the file browser."""
+    number = {"type": "number"}
+    maybe_text = {"type": "string", "nullable": True}
+    trained = _answer({"run_id": text, "experiment": text, "pipeline_name": text,
+                       "run_status": text, "created": number, "node_id": text,
+                       "node_title": text, "port": text})
+    compared = _answer({"id": text, "experiment": text, "pipeline_name": text, "status": text,
+                        "created": number, "duration": {"type": "number", "nullable": True}})
+    row = _answer({"kind": {"type": "string", "enum": ["parameter", "metric"]}, "name": text,
+                   "values": {"type": "array", "items": {}}})
+    dataset = {"type": "object",
+               "required": ["name", "version", "rows", "columns", "schema", "missing_values",
+                            "notes", "path"],
+               "properties": {"name": text, "version": {"type": "integer"},
+                              "rows": {"type": "integer"}, "columns": {"type": "integer"},
+                              "schema": {"type": "array", "items": obj},
+                              "description": text, "source": text,
+                              "artifact_id": maybe_text,
+                              "missing_values": {"type": "object",
+                                                 "additionalProperties": {"type": "integer"}},
+                              "notes": {"type": "array", "items": text}, "path": text}}
+    runs = {"name": "runs", "in": "query", "required": True, "schema": {"type": "string"},
+            "description": "two or more different run ids, comma separated"}
+    not_found_runs = {"404": {"$ref": "#/components/responses/NotFound"}}
+    register_file = _op(
+        "Register a CSV, TSV or Parquet file below the Jupyter server's root folder as a "
+        "dataset (a new version if the name exists)", tag="datasets",
+        body=_body({"path": {**name_text, "description": "as the file browser shows it, "
+                                                         "e.g. data/cars.csv"},
+                    "name": name_text, "description": text,
+                    "na_values": {"type": "array", "items": text}},
+                   required=["path", "name"], closed=True),
+        ok="201", extra={"201": _json(dataset, "Registered; what reading the file found",
+                                      location=True)})
+    # a path that is not a file below the root folder is bad input (400), not a missing resource
+    del register_file["responses"]["404"]
+    return {
+        "/models": {"get": _op(
+            "Registered models, and the trained models of the most recent runs", tag="models",
+            params=[_query("runs", "integer", "how many recent runs to look through for trained "
+                                              "models (1 to 500, default 50)")],
+            extra={"200": _json(_answer({"registered": {"type": "array", "items": obj},
+                                         "trained": {"type": "array", "items": trained}}),
+                                "Registered models and trained models of runs")})},
+        "/runs/{run_id}/clone": {"post": _op(
+            "Save the pipeline a run executed as a new pipeline draft", tag="runs",
+            params=[run], body_required=False,
+            body=_body({"save_as": name_text}, closed=True),
+            ok="201", extra={"201": _json(
+                _answer({"draft": text, "version": {"type": "integer"}, "run_id": text,
+                         "pipeline": obj}),
+                "The new draft (\"save_as\", else a free name from the run's pipeline)",
+                location=True)})},
+        "/runs-compare": {"get": _op(
+            "Parameters and metrics of runs side by side", tag="runs", params=[runs],
+            extra={**not_found_runs, "200": _json(
+                _answer({"runs": {"type": "array", "items": compared},
+                         "rows": {"type": "array", "items": row}}),
+                "One row per parameter or metric, one value per run in the order asked")})},
+        "/register-file": {"post": register_file},
+    }
+
+
 def rest_openapi(server_path: str = "/designer/api") -> dict:
     obj = {"type": "object"}
     text = {"type": "string"}
@@ -185,6 +264,7 @@ def rest_openapi(server_path: str = "/designer/api") -> dict:
                                                       tag="real-time endpoints", params=[name])},
         "/endpoints/{name}/snippets": {"get": _op("curl and Python code calling the endpoint",
                                                   tag="real-time endpoints", params=[name])},
+        **_sidebar_paths(run, text, name_text, obj),
     }
     return {
         "openapi": "3.0.3",
