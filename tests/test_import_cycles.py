@@ -38,7 +38,6 @@ AWAITING_SPLIT_OR_REASON: set[str] = {
     "jupyter_designer.components.data_transformation.sampling",
     "jupyter_designer.components.ml",
     "jupyter_designer.components.ml_algorithms",
-    "jupyter_designer.widgets.designer",
 }
 
 
