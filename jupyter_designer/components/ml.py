@@ -33,6 +33,9 @@ Learners whose estimator sets ``accepts_dataframe = True`` (e.g. a Python model 
 the user) receive the raw feature DataFrame and the label Series in ``fit`` and the
 feature DataFrame in ``predict``; ``predict`` may return a DataFrame whose columns are
 the score columns themselves, or a 1-D array of labels. No encoding, no label codes.
+
+(Over 700 lines on purpose: training, scoring and evaluation share the encoding and the
+score-column contract above; kept in one module so they cannot drift apart.)
 """
 
 from __future__ import annotations

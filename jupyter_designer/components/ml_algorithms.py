@@ -17,6 +17,9 @@ run's seed.
 
 Reference parameters are mapped to estimator arguments as faithfully as scikit-learn and
 LightGBM allow; where an option has no counterpart the docstring of the builder says so.
+
+(Over 700 lines on purpose: the palette's learners are declared side by side, each next to
+its builder, and the custom estimators stay here because stored models name this module.)
 """
 
 from __future__ import annotations
