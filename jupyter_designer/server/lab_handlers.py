@@ -114,7 +114,8 @@ def _register_file(ws, root: str, doc: dict) -> dict:
         inside = base == target or base in target.parents
         found = inside and target.is_file()
     except (OSError, ValueError) as exc:  # a NUL character, a name too long for the system
-        raise ServingError(f"{path!r} is not a usable file path ({exc}).") from None
+        raise ServingError(f"{path!r} is not a usable file path ({exc}); give the path as the "
+                           "file browser shows it, e.g. \"data/cars.csv\".") from None
     if not inside:
         raise ServingError(f"{path!r} is outside the Jupyter server's root folder; register a "
                            "file below it.")
@@ -129,7 +130,8 @@ def _register_file(ws, root: str, doc: dict) -> dict:
 class RegisterFileHandler(DesignerHandler):
     """``POST register-file {"path", "name", "description"?, "na_values"?}``: a CSV/TSV/Parquet
     file of the file browser (its path as JupyterLab shows it) becomes a dataset; 201 with
-    what reading it found (``missing_values``, ``notes`` on dates and markers)."""
+    what reading it found (``missing_values``, ``notes`` on dates and markers). Other fields
+    are refused (400)."""
 
     @api_verb
     async def post(self):

@@ -196,6 +196,11 @@ async def test_register_a_file_of_the_file_browser(jp_fetch, jp_root_dir, spec):
     assert code == 400, err
     code, err, _ = await call(jp_fetch, "designer", "api", "register-file", method="POST")
     assert code == 400 and "JSON object body" in err["message"]
+    (sub / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x01")
+    code, err, r = await call(jp_fetch, "designer", "api", "register-file", method="POST",
+                              body={"path": "data/logo.png", "name": "logo"})
+    assert code == 400 and ".png" in err["message"] and ".csv" in err["message"]
+    conforms(spec, "/register-file", "post", code, err, r)
     # a description and na_values given as null are taken as not given
     code, out, _ = await call(jp_fetch, "designer", "api", "register-file", method="POST",
                               body={"path": "data/cars.csv", "name": "plain cars",
