@@ -19,15 +19,15 @@ a front end.
 from __future__ import annotations
 
 from .datasets import register_dataset, register_dataset_request
-from .endpoints import (create_pipeline_endpoint_request, deploy, deploy_request, publish,
-                        publish_request, submit_to_endpoint, submit_to_endpoint_request,
+from .endpoints import (create_pipeline_endpoint_request, deploy, deploy_request, key_to_regenerate,
+                        publish, publish_request, submit_to_endpoint, submit_to_endpoint_request,
                         update_pipeline_endpoint_request)
 from .runs import pipeline_from_request, run_summary, submit_run, submit_run_request
 
 __all__ = [
     "submit_run", "submit_run_request", "pipeline_from_request", "run_summary",
     "register_dataset", "register_dataset_request",
-    "deploy", "deploy_request", "publish", "publish_request", "submit_to_endpoint",
+    "deploy", "deploy_request", "key_to_regenerate", "publish", "publish_request", "submit_to_endpoint",
     "submit_to_endpoint_request", "create_pipeline_endpoint_request",
     "update_pipeline_endpoint_request",
 ]

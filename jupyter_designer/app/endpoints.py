@@ -59,6 +59,20 @@ def deploy_request(ws, doc: dict, *, replace: bool, name: str | None = None, reg
                   host=host)
 
 
+def key_to_regenerate(doc: dict) -> str:
+    """Which key a REST body ``{"key" | "keyType": "primary" | "secondary"}`` regenerates
+    (the primary one when neither is given)."""
+    given = {k: doc[k] for k in ("key", "keyType") if k in doc}
+    for field, value in given.items():
+        if value not in ("primary", "secondary"):
+            raise RequestError(f"\"{field}\" must be \"primary\" or \"secondary\". Got {value!r} "
+                               "instead.")
+    if len(set(given.values())) > 1:
+        raise RequestError(f"\"key\" ({given['key']!r}) and \"keyType\" ({given['keyType']!r}) name "
+                           "different keys: give one of them.")
+    return next(iter(given.values()), "primary")
+
+
 # -- pipeline endpoints --------------------------------------------------------------------------
 def publish(ws, endpoint: str, source, *, description: str = "", set_default: bool | None = None,
             endpoints=None) -> dict:

@@ -19,7 +19,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_designer.app import (create_pipeline_endpoint_request, deploy_request,
+from jupyter_designer.app import (create_pipeline_endpoint_request, deploy_request, key_to_regenerate,
                                   publish_request, register_dataset_request, run_summary,
                                   submit_run_request, submit_to_endpoint_request,
                                   update_pipeline_endpoint_request)
@@ -542,8 +542,7 @@ class EndpointKeysHandler(DesignerHandler):
     @api_verb
     async def post(self, name):
         """Regenerate a key: ``{"key": "primary" | "secondary"}`` (``keyType`` works too)."""
-        doc = self.json_body(required=False)
-        which = doc.get("key", doc.get("keyType", "primary"))
+        which = key_to_regenerate(self.json_body(required=False))
         self.send(await self.blocking(self.state.realtime.regenerate_key, name, which))
 
 

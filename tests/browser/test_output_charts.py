@@ -116,9 +116,8 @@ def test_binary_classification_charts_and_threshold_slider(dp, notebook):
     dp.page.wait_for_function("(e) => e.textContent.trim() !== '0.50'", arg=readout.element_handle())
     t_mouse = float(readout.inner_text())
     assert 0.75 <= t_mouse <= 0.95, t_mouse
-    dp.page.wait_for_function(
-        "([p, t]) => [...p.querySelectorAll('.annotation-text')].some(a => a.textContent.includes(t))",
-        arg=[plot.element_handle(), f"threshold {t_mouse:.2f}"])
+    # the plot is looked up again on every poll: plotly may draw it into a new element
+    plot.locator(".annotation-text", has_text=f"threshold {t_mouse:.2f}").first.wait_for()
     after_mouse = plot_state(plot)
     assert after_mouse["cells"] != cells_before, (cells_before, after_mouse)
     assert sum(map(int, after_mouse["cells"])) == sum(map(int, cells_before))
@@ -135,9 +134,8 @@ def test_binary_classification_charts_and_threshold_slider(dp, notebook):
                               arg=[readout.element_handle(), t_mouse])
     t_keys = float(readout.inner_text())
     # every key press is a change the kernel answers: wait for the last one's chart
-    dp.page.wait_for_function(
-        "([p, t]) => [...p.querySelectorAll('.annotation-text')].some(a => a.textContent.includes(t))",
-        arg=[plot.element_handle(), f"threshold {t_keys:.2f}"], timeout=120_000)
+    plot.locator(".annotation-text", has_text=f"threshold {t_keys:.2f}").first.wait_for(
+        timeout=120_000)
     after_keys = plot_state(plot)
     assert after_keys["cells"] != after_mouse["cells"], (after_mouse, after_keys)
     # a lower threshold predicts more positives: the predicted-positive column grows

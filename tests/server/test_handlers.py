@@ -262,6 +262,14 @@ async def test_realtime_endpoints_and_scoring(jp_fetch, run_id, state):
     assert code == 200 and doc["paths"]["/score"]
     code, snip, _ = await call(jp_fetch, "designer", "api", "endpoints", "autos", "snippets")
     assert code == 200 and "/designer/endpoints/autos/score" in snip["curl"]
+    # a key other than primary/secondary, or two fields naming different keys: 400, keys unchanged
+    for bad in ({"key": "primary", "keyType": "tertiary"}, {"keyType": "Primary"},
+                {"key": "primary", "keyType": "secondary"}):
+        code, err, _ = await call(jp_fetch, "designer", "api", "endpoints", "autos", "keys",
+                                  method="POST", body=bad)
+        assert code == 400 and "primary" in err["message"], (bad, err)
+    code, same, _ = await call(jp_fetch, "designer", "api", "endpoints", "autos", "keys")
+    assert same == keys
     # regenerate: the old key is refused at once
     code, new, _ = await call(jp_fetch, "designer", "api", "endpoints", "autos", "keys", method="POST",
                               body={"key": "primary"})
