@@ -40,6 +40,34 @@ BLOCKING = ("failed", "skipped", "interrupted")
 DONE = ("completed", "reused")
 
 
+_IMPORTED = threading.Event()
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_learner_libraries() -> None:
+    """Import the learners' libraries once, in one thread, before nodes run side by side.
+
+    Two node threads importing scikit-learn's modules for the first time at once can meet a
+    module the other is still initialising ("cannot import name ... from partially initialized
+    module"), which failed a node; imported here first, each thread finds them complete."""
+    if _IMPORTED.is_set():
+        return
+    with _IMPORT_LOCK:
+        if _IMPORTED.is_set():
+            return
+        import importlib
+
+        for name in ("sklearn.svm", "sklearn.linear_model", "sklearn.ensemble", "sklearn.tree",
+                     "sklearn.neighbors", "sklearn.neural_network", "sklearn.cluster",
+                     "sklearn.decomposition", "sklearn.multiclass", "sklearn.pipeline",
+                     "lightgbm", "skops.io"):
+            try:
+                importlib.import_module(name)
+            except Exception:  # a missing optional library: the node that needs it says so
+                pass
+        _IMPORTED.set()
+
+
 class Scheduler:
     """Runs the planned nodes of one run against a workspace.
 
@@ -316,6 +344,8 @@ class Scheduler:
     # -- the loop -------------------------------------------------------------------------------
     def _pool(self) -> ThreadPoolExecutor:
         if self.pool is None:
+            if self.max_workers > 1:
+                import_learner_libraries()
             self.pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="designer-node")
         return self.pool
 
