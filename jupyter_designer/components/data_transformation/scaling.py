@@ -42,6 +42,18 @@ _NORM_PARAMS = [
 ]
 
 
+def _check_numeric_columns(source: str, columns, df, verb: str) -> None:
+    """The fitted columns are all in ``df`` and numeric (or entirely missing)."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise _missing_columns_error(source, missing, df)
+    bad = [c for c in columns if not _is_numeric_series(df[c]) and not df[c].isna().all()]
+    if bad:
+        raise ComponentError(
+            f"{source}: column(s) {', '.join(repr(c) for c in bad)} must be numeric to "
+            f"be {verb}, but are {', '.join(kind_of_dtype(df[c].dtype) for c in bad)}.")
+
+
 class NormalizeTransformation(Transformation):
     """Normalize Data's fitted scaling, applied with the training data's statistics.
 
@@ -60,14 +72,7 @@ class NormalizeTransformation(Transformation):
         self.use_zero_for_constant = bool(use_zero_for_constant)
 
     def transform(self, df):
-        missing = [c for c in self.columns if c not in df.columns]
-        if missing:
-            raise _missing_columns_error(self.source, missing, df)
-        bad = [c for c in self.columns if not _is_numeric_series(df[c]) and not df[c].isna().all()]
-        if bad:
-            raise ComponentError(
-                f"{self.source}: column(s) {', '.join(repr(c) for c in bad)} must be numeric to "
-                f"be normalized, but are {', '.join(kind_of_dtype(df[c].dtype) for c in bad)}.")
+        _check_numeric_columns(self.source, self.columns, df, "normalized")
         new = {}
         with np.errstate(all="ignore"):
             for c in self.columns:
@@ -297,14 +302,7 @@ class BinningTransformation(Transformation):
         return values.astype("int64")
 
     def transform(self, df):
-        missing = [c for c in self.columns if c not in df.columns]
-        if missing:
-            raise _missing_columns_error(self.source, missing, df)
-        bad = [c for c in self.columns if not _is_numeric_series(df[c]) and not df[c].isna().all()]
-        if bad:
-            raise ComponentError(
-                f"{self.source}: column(s) {', '.join(repr(c) for c in bad)} must be numeric to "
-                f"be binned, but are {', '.join(kind_of_dtype(df[c].dtype) for c in bad)}.")
+        _check_numeric_columns(self.source, self.columns, df, "binned")
         binned = {}
         for c in self.columns:
             edges = np.asarray(self.edges[c])
