@@ -25,8 +25,16 @@ from .schema import Schema
 CATEGORIES = (
     "Data Input and Output", "Data Transformation", "Feature Selection",
     "Statistical Functions", "Machine Learning Algorithms", "Model Training",
-    "Model Scoring & Evaluation", "Python Language", "Web Service", "User Components",
+    "Model Scoring & Evaluation", "Python Language", "R Language", "Text Analytics",
+    "Recommendation", "Computer Vision", "Web Service", "User Components",
 )
+
+#: what ``pip install`` adds the optional libraries of a component group
+INSTALL_EXTRAS = {
+    "text": "pip install 'jupyter-designer[text]'",
+    "vision": "pip install 'jupyter-designer[vision]'",
+    "recommenders": "pip install 'jupyter-designer[recommenders]'",
+}
 
 
 def slug(name: str) -> str:
@@ -59,6 +67,10 @@ class ComponentSpec:
     deterministic: bool = True
     user: bool = False
     extra: dict = field(default_factory=dict)
+    #: importable modules the component needs beyond the main install (e.g. ``("gensim",)``)
+    requires: Sequence[str] = ()
+    #: the optional extra that installs them (a key of :data:`INSTALL_EXTRAS`)
+    install_extra: str = ""
 
     def __post_init__(self):
         self.inputs = tuple(self.inputs)
@@ -68,6 +80,22 @@ class ComponentSpec:
             keys = [x.key for x in group]
             if len(keys) != len(set(keys)):
                 raise ValueError(f"{self.name}: duplicate {what} keys {keys}")
+
+    # -- optional libraries ---------------------------------------------------------------
+    def missing_requirements(self) -> list[str]:
+        """The modules of :attr:`requires` that cannot be imported here."""
+        return [m for m in self.requires if not _importable(m)]
+
+    def install_hint(self) -> str:
+        return INSTALL_EXTRAS.get(self.install_extra, "pip install " + " ".join(self.requires))
+
+    def check_available(self) -> None:
+        """Raise a clear error naming the install command when a required library is missing."""
+        missing = self.missing_requirements()
+        if missing:
+            raise ComponentError(
+                f"{self.name} needs {', '.join(missing)}, which is not installed. "
+                f"Install it with `{self.install_hint()}` and restart the kernel.")
 
     # -- lookups -----------------------------------------------------------------------
     def input(self, key_or_label: str) -> Port:
@@ -135,7 +163,24 @@ class ComponentSpec:
                 "inputs": [p.as_dict() for p in self.inputs],
                 "outputs": [p.as_dict() for p in self.outputs],
                 "parameters": [p.as_dict() for p in self.params],
-                "training_only": self.training_only, "user": self.user}
+                "training_only": self.training_only, "user": self.user,
+                "available": not self.missing_requirements(),
+                "requires": list(self.requires),
+                "install": self.install_hint() if self.missing_requirements() else ""}
+
+
+_IMPORTABLE: dict[str, bool] = {}
+
+
+def _importable(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it (cached per process)."""
+    if module not in _IMPORTABLE:
+        import importlib.util
+        try:
+            _IMPORTABLE[module] = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            _IMPORTABLE[module] = False
+    return _IMPORTABLE[module]
 
 
 class RunContext:

@@ -71,6 +71,11 @@ def validate(pipeline, parameters: dict | None = None) -> list[ValidationIssue]:
         except DesignerError:
             continue
         connected = {e.target_port: e for e in pipeline.edges.values() if e.target == nid}
+        if spec.missing_requirements():
+            issues.append(ValidationIssue(
+                f"{spec.name} needs {', '.join(spec.missing_requirements())}, which is not "
+                f"installed. Install it with `{spec.install_hint()}` and restart the kernel.",
+                node_id=nid, node_title=node.title))
         for port in spec.inputs:
             if not port.optional and port.key not in connected:
                 issues.append(ValidationIssue(

@@ -131,6 +131,7 @@ def run_node(spec: ComponentSpec, inputs: dict, params: dict, *, node_id: str = 
     Exceptions of the component are raised as they are; a component with one output port may
     return its value instead of a dict.
     """
+    spec.check_available()
     ctx = context or RunContext(spec, node_id=node_id, workspace=workspace, compute=compute,
                                 logger=logger)
     result = spec.run(ctx, inputs, dict(params))
