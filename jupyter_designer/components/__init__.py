@@ -16,6 +16,11 @@ _MODULES = (
     "model_tuning",
     "scoring_evaluation",
     "python_language",
+    "r_language",
+    "text_analytics",
+    "recommendation",
+    "computer_vision",
+    "automl",
     "web_service",
 )
 

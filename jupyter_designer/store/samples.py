@@ -229,6 +229,26 @@ SAMPLES: dict[str, Sample] = {s.name: s for s in (
            "'Class', the cultivar 1-3 (multiclass).", "multiclass", "Class", _wine),
 )}
 
+#: modules of this package adding sample datasets of their own (text corpora, rating tables,
+#: images) as a ``SAMPLES`` tuple of :class:`Sample`
+_MORE_SAMPLES = ("samples_text", "samples_ratings", "samples_images")
+
+
+def _add_more_samples() -> None:
+    from importlib import import_module
+
+    for m in _MORE_SAMPLES:
+        try:
+            mod = import_module(f"{__package__}.{m}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{m}":
+                raise
+            continue
+        for s in mod.SAMPLES:
+            SAMPLES[s.name] = s
+
+
+_add_more_samples()
 _BY_KEY = {name.casefold(): name for name in SAMPLES}
 
 
