@@ -106,6 +106,11 @@ class Palette(W.VBox):
                 kids.append(W.HTML(f'<div class="jd-palette-sub">{esc(sub)}</div>'))
             for spec in sorted(subs[sub], key=lambda s: s.name):
                 kids.append(self.entry(spec.name))
+                if spec.missing_requirements():
+                    note = W.HTML(f'<div class="jd-palette-install" title="{esc(spec.install_hint())}">'
+                                  f'needs <code>{esc(spec.install_hint())}</code></div>')
+                    note.add_class("jd-palette-install")
+                    kids.append(note)
         box.children = kids
         return box
 
@@ -117,6 +122,12 @@ class Palette(W.VBox):
             b = _entry(spec.name, spec.name, ("jd-palette-item", "jd-palette-component",
                                               f"jd-component-{spec.id}"),
                        lambda name=spec.name: self._on_component(name), self._layout, self._style)
+            missing = spec.missing_requirements()
+            if missing:  # greyed out: the install command instead of a traceback later
+                b.disabled = True
+                b.tooltip = (f"{spec.name} needs {', '.join(missing)}. Install it with "
+                             f"`{spec.install_hint()}` and restart the kernel.")
+                b.add_class("jd-palette-unavailable")
             self.items[name] = b
         return b
 
