@@ -353,9 +353,10 @@ def compile_onnx(model: TrainedModel):
         if len(sess.get_outputs()) < expected_outputs:
             why = "unexpected ONNX outputs"
             continue
-        return (_Onnx(sess, feeds, model, dtype, inputs, row_sess, row_inputs if row_sess else None,
-                      post=post),
-                f"ONNX Runtime ({np.dtype(dtype).name})")
+        scorer = _Onnx(sess, feeds, model, dtype, inputs, row_sess,
+                       row_inputs if row_sess else None, post=post)
+        scorer.onnx_graph = onx   # one [n, 1] input per feature: what a model export writes
+        return scorer, f"ONNX Runtime ({np.dtype(dtype).name})"
     return None, why
 
 
