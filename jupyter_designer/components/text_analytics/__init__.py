@@ -9,4 +9,4 @@ inside their wheels, so nothing is downloaded at run time. The optional librarie
 ``text`` extra (``pip install 'jupyter-designer[text]'``).
 """
 
-from . import features, preprocess  # noqa: F401  (registers the components)
+from . import features, preprocess, vowpal  # noqa: F401  (registers the components)
