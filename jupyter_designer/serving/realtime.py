@@ -28,6 +28,7 @@ from jupyter_designer.engine.pipeline import Pipeline
 from jupyter_designer.store.endpoints import RealtimeEndpointRecords, name_key, read_json
 
 from .compiled import CompiledPipeline
+from .traffic import Plan, Routing
 from .rows import check_removed_rows
 from .errors import (AuthenticationError, EndpointConflictError, EndpointNotFoundError,
                      EndpointUnavailableError, ServingError)
@@ -259,24 +260,46 @@ def authenticate(record: dict, authorization: str | None) -> None:
 
 
 class _Loaded:
+    """A served endpoint: its record, its compiled versions and its routing table.
+
+    ``routing`` is replaced whole (never edited) once every pipeline the record's plan names
+    is compiled; a request reads it once and finishes on what it picked.
+    """
+
     def __init__(self, name: str):
         self.name = name
         self.lock = threading.Lock()
         self.record: dict | None = None
         self.sig = None
-        self.compiled: CompiledPipeline | None = None
-        self.compiled_version: int | None = None
-        self.loading: Future | None = None
-        self.loading_version: int | None = None
-        self.error: str | None = None
+        self.plan: Plan | None = None
+        self.routing: Routing | None = None
+        self.pipelines: dict[int, CompiledPipeline] = {}
+        self.loads: dict[int, Future] = {}
+        self.errors: dict[int, str] = {}
+        self.ready: Future | None = None   # resolved by the first routing table
+
+    @property
+    def compiled(self) -> CompiledPipeline | None:
+        """The pipeline of the live deployment (the largest share)."""
+        r = self.routing
+        return r.primary if r is not None else None
+
+    @property
+    def compiled_version(self) -> int | None:
+        r = self.routing
+        return r.primary_version if r is not None else None
+
+    @property
+    def error(self) -> str | None:
+        return next(iter(self.errors.values()), None)
 
 
 class EndpointHost:
     """The real-time endpoints a serving process answers for, kept in step with their files.
 
     :meth:`lookup` costs one ``stat`` when nothing changed; a changed record (new key, new
-    version) is re-read at once, and a new version is compiled in a background thread while
-    the previous one keeps answering.
+    version, new traffic split) is re-read at once, and the versions it needs are compiled
+    in a background thread while the previous routing table keeps answering.
     """
 
     def __init__(self, workspace, *, loader: ThreadPoolExecutor | None = None):
@@ -322,80 +345,110 @@ class EndpointHost:
                                   and ep.record.get("created") != record.get("created")):
                     ep = self._eps[key] = _Loaded(record["name"])
             ep.record, ep.sig = record, sig
-            if ep.compiled_version != record["version"]:
-                self._schedule(ep, record["version"])
+            plan = Plan(record)
+            if plan != ep.plan:
+                with ep.lock:
+                    ep.plan = plan
+                    ep.errors.clear()
+                self._advance(ep)
         return ep
 
-    def _schedule(self, ep: _Loaded, version: int) -> None:
+    def _advance(self, ep: _Loaded) -> None:
+        """Load what the plan needs; swap the routing table in once all of it is compiled."""
         with ep.lock:
-            if ep.loading_version == version and ep.loading is not None:
+            plan = ep.plan
+            missing = [v for v in sorted(plan.versions) if v not in ep.pipelines]
+            if not missing:
+                if ep.routing is None or ep.routing.plan != plan:
+                    ep.routing = Routing(plan, ep.pipelines)
+                    # versions no table names any more are let go (requests in flight keep
+                    # the pipeline they picked)
+                    for v in [v for v in ep.pipelines if v not in plan.versions]:
+                        del ep.pipelines[v]
+                if ep.ready is not None and not ep.ready.done():
+                    ep.ready.set_result(ep.routing)
                 return
-            ep.loading_version = version
-            ep.loading = self._loader.submit(self._load, ep, version)
+            if ep.routing is None and (ep.ready is None or ep.ready.done()):
+                ep.ready = Future()
+            for v in missing:
+                if v not in ep.loads and v not in ep.errors:
+                    ep.loads[v] = self._loader.submit(self._load, ep, v)
+            failed = [v for v in missing if v in ep.errors]
+            if failed and ep.routing is None and not ep.ready.done():
+                ep.ready.set_exception(EndpointUnavailableError(
+                    f"Endpoint {ep.name!r} cannot be loaded: {ep.errors[failed[0]]}"))
 
-    def _load(self, ep: _Loaded, version: int) -> CompiledPipeline:
+    def _load(self, ep: _Loaded, version: int) -> CompiledPipeline | None:
         t0 = time.perf_counter()
         try:
             cp = self.registry.compile(ep.name, version)
         except BaseException as exc:
             with ep.lock:
-                ep.error = str(exc) if isinstance(exc, DesignerError) else f"{type(exc).__name__}: {exc}"
-                if ep.loading_version == version:
-                    ep.loading = None
-                    ep.loading_version = None
-            log.error("endpoint %r version %s cannot be loaded: %s", ep.name, version, ep.error)
-            raise
+                ep.errors[version] = (str(exc) if isinstance(exc, DesignerError)
+                                      else f"{type(exc).__name__}: {exc}")
+                ep.loads.pop(version, None)
+            log.error("endpoint %r version %s cannot be loaded: %s", ep.name, version,
+                      ep.errors.get(version))
+            self._advance(ep)
+            return None
         with ep.lock:
-            if ep.compiled_version is None or version >= ep.compiled_version:
-                ep.compiled, ep.compiled_version = cp, version
-                ep.error = None
-            if ep.loading_version == version:
-                ep.loading = None
-                ep.loading_version = None
+            ep.pipelines[version] = cp
+            ep.loads.pop(version, None)
         log.info("endpoint %r version %s loaded in %.2fs (%s)", ep.name, version,
                  time.perf_counter() - t0, cp.fast_reason)
+        self._advance(ep)
         return cp
 
     def install(self, name: str, version: int, compiled: CompiledPipeline) -> None:
         """Use a pipeline compiled elsewhere in this process (right after a deploy)."""
         ep = self.lookup(name)
         with ep.lock:
-            if ep.compiled_version is None or version >= ep.compiled_version:
-                ep.compiled, ep.compiled_version = compiled, version
+            ep.pipelines.setdefault(version, compiled)
+            ep.errors.pop(version, None)
+        self._advance(ep)
 
-    def compiled(self, ep: _Loaded, timeout: float | None = None) -> CompiledPipeline:
-        """The pipeline answering for ``ep`` (waits for the first load, blocking)."""
-        cp = ep.compiled
-        if cp is not None:
-            return cp
-        fut = ep.loading
+    def route(self, ep: _Loaded) -> Routing:
+        """The routing table answering for ``ep`` (it must be ready: see :meth:`pending`)."""
+        r = ep.routing
+        if r is None:
+            r = self._wait(ep, None)
+        return r
+
+    def _wait(self, ep: _Loaded, timeout) -> Routing:
+        fut = self.pending(ep)
         if fut is None:
-            if ep.error:
-                raise EndpointUnavailableError(f"Endpoint {ep.name!r} cannot be loaded: {ep.error}")
-            self._schedule(ep, ep.record["version"])
-            fut = ep.loading
+            return ep.routing
         try:
             return fut.result(timeout)
-        except DesignerError as exc:
-            raise EndpointUnavailableError(f"Endpoint {ep.name!r} cannot be loaded: {exc}") from None
+        except DesignerError:
+            raise
         except Exception as exc:
             raise EndpointUnavailableError(f"Endpoint {ep.name!r} cannot be loaded: "
                                            f"{type(exc).__name__}.") from None
 
+    def compiled(self, ep: _Loaded, timeout: float | None = None) -> CompiledPipeline:
+        """The pipeline of the live deployment of ``ep`` (waits for the first load, blocking)."""
+        r = ep.routing
+        if r is None:
+            r = self._wait(ep, timeout)
+        return r.primary
+
     def pending(self, ep: _Loaded) -> Future | None:
-        """The load to wait for before ``ep`` can answer, if any."""
-        if ep.compiled is not None:
+        """What to wait for before ``ep`` can answer, if anything (a future of its first
+        routing table)."""
+        if ep.routing is not None:
             return None
-        if ep.loading is None:
-            if ep.error:
-                raise EndpointUnavailableError(f"Endpoint {ep.name!r} cannot be loaded: {ep.error}")
-            self._schedule(ep, ep.record["version"])
-        return ep.loading
+        if ep.errors:
+            raise EndpointUnavailableError(f"Endpoint {ep.name!r} cannot be loaded: {ep.error}")
+        self._advance(ep)
+        if ep.routing is not None:
+            return None
+        return ep.ready
 
     def loading(self) -> list[str]:
         """The endpoints being compiled before they can answer for the first time."""
         return sorted(ep.name for ep in list(self._eps.values())
-                      if ep.compiled is None and ep.loading is not None and not ep.loading.done())
+                      if ep.routing is None and ep.loads)
 
     def preload(self) -> None:
         """Start loading every endpoint of the workspace (in the background)."""
