@@ -141,7 +141,22 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX runs_draft ON runs (draft, created)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1, _migrate_2]
+def _migrate_3(conn: sqlite3.Connection) -> None:
+    """Lineage (what each run, dataset version and model version came from), model aliases,
+    and schedules with one claimed row per fired tick."""
+    for table in ("runs", "datasets", "models"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN lineage TEXT NOT NULL DEFAULT '{{}}'")
+    conn.execute("CREATE TABLE model_aliases (name_key TEXT NOT NULL, alias TEXT NOT NULL,"
+                 " version INTEGER NOT NULL, updated REAL NOT NULL, PRIMARY KEY (name_key, alias))")
+    conn.execute("CREATE TABLE schedules (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+                 " target TEXT NOT NULL, trigger TEXT NOT NULL, state TEXT NOT NULL,"
+                 " created REAL NOT NULL, updated REAL NOT NULL)")
+    conn.execute("CREATE TABLE schedule_ticks (schedule_id TEXT NOT NULL, tick TEXT NOT NULL,"
+                 " trigger TEXT NOT NULL, run_id TEXT, error TEXT, worker TEXT, created REAL"
+                 " NOT NULL, PRIMARY KEY (schedule_id, tick))")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_1, _migrate_2, _migrate_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

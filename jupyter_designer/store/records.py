@@ -37,6 +37,7 @@ class DatasetInfo:
     sample: bool = False
     artifact_id: str | None = None
     source: str = ""
+    lineage: dict = field(default_factory=dict)   # what this version came from (a run, ...)
 
     @property
     def column_names(self) -> list[str]:
@@ -99,6 +100,8 @@ class RunRecord:
     nodes: dict = field(default_factory=dict)   # node_id -> NodeRecord
     pid: int | None = None
     host: str | None = None
+    #: what the run came from: datasets read (name, version), draft, pipeline endpoint, trigger
+    lineage: dict = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -107,7 +110,7 @@ class RunRecord:
     def as_dict(self, *, snapshot: bool = True) -> dict:
         d = {k: copy.deepcopy(getattr(self, k)) for k in (
             "id", "experiment", "pipeline_name", "status", "created", "finished", "duration",
-            "parameters", "compute", "metrics", "error", "pid", "host")}
+            "parameters", "compute", "metrics", "error", "pid", "host", "lineage")}
         if snapshot:
             d["snapshot"] = copy.deepcopy(self.snapshot)
         d["nodes"] = {k: n.as_dict() for k, n in self.nodes.items()}
@@ -144,9 +147,13 @@ class ModelInfo:
     source_node: str | None = None
     tags: Any = field(default_factory=dict)
     created: float = 0.0
+    aliases: tuple = ()             # alias names pointing at this version (e.g. "champion")
+    lineage: dict = field(default_factory=dict)   # source run, its datasets and pipeline
 
     def as_dict(self) -> dict:
-        return copy.deepcopy(asdict(self))
+        d = copy.deepcopy(asdict(self))
+        d["aliases"] = list(self.aliases)
+        return d
 
 
 @dataclass(frozen=True)

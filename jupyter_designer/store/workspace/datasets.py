@@ -52,7 +52,8 @@ class DatasetsPart:
                            schema=_loads(row["schema"], []), content_hash=row["content_hash"],
                            created=row["created"], description=row["description"],
                            tags=_loads(row["tags"], {}), sample=False,
-                           artifact_id=row["artifact_id"], source=row["source"])
+                           artifact_id=row["artifact_id"], source=row["source"],
+                           lineage=_loads(row["lineage"], {}))
 
     def _sample_info(self, name: str) -> DatasetInfo:
         sample = _samples.get_sample(name)
@@ -74,7 +75,8 @@ class DatasetsPart:
                                        f"version {version!r}.")
 
     def register_dataset(self, name: str, data, *, description: str = "",
-                         tags=None, na_values=None, parse_dates: bool = True) -> RegisteredDataset:
+                         tags=None, na_values=None, parse_dates: bool = True,
+                         lineage: dict | None = None) -> RegisteredDataset:
         """Register ``data`` (a DataFrame, the path of a CSV/TSV/Parquet/JSON file, or CSV
         text in a file-like object such as ``io.StringIO``) as dataset ``name``.
 
@@ -87,7 +89,8 @@ class DatasetsPart:
         are (e.g. ``["NA", "n/a"]``): ``None`` or ``NA`` are otherwise kept as data. With
         ``parse_dates`` (default) columns of ISO 8601 dates become date columns. The result
         tells which columns have missing values (``missing_values``) and what reading the
-        file decided (``notes``).
+        file decided (``notes``). ``lineage`` records what a new version came from (e.g.
+        ``{"run": run_id, "node": node_id, "port": port}``); it is kept with the version.
         """
         name = check_name(name)
         if _samples.canonical_name(name):
@@ -101,6 +104,10 @@ class DatasetsPart:
             raise DatasetError(f"The tags of dataset {name!r} must be a dict or a list. Got "
                                f"{type(tags).__name__} instead.")
         tags_text = _dumps(tags if not isinstance(tags, tuple) else list(tags), "tags")
+        if lineage is not None and not isinstance(lineage, dict):
+            raise DatasetError(f"The lineage of dataset {name!r} must be a dict. Got "
+                               f"{type(lineage).__name__} instead.")
+        lineage_text = _dumps(lineage or {}, "lineage")
         report = None
         if isinstance(data, (str, os.PathLike)):
             report = ReadReport()
@@ -147,10 +154,11 @@ class DatasetsPart:
                     now = time.time()
                     c.execute(
                         "INSERT INTO datasets (name, name_key, version, artifact_id, content_hash,"
-                        " n_rows, n_columns, schema, description, tags, source, created)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " n_rows, n_columns, schema, description, tags, source, created, lineage)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (display, key, version, aid, digest, len(df), len(df.columns),
-                         json.dumps(schema_of(df), ensure_ascii=False), description, tags_text, str(source), now))
+                         json.dumps(schema_of(df), ensure_ascii=False), description, tags_text,
+                         str(source), now, lineage_text))
                     row = c.execute("SELECT * FROM datasets WHERE name_key = ? AND version = ?",
                                     (key, version)).fetchone()
                     result = self._dataset_info(row, display)

@@ -24,26 +24,116 @@ class ModelsPart:
         return self._db.query("SELECT * FROM models WHERE name_key = ? ORDER BY version",
                               (str(name).strip().casefold(),))
 
-    def _model_row(self, name: str, version: int | None) -> sqlite3.Row:
+    def _model_row(self, name: str, version: int | str | None) -> sqlite3.Row:
         rows = self._model_rows(name)
         if not rows:
             known = [r["name"] for r in self._db.query("SELECT DISTINCT name FROM models")]
             raise NotFoundError(f"There is no model named {name!r}.{_close_matches(name, known)}")
-        if version is None:
+        if version is None or version == "latest":
             return rows[-1]
+        if isinstance(version, str):
+            if version.strip().isdigit():
+                version = int(version)
+            else:
+                alias = self._db.one("SELECT version FROM model_aliases WHERE name_key = ? AND "
+                                     "alias = ?", (rows[0]["name_key"], version.strip().casefold()))
+                if alias is None:
+                    aliases = sorted(self.model_aliases(rows[0]["name"]))
+                    raise NotFoundError(
+                        f"Model {rows[-1]['name']!r} has no alias {version!r}; its aliases are "
+                        f"{', '.join(map(repr, aliases)) or '(none)'}. Give a version number, "
+                        "an alias or 'latest'.")
+                version = alias["version"]
         for r in rows:
             if r["version"] == version:
                 return r
         raise NotFoundError(f"Model {rows[-1]['name']!r} has no version {version!r}; its "
                             f"versions are {', '.join(str(r['version']) for r in rows)}.")
 
-    @staticmethod
-    def _model_info(row: sqlite3.Row) -> ModelInfo:
+    def _model_info(self, row: sqlite3.Row) -> ModelInfo:
+        aliases = tuple(r["alias"] for r in self._db.query(
+            "SELECT alias FROM model_aliases WHERE name_key = ? AND version = ? ORDER BY alias",
+            (row["name_key"], row["version"])))
         return ModelInfo(name=row["name"], version=row["version"], artifact_id=row["artifact_id"],
                          type=row["type"], task=row["task"], learner=row["learner"],
                          description=row["description"], source_run=row["source_run"],
                          source_node=row["source_node"], tags=_loads(row["tags"], {}),
-                         created=row["created"])
+                         created=row["created"], aliases=aliases,
+                         lineage=_loads(row["lineage"], {}))
+
+    def _run_lineage_of(self, run_id: str | None, node_id: str | None) -> dict:
+        """What a model registered from a run came from, kept with the model version (so it
+        stays true when the run's datasets get new versions later)."""
+        if run_id is None:
+            return {}
+        run = self.get_run(run_id)
+        out = {"run": run.id, "experiment": run.experiment, "pipeline": run.pipeline_name,
+               "datasets": list(run.lineage.get("datasets", []))}
+        if node_id is not None:
+            out["node"] = str(node_id)
+        for key in ("draft", "pipeline_endpoint", "trigger"):
+            if run.lineage.get(key):
+                out[key] = run.lineage[key]
+        return out
+
+    # -- aliases, tags, description ----------------------------------------------------------
+    def set_model_alias(self, name: str, alias: str, version: int | str) -> ModelInfo:
+        """Point ``alias`` (e.g. ``"champion"``) of model ``name`` at ``version``; an alias
+        names one version at a time, so it moves from the version it named before."""
+        if not isinstance(alias, str) or not alias.strip() or alias.strip().isdigit() or \
+                alias.strip().casefold() == "latest" or len(alias) > 64:
+            raise WorkspaceError(f"A model alias must be a name of 1 to 64 characters that is not "
+                                 f"a number nor 'latest' (e.g. 'champion'). Got {alias!r} instead.")
+        row = self._model_row(name, version)
+        with self._db.write() as c:
+            c.execute("INSERT OR REPLACE INTO model_aliases (name_key, alias, version, updated)"
+                      " VALUES (?, ?, ?, ?)",
+                      (row["name_key"], alias.strip().casefold(), row["version"], time.time()))
+        return self._model_info(row)
+
+    def remove_model_alias(self, name: str, alias: str) -> None:
+        """Remove an alias of model ``name``."""
+        row = self._model_row(name, None)
+        with self._db.write() as c:
+            n = c.execute("DELETE FROM model_aliases WHERE name_key = ? AND alias = ?",
+                          (row["name_key"], str(alias).strip().casefold())).rowcount
+        if not n:
+            raise NotFoundError(f"Model {row['name']!r} has no alias {alias!r}.")
+
+    def model_aliases(self, name: str) -> dict:
+        """alias -> version of model ``name``."""
+        key = str(name).strip().casefold()
+        return {r["alias"]: r["version"] for r in self._db.query(
+            "SELECT alias, version FROM model_aliases WHERE name_key = ? ORDER BY alias", (key,))}
+
+    def update_model(self, name: str, version: int | str | None = None, *,
+                     description: str | None = None, tags=None) -> ModelInfo:
+        """Change the description or the tags (replaced) of a model version."""
+        row = self._model_row(name, version)
+        if description is not None and not isinstance(description, str):
+            raise WorkspaceError(f"The description of model {row['name']!r} must be a string.")
+        if tags is not None and not isinstance(tags, dict):
+            raise WorkspaceError(f"The tags of model {row['name']!r} must be a dict of name -> "
+                                 f"value. Got {type(tags).__name__} instead.")
+        with self._db.write() as c:
+            if description is not None:
+                c.execute("UPDATE models SET description = ? WHERE id = ?", (description, row["id"]))
+            if tags is not None:
+                c.execute("UPDATE models SET tags = ? WHERE id = ?",
+                          (_dumps(tags, "tags"), row["id"]))
+        return self._model_info(self._model_row(name, row["version"]))
+
+    def models_of_artifact(self, artifact_id: str) -> list[ModelInfo]:
+        """The registered model versions stored in artifact ``artifact_id``."""
+        return [self._model_info(r) for r in self._db.query(
+            "SELECT * FROM models WHERE artifact_id = ? ORDER BY name_key, version",
+            (str(artifact_id),))]
+
+    def models_of_run(self, run_id: str) -> list[ModelInfo]:
+        """The registered model versions a run produced."""
+        return [self._model_info(r) for r in self._db.query(
+            "SELECT * FROM models WHERE source_run = ? ORDER BY name_key, version",
+            (str(run_id),))]
 
     def register_model(self, name: str, model, *, description: str = "",
                        source_run: str | None = None, tags=None) -> ModelInfo:
@@ -65,8 +155,7 @@ class ModelsPart:
         if not isinstance(description, str):
             raise WorkspaceError(f"The description of model {name!r} must be a string.")
         tags_text = _dumps({} if tags is None else tags, "tags")
-        if source_run is not None:
-            self.get_run(source_run)  # must exist
+        lineage_text = _dumps(self._run_lineage_of(source_run, source_node), "lineage")
         written = artifact_id is None
         if written:
             artifact_id = self._artifacts.put(model)
@@ -80,12 +169,13 @@ class ModelsPart:
                                  "version", (key,)).fetchall()
                 version = rows[-1]["version"] + 1 if rows else 1
                 c.execute("INSERT INTO models (name, name_key, version, artifact_id, type, task,"
-                          " learner, description, source_run, source_node, tags, created)"
-                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          " learner, description, source_run, source_node, tags, created,"
+                          " lineage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           (rows[0]["name"] if rows else name, key, version, artifact_id, kind,
                            task if isinstance(task, str) else None,
                            learner if isinstance(learner, str) and learner else None,
-                           description, source_run, source_node, tags_text, time.time()))
+                           description, source_run, source_node, tags_text, time.time(),
+                           lineage_text))
                 row = c.execute("SELECT * FROM models WHERE name_key = ? AND version = ?",
                                 (key, version)).fetchone()
         except BaseException:
@@ -94,11 +184,12 @@ class ModelsPart:
             raise
         return self._model_info(row)
 
-    def get_model(self, name: str, version: int | None = None):
-        """A registered model (the latest version unless ``version`` is given)."""
+    def get_model(self, name: str, version: int | str | None = None):
+        """A registered model (the latest version unless ``version``, a number or an alias such
+        as ``"champion"``, is given)."""
         return self._artifacts.load(self._model_row(name, version)["artifact_id"])
 
-    def model_info(self, name: str, version: int | None = None) -> ModelInfo:
+    def model_info(self, name: str, version: int | str | None = None) -> ModelInfo:
         """Metadata of a registered model version."""
         return self._model_info(self._model_row(name, version))
 
@@ -117,12 +208,15 @@ class ModelsPart:
     def delete_model(self, name: str, version: int | None = None) -> None:
         """Delete one version of a model, or all of them (its files stay while runs use them)."""
         self._model_row(name, version)
+        key = str(name).strip().casefold()
         with self._db.write() as c:
             if version is None:
-                c.execute("DELETE FROM models WHERE name_key = ?", (str(name).strip().casefold(),))
+                c.execute("DELETE FROM models WHERE name_key = ?", (key,))
+                c.execute("DELETE FROM model_aliases WHERE name_key = ?", (key,))
             else:
-                c.execute("DELETE FROM models WHERE name_key = ? AND version = ?",
-                          (str(name).strip().casefold(), version))
+                c.execute("DELETE FROM models WHERE name_key = ? AND version = ?", (key, version))
+                c.execute("DELETE FROM model_aliases WHERE name_key = ? AND version = ?",
+                          (key, version))
 
     def register_output_as_dataset(self, run_id: str, node_id: str, port: str, name: str, *,
                                    description: str | None = None) -> DatasetInfo:
@@ -137,7 +231,8 @@ class ModelsPart:
                                "be registered as datasets.")
         if description is None:
             description = f"Output {port!r} of {node.title or node_id!r} in run {run_id}."
-        return self.register_dataset(name, value, description=description)
+        return self.register_dataset(name, value, description=description, lineage={
+            **self._run_lineage_of(run_id, node_id), "port": str(port)})
 
     def register_output_as_model(self, run_id: str, node_id: str, port: str, name: str, *,
                                  description: str | None = None) -> ModelInfo:

@@ -43,18 +43,61 @@ class RunsPart:
                                  f"{type(parameters).__name__} instead.")
         snap_text = _dumps(snapshot, "run snapshot")
         params_text = _dumps(parameters, "run parameters")
+        lineage_text = _dumps(self._snapshot_lineage(snapshot, draft), "run lineage")
         run_id, now = _new_run_id()
         pid_start = process_start_time(pid) if pid else None
         with self._db.write() as c:
             c.execute("INSERT OR IGNORE INTO experiments (name, created) VALUES (?, ?)",
                       (experiment, now))
             c.execute("INSERT INTO runs (id, experiment, pipeline_name, status, created, parameters,"
-                      " compute, snapshot, metrics, pid, pid_start, host, draft)"
-                      " VALUES (?, ?, ?, 'running', ?, ?, ?, ?, '{}', ?, ?, ?, ?)",
+                      " compute, snapshot, metrics, pid, pid_start, host, draft, lineage)"
+                      " VALUES (?, ?, ?, 'running', ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)",
                       (run_id, experiment, str(pipeline_name or ""), now, params_text,
                        str(compute or "local"), snap_text, pid, pid_start, HOST,
-                       str(draft).strip().casefold() if draft else None))
+                       str(draft).strip().casefold() if draft else None, lineage_text))
         return run_id
+
+    def _snapshot_lineage(self, snapshot: dict, draft: str | None) -> dict:
+        """What a run reads: each dataset node's dataset as name + resolved version (the
+        latest when the node names none), and the stored models and transformations an
+        inference pipeline's nodes carry, with the run that trained them."""
+        from jupyter_designer.engine.errors import DesignerError
+
+        datasets, models = [], []
+        nodes = snapshot.get("nodes") or []
+        for node in nodes if isinstance(nodes, list) else []:
+            data = node.get("data") if isinstance(node, dict) else None
+            if node.get("kind") != "dataset" or not isinstance(data, dict):
+                continue
+            if data.get("artifact"):
+                models.append({"node": node.get("id"), "name": data.get("name"),
+                               "type": data.get("type"), "artifact": data["artifact"],
+                               "source_run": data.get("source_run"),
+                               "source_node": data.get("source_node")})
+            elif isinstance(data.get("name"), str):
+                try:
+                    info = self.dataset_info(data["name"], data.get("version"))
+                except (DesignerError, ValueError, TypeError):
+                    continue
+                datasets.append({"node": node.get("id"), "name": info.name,
+                                 "version": info.version, "sample": info.sample,
+                                 "content_hash": info.content_hash})
+        lineage: dict = {"datasets": datasets}
+        if models:
+            lineage["models"] = models
+        if draft:
+            lineage["draft"] = str(draft)
+        return lineage
+
+    def set_run_lineage(self, run_id: str, **fields) -> dict:
+        """Add what a run came from (e.g. ``pipeline_endpoint={"name", "version"}``,
+        ``trigger={"schedule", "tick", ...}``) to its recorded lineage; returns the lineage."""
+        with self._db.write() as c:
+            row = self._run_row(c, run_id)
+            lineage = {**_loads(row["lineage"], {}), **fields}
+            c.execute("UPDATE runs SET lineage = ? WHERE id = ?",
+                      (_dumps(lineage, "run lineage"), row["id"]))
+        return lineage
 
     def _run_row(self, c, run_id: str) -> sqlite3.Row:
         row = c.execute("SELECT * FROM runs WHERE id = ?", (str(run_id),)).fetchone()
@@ -165,7 +208,8 @@ class RunsPart:
             parameters=_loads(row["parameters"], {}), compute=row["compute"],
             snapshot=_loads(row["snapshot"], {}),
             metrics=_merge_metrics(_loads(row["metrics"], {}), nodes),
-            error=row["error"], nodes=nodes, pid=row["pid"], host=row["host"])
+            error=row["error"], nodes=nodes, pid=row["pid"], host=row["host"],
+            lineage=_loads(row["lineage"], {}))
 
     def get_run(self, run_id: str) -> RunRecord:
         """Everything recorded about a run."""
