@@ -113,7 +113,9 @@ class PipelineEndpoints:
                 return Pipeline.from_dict(rec.snapshot, workspace=self.ws), source
             try:
                 doc = self.ws.load_draft(source)
-                return Pipeline.from_dict(doc, source=f"draft {source!r}", workspace=self.ws), None
+                p = Pipeline.from_dict(doc, source=f"draft {source!r}", workspace=self.ws)
+                p.draft_name = source  # kept as the version's lineage
+                return p, None
             except (NotFoundError, KeyError):
                 pass
             from jupyter_designer.catalog import open_pipeline
@@ -148,7 +150,8 @@ class PipelineEndpoints:
             version = {"version": str(number), "created": time.time(),
                        "description": str(description or ""), "pipeline_name": p.name,
                        "parameters": [pp.as_dict() for pp in p.parameters.values()],
-                       "source_run": run_id, "nodes": len(p.nodes)}
+                       "source_run": run_id, "nodes": len(p.nodes),
+                       "source_draft": getattr(p, "draft_name", None)}
             self.records.write_version(name, number, doc)
             rec["versions"].append(version)
             if rec["default_version"] is None or set_default:
@@ -235,7 +238,11 @@ class PipelineEndpoints:
             raise RequestError("ExperimentName must be a non-empty string.")
         runner = runner or Runner(self.ws)
         try:
-            return runner.submit(p, experiment=experiment, parameters=params, background=background)
+            handle = runner.submit(p, experiment=experiment, parameters=params,
+                                   background=background)
+            self.ws.set_run_lineage(handle.run_id, pipeline_endpoint={
+                "name": rec["name"], "version": v["version"]})
+            return handle
         except ServingError:
             raise
         except DesignerError as exc:
