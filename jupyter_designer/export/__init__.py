@@ -1,9 +1,12 @@
 """Export a pipeline or a run to other formats: a table of formats, each a small function.
 
+:mod:`.python_script`: a standalone Python script; :mod:`.models`: a trained model as a
+scikit-learn Pipeline in a skops file, an ONNX file or an MLflow model directory.
+
 ``FORMATS`` maps a format name to an :class:`ExportFormat`: its description, the file suffix
 it writes and a function ``(pipeline, parameters, *, workspace, source, output, run) ->
-ExportResult`` (``run``: the run record when a run is exported, else ``None``). Other formats (model files, ...) register themselves with
-:func:`register_format`; the ``jupyter designer export --format`` choices, the API and the
+ExportResult`` (``run``: the run record when a run is exported, else ``None``). Other
+formats register themselves with :func:`register_format`; the ``jupyter designer export --format`` choices, the API and the
 canvas read the same table.
 """
 
