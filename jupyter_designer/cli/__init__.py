@@ -1,10 +1,12 @@
 """``jupyter designer``: the command line, one submodule per command group.
 
-- :mod:`.pipelines`: ``run``, ``list``, ``show``, ``export``, ``validate``, ``register``;
+- :mod:`.pipelines`: ``run``, ``list``, ``show``, ``validate``, ``register``;
+- :mod:`.export`: ``export`` (a run or pipeline as a pipeline file, a Python script, ...);
 - :mod:`.endpoints`: ``inference``, ``deploy``, ``endpoint``, ``publish``, ``submit``,
   ``pipeline-endpoint``;
 - :mod:`.serve`: ``serve`` (the standalone scoring server);
-- :mod:`.compute`: ``compute list|add|remove|check``.
+- :mod:`.compute`: ``compute list|add|remove|check``;
+- :mod:`.automl`: ``automl leaderboard|best-draft``.
 
 Every subcommand prints readable text by default and JSON with ``--json``. Errors caused by
 input print one ``error:`` line and exit with status 2. The commands translate flags into calls
@@ -16,11 +18,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import compute, endpoints, pipelines, serve
+from . import automl, compute, endpoints, export, pipelines, serve
 
 #: other modules add subcommands here: function(subparsers, common) registering them
 EXTENSIONS: list = []
-COMMAND_GROUPS = (pipelines, endpoints, serve, compute)
+COMMAND_GROUPS = (pipelines, export, endpoints, serve, compute, automl)
 
 
 def build_parser() -> argparse.ArgumentParser:

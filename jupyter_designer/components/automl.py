@@ -150,6 +150,7 @@ class _DesignerEstimator:
 
 def _flaml_learner(family: str, seed: int):
     """A FLAML learner class searching ``family``'s designer parameters."""
+    _automl_class()
     from flaml.automl.model import SKLearnEstimator
 
     fam = family
@@ -236,14 +237,35 @@ def metric_from_loss(metric: str, loss: float, label_range: float) -> float:
 
 
 # -- one FLAML search (a fan-out unit) --------------------------------------------------------
+_IMPORT_LOCK = threading.Lock()
+
+
+def _automl_class():
+    """FLAML's ``AutoML``. FLAML imports MLflow when it is installed (seconds of import time,
+    for autologging the designer does not use); unless MLflow is already loaded, it is hidden
+    while FLAML loads so that FLAML runs without it."""
+    import sys
+
+    with _IMPORT_LOCK:
+        if "flaml.automl" not in sys.modules and "mlflow" not in sys.modules:
+            sys.modules["mlflow"] = None  # makes `import mlflow` fail inside FLAML
+            try:
+                from flaml import AutoML
+            finally:
+                if sys.modules.get("mlflow", 0) is None:
+                    del sys.modules["mlflow"]
+            return AutoML
+        from flaml import AutoML
+        return AutoML
+
+
 def search_unit(families, X, y, task, metric, validation, folds, split_ratio, budget, seed,
                 max_trials, t0):
     """One FLAML search over ``families``; its trials (with absolute start and end times
     and the worker that ran them) and its best family, configuration and loss."""
     import logging
 
-    from flaml import AutoML
-
+    AutoML = _automl_class()
     logging.getLogger("flaml.automl.logger").setLevel(logging.ERROR)
     automl = AutoML()
     names = {}
