@@ -17,14 +17,16 @@ PUBLISH_SOURCES = ('"pipeline" (a pipeline document), "run_id" (a run whose pipe
 
 # -- real-time endpoints -------------------------------------------------------------------------
 def deploy(ws, name, *, run_id: str | None = None, pipeline=None, description: str | None = None,
-           replace: bool = False, removed_rows: str | None = None, registry=None, host=None) -> dict:
+           replace: bool = False, removed_rows: str | None = None, registry=None, host=None,
+           deployment: str | None = None) -> dict:
     """Deploy a real-time endpoint from a completed run or a real-time inference pipeline (an
     object, a document, a file, a draft or a sample name); ``replace`` deploys a new version.
 
     The compiled pipeline answers at once in this process: through ``host`` (a serving
     process's :class:`~jupyter_designer.serving.EndpointHost`, with ``registry`` its
     :class:`~jupyter_designer.serving.RealtimeEndpoints`), else through this process's own
-    host. Returns the endpoint's record (without keys)."""
+    host. ``deployment`` names the deployment the new version goes to (see
+    :mod:`jupyter_designer.serving.traffic`). Returns the endpoint's record (without keys)."""
     from jupyter_designer import serving
 
     name = text(name, "The endpoint's \"name\"", required=True)
@@ -37,14 +39,17 @@ def deploy(ws, name, *, run_id: str | None = None, pipeline=None, description: s
         raise RequestError("\"pipeline\" must be a real-time inference pipeline document.")
     description = text(description, "\"description\"")
     replace = flag(replace, "\"replace\"", False)
+    if registry is None and deployment is not None:
+        registry = serving.RealtimeEndpoints(ws)
     if registry is None:
         return serving.deploy(ws, name, run_id=run_id, pipeline=pipeline, description=description,
                               replace=replace, removed_rows=removed_rows)
     info, compiled = registry.deploy(name, run_id=run_id, pipeline=pipeline,
                                      description=description, replace=replace,
-                                     removed_rows=removed_rows)
+                                     removed_rows=removed_rows, deployment=deployment)
     if host is not None:
-        host.install(info["name"], info["version"], compiled)
+        # the new version (with deployments, not always the live one)
+        host.install(info["name"], info["versions"][-1]["version"], compiled)
     return info
 
 

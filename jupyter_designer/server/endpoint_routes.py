@@ -17,7 +17,9 @@ import logging
 import queue
 import re
 import threading
+import time
 import uuid
+import weakref
 
 from jupyter_designer.serving import protocols
 from jupyter_designer.serving.errors import ServingError
@@ -27,9 +29,11 @@ from jupyter_designer.serving.realtime import authenticate
 log = logging.getLogger("jupyter_designer.server")
 
 WWW_AUTHENTICATE = 'Bearer realm="jupyter-designer endpoint"'
+#: the response header naming the deployment that answered a scoring request
+DEPLOYMENT_HEADER = "X-Designer-Deployment"
 #: the error of a path no route answers (both servers)
 UNKNOWN_ROUTE = ("No route {path!r}. Scoring routes are /designer/endpoints/<name>/score, "
-                 "/invocations, /swagger.json and /v2/... (health/live, health/ready, "
+                 "/invocations, /metrics, /swagger.json and /v2/... (health/live, health/ready, "
                  "models/<name>[/ready|/config|/infer]).")
 
 
@@ -99,20 +103,118 @@ async def _endpoint(req: Request, name: str):
     return ep, host.compiled(ep)
 
 
-def _score(req: Request, fn, *args):
-    return req.state.scoring.submit(run_protocol, fn, *args)
+#: requests up to this many bytes may be scored on the event loop itself ...
+INLINE_BODY = 16 * 1024
+#: ... while their pipeline's recent answers took less than this many seconds
+INLINE_BUDGET = 0.002
+_timing: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _timed(compiled, fn, *args):
+    """``run_protocol(fn, compiled, *args)``, keeping a moving average of its duration."""
+    t0 = time.perf_counter()
+    try:
+        return run_protocol(fn, compiled, *args)
+    finally:
+        took = time.perf_counter() - t0
+        try:
+            _timing[compiled] = 0.8 * _timing.get(compiled, took) + 0.2 * took
+        except TypeError:  # not weakly referenceable: always on the threads
+            pass
+
+
+def _score(req: Request, fn, compiled, *args):
+    """Score on the event loop when the request is small and its pipeline answers quickly (a
+    hand-off to a scoring thread and back costs two thread wake-ups, more than scoring one
+    row); otherwise on the scoring threads, so a slow pipeline never holds up the loop."""
+    if len(req.body) <= INLINE_BODY and _timing.get(compiled, 1.0) < INLINE_BUDGET:
+        fut = asyncio.get_running_loop().create_future()
+        fut.set_result(_timed(compiled, fn, *args))
+        return fut
+    return req.state.scoring.submit(_timed, compiled, fn, *args)
+
+
+def monitor_of(state):
+    """The process's :class:`~jupyter_designer.serving.monitoring.EndpointMonitor` (made on
+    first use)."""
+    mon = getattr(state, "monitor", None)
+    if mon is None:
+        from jupyter_designer.serving.monitoring import EndpointMonitor
+
+        mon = EndpointMonitor(state.ws.path)
+        state.monitor = mon
+    return mon
+
+
+async def _routed(req: Request, name: str, fn, *args, log_body: bool = True):
+    """Score on the deployment the endpoint's routing table picks (a mirror gets a copy);
+    every answer, errors included, is counted for the endpoint's metrics."""
+    t0 = time.perf_counter()
+    monitor = monitor_of(req.state)
+    host = req.state.host
+    ep, dep = None, "-"
+    try:
+        ep = host.lookup(name)
+        authenticate(ep.record, req.header("Authorization"))
+        pending = host.pending(ep)
+        if pending is not None:
+            await asyncio.wrap_future(pending)
+        routing = host.route(ep)
+        dep, version, compiled = routing.pick()
+        answer = await _score(req, fn, compiled, *args)
+    except ServingError as exc:
+        if ep is not None:
+            monitor.metrics.observe(ep.name, dep, exc.status, time.perf_counter() - t0)
+        raise
+    status = answer[0]
+    monitor.metrics.observe(ep.name, dep, status, time.perf_counter() - t0)
+    settings = ep.record.get("monitoring")
+    if settings and log_body and status == 200 and monitor.log.sampled(settings):
+        monitor.log.put(ep.name, dep, version, status, req.body, answer[1],
+                        max_mb=settings.get("max_mb", 50))
+    if routing.mirror is not None:
+        m = routing.mirror_pick()
+        if m is not None:
+            _mirror(req, monitor, ep.name, m, settings or {}, fn, args, log_body)
+    if len(answer) == 2:
+        return answer[0], answer[1], [(DEPLOYMENT_HEADER, dep)]
+    return answer[0], answer[1], [*answer[2], (DEPLOYMENT_HEADER, dep)]
+
+
+def _mirror(req, monitor, name, m, settings, fn, args, log_body):
+    """Score a copy of the request on the mirror deployment (always on a scoring thread);
+    its answer is counted and logged, never returned."""
+    dep, version, compiled = m
+    fut = req.state.scoring.submit(_timed, compiled, fn, *args)
+    body = req.body
+
+    def done(f):
+        if f.cancelled() or f.exception() is not None:
+            return
+        status, payload = f.result()[:2]
+        monitor.metrics.observe_mirror(name, dep, status)
+        if log_body:
+            monitor.log.put(name, dep, version, status, body, payload,
+                            max_mb=settings.get("max_mb", 50), mirror=True)
+
+    fut.add_done_callback(done)
 
 
 async def score(req, name):
-    _, compiled = await _endpoint(req, name)
-    return await _score(req, protocols.score_reference, compiled, req.body,
-                        req.header("Content-Type"))
+    return await _routed(req, name, protocols.score_reference, req.body,
+                         req.header("Content-Type"))
 
 
 async def invocations(req, name):
-    _, compiled = await _endpoint(req, name)
-    return await _score(req, protocols.score_mlflow, compiled, req.body,
-                        req.header("Content-Type"))
+    return await _routed(req, name, protocols.score_mlflow, req.body, req.header("Content-Type"))
+
+
+async def metrics(req, name):
+    """The endpoint's request counts, errors and latencies, in the Prometheus text format."""
+    ep = _checked(req, name)
+    payload, ctype = await asyncio.get_running_loop().run_in_executor(
+        req.state.blocking, monitor_of(req.state).metrics.exposition, ep.name)
+    return 200, payload, [("Content-Type", ctype)]
 
 
 async def ping(req, name):
@@ -165,8 +267,9 @@ async def v2_infer(req, name, model, version=None, what=None):
     if what != "infer":
         raise MethodNotAllowed(f"POST is not allowed on .../{what}; send a GET.")
     protocols.check_v2_model(model, version, ep.record["name"], ep.compiled_version)
-    return await _score(req, protocols.score_v2, compiled, req.body, model, ep.compiled_version,
-                        req.header("Inference-Header-Content-Length"), req.header("Content-Type"))
+    return await _routed(req, name, protocols.score_v2, req.body, model, ep.compiled_version,
+                         req.header("Inference-Header-Content-Length"),
+                         req.header("Content-Type"), log_body=False)
 
 
 _MODEL = r"(?P<model>[^/]+)(?:/versions/(?P<version>[^/]+))?"
@@ -176,6 +279,7 @@ ROUTES = [
     (r"/score", {"POST": score}),
     (r"/invocations", {"POST": invocations}),
     (r"/(?:ping|health)", {"GET": ping}),
+    (r"/metrics", {"GET": metrics}),
     (r"/(?:swagger|openapi)\.json", {"GET": openapi}),
     (r"/v2/?", {"GET": v2_server}),
     (r"/v2/health/(?P<what>live|ready)", {"GET": v2_server}),

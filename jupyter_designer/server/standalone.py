@@ -122,7 +122,27 @@ def main(argv=None) -> int:
     if args.workers == 1:
         _serve(sockets, args, token)
         return 0
-    return _prefork(sockets, args, token)
+    return _with_shared_metrics(_prefork, sockets, args, token)
+
+
+def _with_shared_metrics(fn, *args):
+    """Run ``fn`` with a metrics folder the workers share (prometheus-client's multiprocess
+    mode), so that any worker's ``/metrics`` counts the requests of all of them. Set before
+    the workers import prometheus-client; removed when they are gone."""
+    import shutil
+    import tempfile
+
+    from jupyter_designer.serving.monitoring import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):   # the caller's own folder
+        return fn(*args)
+    folder = tempfile.mkdtemp(prefix="designer-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        return fn(*args)
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def worker_cpus(workers: int, mode: str = "auto") -> list | None:
@@ -150,6 +170,8 @@ def _pin(cpu: int) -> None:
 
 
 def _prefork(sockets, args, token) -> int:
+    from jupyter_designer.serving.monitoring import worker_died
+
     children: dict[int, int] = {}
     cpus = worker_cpus(args.workers, args.cpu_affinity)
     stopping = False
@@ -191,6 +213,7 @@ def _prefork(sockets, args, token) -> int:
         except InterruptedError:  # pragma: no cover
             continue
         i = children.pop(pid, None)
+        worker_died(pid)
         if i is None or stopping:
             continue
         now = time.time()

@@ -28,6 +28,8 @@ from jupyter_designer.engine.pipeline import Pipeline
 from jupyter_designer.store.endpoints import RealtimeEndpointRecords, name_key, read_json
 
 from .compiled import CompiledPipeline
+from . import traffic
+from .monitoring import training_profile
 from .traffic import Plan, Routing
 from .rows import check_removed_rows
 from .errors import (AuthenticationError, EndpointConflictError, EndpointNotFoundError,
@@ -158,7 +160,8 @@ class RealtimeEndpoints:
 
     def deploy(self, name: str, *, run_id: str | None = None, pipeline=None,
                description: str | None = None, replace: bool = False,
-               removed_rows: str | None = None) -> tuple[dict, CompiledPipeline]:
+               removed_rows: str | None = None,
+               deployment: str | None = None) -> tuple[dict, CompiledPipeline]:
         """Deploy a real-time inference pipeline (from a training or inference run, or a draft)
         as endpoint ``name``; with ``replace``, as a new version of an existing endpoint.
 
@@ -170,8 +173,17 @@ class RealtimeEndpoints:
         (Clean Missing Data's "Remove entire row"): ``"error"`` (the default) a 400 naming each
         such row and why, ``"report"`` the predictions of the other rows and the list of the
         removed ones. A new version keeps the previous version's choice unless given.
+
+        ``deployment`` names the deployment the new version goes to (see
+        :mod:`.traffic`): an existing one keeps its share of the traffic, a new one starts
+        with none (the first of a new endpoint takes all of it). Without it, the new version
+        replaces the live deployment's.
         """
         check_name(name)
+        if deployment is not None:
+            traffic.check_deployment_name(deployment)
+            if self.exists(name):
+                replace = True
         if removed_rows is not None:
             removed_rows = check_removed_rows(removed_rows)
         if not replace and self.exists(name):
@@ -211,6 +223,9 @@ class RealtimeEndpoints:
             entry = {"version": version, "created": now, "source_run": source_run,
                      "pipeline_name": p.name, "description": description or "",
                      "fast_path": compiled.describe()["fast_path"], "removed_rows": removed_rows}
+            profile = training_profile(self.ws, p, compiled)
+            if profile:
+                self.records.write_version_json(name, version, "reference.json", profile)
             if existing:
                 record = dict(existing)
                 record["versions"] = list(existing["versions"]) + [entry]
@@ -222,6 +237,12 @@ class RealtimeEndpoints:
                           "auth_mode": "key", "versions": [entry]}
             record.update({"version": version, "updated": now, "state": "Healthy",
                            "compute_type": "local"})
+            if deployment is not None or record.get("deployments"):
+                target = deployment or traffic.live_deployment(record)
+                if not existing:
+                    record["deployments"] = {target: {"version": version, "created": now}}
+                    record["traffic"], record["mirror"] = {target: 100}, None
+                traffic.put_deployment(record, target, version, now)
             self.records.write(name, record)
         return _public(record), compiled
 
@@ -236,6 +257,48 @@ class RealtimeEndpoints:
 
     def set_description(self, name: str, description: str) -> dict:
         return _public(self._read(name, lambda r: r.update(description=str(description))))
+
+    # -- deployments, traffic and monitoring ----------------------------------------------------
+    def _change(self, name: str, fn) -> dict:
+        now = time.time()
+        return _public(self._read(name, lambda r: fn(r, now)))
+
+    def deployments(self, name: str) -> list[dict]:
+        """The endpoint's deployments: name, version, percent of the traffic, mirror."""
+        return traffic.describe(self._read(name))
+
+    def put_deployment(self, name: str, deployment: str, version: int,
+                       description: str | None = None) -> dict:
+        """Point ``deployment`` at an existing version (a new one gets no traffic yet)."""
+        return self._change(name, lambda r, now: traffic.put_deployment(
+            r, deployment, version, now, description))
+
+    def set_traffic(self, name: str, split: dict) -> dict:
+        """Share the requests between deployments, ``{"blue": 90, "green": 10}``."""
+        return self._change(name, lambda r, now: traffic.set_split(r, split, now))
+
+    def promote(self, name: str, deployment: str) -> dict:
+        """Send every request to ``deployment``."""
+        return self._change(name, lambda r, now: traffic.promote(r, deployment, now))
+
+    def set_mirror(self, name: str, deployment: str | None, percent: int = 100) -> dict:
+        """Mirror ``percent`` of the requests to ``deployment`` (None: stop mirroring)."""
+        return self._change(name, lambda r, now: traffic.set_mirror(r, deployment, percent, now))
+
+    def remove_deployment(self, name: str, deployment: str) -> dict:
+        return self._change(name, lambda r, now: traffic.remove(r, deployment, now))
+
+    def set_monitoring(self, name: str, **settings) -> dict:
+        """Change the endpoint's scored-data logging (``log_scored``, ``sample_rate``,
+        ``max_mb``); see :mod:`.monitoring`."""
+        from .monitoring import check_settings
+
+        return self._change(name, lambda r, now: r.update(
+            monitoring=check_settings({**(r.get("monitoring") or {}), **settings})))
+
+    def reference(self, name: str, version: int) -> dict | None:
+        """The training data's profile of a version (for drift), or None."""
+        return self.records.read_version_json(name, version, "reference.json")
 
     def delete(self, name: str) -> None:
         with self.records.lock():

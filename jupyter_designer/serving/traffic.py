@@ -184,3 +184,104 @@ class Routing:
         if m is None or (m[3] < 100 and self._next_mirror() % 100 >= m[3]):
             return None
         return m[:3]
+
+
+# -- changing a record (under the records' lock; see RealtimeEndpoints) ----------------------------
+def materialize(record: dict, now: float) -> dict:
+    """Give an old-style record its explicit deployments (one, :data:`DEFAULT`)."""
+    if not record.get("deployments"):
+        record["deployments"] = {DEFAULT: {"version": int(record["version"]), "created": now}}
+        record["traffic"] = {DEFAULT: 100}
+        record.setdefault("mirror", None)
+    return record
+
+
+def _settle(record: dict) -> dict:
+    """Keep ``version`` (what older readers serve) at the live deployment's version."""
+    record["version"] = int(record["deployments"][live_deployment(record)]["version"])
+    return record
+
+
+def _known(record: dict, deployment: str) -> dict:
+    deps = deployments(record)
+    if deployment not in deps:
+        raise ServingError(f"Endpoint {record['name']!r} has no deployment {deployment!r}. "
+                           f"Deployments: {', '.join(sorted(deps))}.")
+    return deps[deployment]
+
+
+def _versions(record: dict) -> set[int]:
+    return {int(v["version"]) for v in record.get("versions", [])}
+
+
+def put_deployment(record: dict, deployment: str, version: int, now: float,
+                   description: str | None = None) -> dict:
+    """Point ``deployment`` at ``version`` (a new deployment starts with no traffic, unless
+    it is the endpoint's first)."""
+    check_deployment_name(deployment)
+    if int(version) not in _versions(record):
+        raise ServingError(f"Endpoint {record['name']!r} has no version {version}. Versions: "
+                           f"{', '.join(str(v) for v in sorted(_versions(record)))}.")
+    materialize(record, now)
+    entry = record["deployments"].get(deployment) or {"created": now}
+    entry = {**entry, "version": int(version), "updated": now}
+    if description is not None:
+        entry["description"] = description
+    record["deployments"][deployment] = entry
+    return _settle(record)
+
+
+def set_split(record: dict, split, now: float) -> dict:
+    materialize(record, now)
+    record["traffic"] = check_split(split, record["deployments"])
+    return _settle(record)
+
+
+def promote(record: dict, deployment: str, now: float) -> dict:
+    """All traffic to ``deployment``; it stops being the mirror if it was."""
+    _known(record, deployment)
+    materialize(record, now)
+    record["traffic"] = {deployment: 100}
+    if (record.get("mirror") or {}).get("deployment") == deployment:
+        record["mirror"] = None
+    return _settle(record)
+
+
+def set_mirror(record: dict, deployment: str | None, percent, now: float) -> dict:
+    """Mirror ``percent`` of the requests to ``deployment`` (None: no mirror)."""
+    if deployment is None:
+        record["mirror"] = None
+        return record
+    _known(record, deployment)
+    materialize(record, now)
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
+        raise ServingError(f"The mirrored share must be a whole percent from 1 to 100. Got "
+                           f"{percent!r} instead.")
+    if record["traffic"].get(deployment):
+        raise ServingError(f"Deployment {deployment!r} answers {record['traffic'][deployment]}% "
+                           "of the requests: a mirror takes none. Set its share to 0 first.")
+    record["mirror"] = {"deployment": deployment, "percent": percent}
+    return record
+
+
+def remove(record: dict, deployment: str, now: float) -> dict:
+    _known(record, deployment)
+    materialize(record, now)
+    if record["traffic"].get(deployment):
+        raise ServingError(f"Deployment {deployment!r} answers {record['traffic'][deployment]}% "
+                           "of the requests; move its traffic to another deployment (split or "
+                           "promote) before removing it.")
+    del record["deployments"][deployment]
+    if (record.get("mirror") or {}).get("deployment") == deployment:
+        record["mirror"] = None
+    return _settle(record)
+
+
+def describe(record: dict) -> list[dict]:
+    """The deployments of a record for a user: name, version, percent, mirror."""
+    split, m = traffic(record), mirror(record) or {}
+    return [{"name": name, "version": int(d["version"]), "percent": split.get(name, 0),
+             "mirror": m.get("deployment") == name,
+             "mirror_percent": m.get("percent", 0) if m.get("deployment") == name else 0,
+             "description": d.get("description", "")}
+            for name, d in sorted(deployments(record).items())]
