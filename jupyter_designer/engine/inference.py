@@ -46,7 +46,8 @@ from .schema import Schema
 from .workspace import DataCatalog
 
 #: Components whose output is the scored data an inference pipeline returns.
-SCORERS = ("score_model", "assign_data_to_clusters")
+SCORERS = ("score_model", "assign_data_to_clusters", "score_vowpal_wabbit_model",
+           "score_svd_recommender", "score_wide_and_deep_recommender")
 WEB_SERVICE_INPUT = "web_service_input"
 WEB_SERVICE_OUTPUT = "web_service_output"
 APPLY_TRANSFORMATION = "apply_transformation"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from jupyter_designer.api import load_sample, sample_pipelines
-from jupyter_designer.engine.inference import (BATCH_INPUT_PARAMETER, InferenceError,
+from jupyter_designer.engine.inference import (BATCH_INPUT_PARAMETER, SCORERS, InferenceError,
                                                create_batch_inference,
                                                create_realtime_inference, web_service_io)
 from jupyter_designer.engine.runner import Runner
@@ -20,7 +20,7 @@ SAMPLES = [s["name"] for s in sample_pipelines()]
 
 def scorers(p):
     return [n.id for n in p.nodes.values() if n.kind == "component"
-            and n.component in ("score_model", "assign_data_to_clusters")]
+            and n.component in SCORERS]
 
 
 @pytest.mark.parametrize("name", SAMPLES)
