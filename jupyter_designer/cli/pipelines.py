@@ -1,4 +1,4 @@
-"""``jupyter designer run | list | show | export | validate | register``."""
+"""``jupyter designer run | list | show | validate | register`` (``export``: :mod:`.export`)."""
 
 from __future__ import annotations
 
@@ -172,29 +172,6 @@ def cmd_show(args) -> int:
     return 0
 
 
-def cmd_export(args) -> int:
-    from jupyter_designer.engine.pipeline import Pipeline
-    from jupyter_designer.engine.serialization import dumps
-
-    ws = _ws(args)
-    doc = None
-    try:
-        doc = ws.clone_run(args.source)
-    except Exception:
-        doc = None
-    if doc is None:
-        from jupyter_designer.catalog import open_pipeline
-        doc = open_pipeline(args.source, workspace=ws).to_dict()
-    text = dumps(Pipeline.from_dict(doc).to_dict())
-    if args.output:
-        from jupyter_designer.fileio import atomic_write
-        atomic_write(args.output, text)
-        print(f"Wrote {args.output}")
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
 def cmd_validate(args) -> int:
     from jupyter_designer.catalog import open_pipeline
 
@@ -258,12 +235,6 @@ def add_commands(sub, common) -> None:
     p.add_argument("id")
     common(p)
     p.set_defaults(func=cmd_show)
-
-    p = sub.add_parser("export", help="write a draft, sample or run as a pipeline file")
-    p.add_argument("source", help="run id, draft name, sample name or file")
-    p.add_argument("--output", "-o", help="file to write (default: stdout)")
-    common(p)
-    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("validate", help="check a pipeline without running it")
     p.add_argument("pipeline")
