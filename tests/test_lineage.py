@@ -156,3 +156,23 @@ def test_workspace_without_lineage_fields_still_loads(tmp_path):
         assert result["answer"]["runs"] == [{"run_id": "r1", "experiment": "e", "pipeline": ""}]
         ws.set_model_alias("m", "champion", 1)
         assert ws.model_info("m", "champion").aliases == ("champion",)
+
+
+def test_cli_lineage_and_model_commands(retrained, capsys):
+    from jupyter_designer.cli import main
+
+    ws, run1, run2 = retrained
+    assert main(["-w", str(ws.path), "lineage", "autos"]) == 0
+    out = capsys.readouterr().out
+    assert "Behind what is live now:" in out and f"runs:     {run2}" in out
+    assert "datasets: cars v2" in out
+    assert main(["-w", str(ws.path), "lineage", "autos", "--version", "1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["answer"]["datasets"] == [{"name": "cars", "version": 1}]
+    assert main(["-w", str(ws.path), "model", "update", "price", "--version", "champion",
+                 "--tag", "stage=prod", "--description", "retrained on cars v2"]) == 0
+    capsys.readouterr()
+    info = ws.model_info("price", 2)
+    assert info.tags == {"stage": "prod"} and info.description == "retrained on cars v2"
+    assert main(["-w", str(ws.path), "lineage", "no such thing"]) == 2
+    assert "no model, real-time endpoint or pipeline endpoint" in capsys.readouterr().err

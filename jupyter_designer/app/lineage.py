@@ -204,7 +204,7 @@ def lineage(ws, name: str, *, kind: str | None = None, version=None) -> dict:
     if kind is None:
         if not kinds:
             raise NotFoundError(f"There is no model, real-time endpoint or pipeline endpoint named "
-                                f"{name!r}. List them with `jupyter designer models`, "
+                                f"{name!r}. List them with `jupyter designer list models`, "
                                 "`jupyter designer endpoint list` and `jupyter designer "
                                 "pipeline-endpoint list`.")
         if len(kinds) > 1:
@@ -218,6 +218,7 @@ def lineage(ws, name: str, *, kind: str | None = None, version=None) -> dict:
         subject, answer = _endpoint_lineage(g, name, version)
     else:
         subject, answer = _pipeline_endpoint_lineage(g, name, version)
+    subject["version"] = version
     return {"subject": subject, "answer": answer, "nodes": list(g.nodes.values()),
             "edges": g.edges}
 
@@ -395,7 +396,9 @@ def lineage_text(result: dict) -> str:
     ans = result.get("answer") or {}
     if ans.get("models") or ans.get("runs") or ans.get("datasets"):
         lines.append("")
-        lines.append({"model": "Behind the latest version:",
+        version = result["subject"].get("version")
+        lines.append(f"Behind version {version}:" if version is not None else {
+            "model": "Behind the latest version:",
                       "pipeline-endpoint": "Behind the default version:"}.get(
             result["subject"]["kind"], "Behind what is live now:"))
         if ans.get("models"):
