@@ -17,6 +17,18 @@ def submit(pipeline, experiment: str = "Default", parameters: dict | None = None
     return submit_run(ws, pipeline, experiment=experiment, parameters=parameters, **kwargs)
 
 
+def export(source, format: str = "python", output=None, *, workspace=None,
+           parameters: dict | None = None):
+    """Write a run (its id) or a pipeline (object, file, draft or sample name) in ``format``
+    (``python``: a standalone script; see :data:`jupyter_designer.export.FORMATS`) to
+    ``output`` (default: the pipeline's name in the current folder). Returns what was written
+    (``.path``, ``.files``)."""
+    from .app.export import export as export_to
+
+    ws = workspace or globals()["workspace"]()
+    return export_to(ws, source, format=format, output=output, parameters=parameters)
+
+
 def component(fn=None, *, workspace=None, save: bool = True, **kwargs):
     """Turn a typed Python function into a component and add it to the workspace's palette.
 

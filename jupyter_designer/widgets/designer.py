@@ -46,6 +46,7 @@ ACTIONS = (
     ("auto-layout", "", "sitemap", "Arrange the nodes top to bottom"),
     ("fit", "", "expand", "Zoom to fit"),
     ("clone", "Clone", "clone", "Clone this run into a new, editable draft"),
+    ("export", "Export", "file-code-o", "Export this run (or the draft) as a standalone Python script"),
 )
 EDIT_ACTIONS = {"undo", "redo", "paste", "delete", "auto-layout", "submit", "run-selected",
                 "run-up-to", "copy", "validate"}
@@ -303,7 +304,7 @@ class Designer(DraftControls, RunControls, W.VBox):
             "run-up-to": self.run_up_to, "cancel": self.cancel, "undo": self.undo, "redo": self.redo,
             "copy": self.copy, "paste": self.paste, "delete": self.delete_selection,
             "auto-layout": self.auto_layout, "fit": self.canvas.fit, "clone": self.clone,
-            "first-failed": self.go_to_first_failed,
+            "first-failed": self.go_to_first_failed, "export": self.export_script,
             "create-inference": lambda: self.serving.open("create-inference"),
             "publish": lambda: self.serving.open("publish"),
             "deploy": lambda: self.serving.open("deploy"),
@@ -500,6 +501,23 @@ class Designer(DraftControls, RunControls, W.VBox):
     def publish(self, endpoint: str, *, description: str = "", set_default: bool = False):
         """Publish the draft (or the run shown) to a pipeline endpoint; returns the version."""
         return self.serving.publish(endpoint, description=description, set_default=set_default)
+
+    def export_script(self, folder=None):
+        """Write the run on the canvas (else the draft) as a standalone Python script in
+        ``folder`` (the notebook's folder by default) and say where; the export's result."""
+        from jupyter_designer.app.export import export
+
+        done = bool(self.run_id) and \
+            self._guard(lambda: self.workspace.get_run(self.run_id).status) == "completed"
+        source = self.run_id if done else self.pipeline
+        result = self._guard(lambda: export(self.workspace, source, format="python", folder=folder))
+        if result is not None:
+            what = f"Run {self.run_id}" if done else "The draft"
+            beside = f" (with {', '.join(f.name for f in result.files)})" if result.files else ""
+            self.set_status(f"{what} exported to {result.path}{beside}. "
+                            f"Run it with: python {result.path.name}")
+            self.canvas.toast(f"Exported to {result.path.name}", "success")
+        return result
 
     def deploy(self, name: str, *, description: str | None = None, replace: bool = False):
         """Deploy this real-time inference pipeline as endpoint ``name`` and show it in the
