@@ -152,3 +152,70 @@ def heatmap_table(labels: Sequence, matrix: Sequence[Sequence[float]], *, cls: s
                          f"{esc(fmt(v))}</td>")
         rows.append(f"<tr><th>{esc(lab)}</th>{''.join(cells)}</tr>")
     return f'<table class="{esc(cls)}"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+LEARNER_COLOURS = ("#0078d4", "#d13438", "#107c10", "#8764b8", "#ca5010", "#038387")
+
+
+def leaderboard_svg(trials: Sequence[int], values: Sequence[float], learners: Sequence[str], *,
+                    metric: str, lower_is_better: bool = False, width: int = 520,
+                    height: int = 240) -> str:
+    """AutoML trials: the metric of each trial in trial order (a dot per trial, coloured by
+    learner) and the best so far (a step line), with a legend of the learners."""
+    pts = [(int(t), float(v), str(l)) for t, v, l in zip(trials, values, learners)
+           if v is not None and not math.isnan(float(v))]
+    if not pts:
+        return _svg(width, 40, f'<text x="4" y="20" fill="{GREY}">no trial has a metric</text>')
+    pts.sort()
+    names = list(dict.fromkeys(l for _, _, l in pts))
+    legend_h = 14 * len(names) + 4
+    ml, mb, mt, mr = 52, 30, 20, 10
+    pw, ph = width - ml - mr, height - mt - mb - legend_h
+    lo, hi = min(v for _, v, _ in pts), max(v for _, v, _ in pts)
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5 * (abs(lo) or 1) * 0.01, hi + 0.5 * (abs(hi) or 1) * 0.01
+    pad = (hi - lo) * 0.08
+    lo, hi = lo - pad, hi + pad
+    n = max(p[0] for p in pts)
+
+    def px(t):
+        return ml + (pw * (t - 1) / (n - 1) if n > 1 else pw / 2)
+
+    def py(v):
+        return mt + ph * (1 - (v - lo) / (hi - lo))
+
+    parts = [f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="#fff" stroke="#c8c6c4"/>']
+    for f in (0.0, 0.5, 1.0):
+        v = lo + (hi - lo) * f
+        parts.append(f'<line x1="{ml}" y1="{py(v):.1f}" x2="{ml + pw}" y2="{py(v):.1f}" stroke="#edebe9"/>')
+        parts.append(f'<text x="{ml - 4}" y="{py(v) + 3:.1f}" text-anchor="end" fill="{GREY}">'
+                     f'{esc(fmt(v, 3))}</text>')
+    for t in sorted({1, n, (n + 1) // 2}):
+        parts.append(f'<text x="{px(t):.1f}" y="{mt + ph + 12}" text-anchor="middle" fill="{GREY}">{t}</text>')
+    best, steps = None, []
+    for t, v, _ in pts:
+        if best is None or (v < best if lower_is_better else v > best):
+            best = v
+        steps.append((t, best))
+    line = []
+    for i, (t, b) in enumerate(steps):
+        if i:
+            line.append(f"{px(t):.1f},{py(steps[i - 1][1]):.1f}")
+        line.append(f"{px(t):.1f},{py(b):.1f}")
+    parts.append(f'<polyline class="jd-best-so-far" points="{" ".join(line)}" fill="none" '
+                 f'stroke="{GREY}" stroke-width="1.5" stroke-dasharray="4 2"/>')
+    for t, v, l in pts:
+        c = LEARNER_COLOURS[names.index(l) % len(LEARNER_COLOURS)]
+        parts.append(f'<circle class="jd-trial" cx="{px(t):.1f}" cy="{py(v):.1f}" r="3.5" fill="{c}">'
+                     f'<title>Trial {t}: {esc(l)}, {esc(metric)} {esc(fmt(v))}</title></circle>')
+    parts.append(f'<text x="{ml + pw / 2}" y="{mt + ph + 26}" text-anchor="middle">Trial</text>')
+    parts.append(f'<text x="10" y="{mt + ph / 2}" text-anchor="middle" '
+                 f'transform="rotate(-90 10 {mt + ph / 2})">{esc(metric)}</text>')
+    parts.append(f'<text x="{ml}" y="13" font-weight="bold">{esc(metric)} by trial '
+                 f'({"lower" if lower_is_better else "higher"} is better; dashed: best so far)</text>')
+    y0 = height - legend_h + 10
+    for i, l in enumerate(names):
+        c = LEARNER_COLOURS[i % len(LEARNER_COLOURS)]
+        parts.append(f'<circle cx="{ml + 4}" cy="{y0 + 14 * i - 3}" r="4" fill="{c}"/>'
+                     f'<text x="{ml + 12}" y="{y0 + 14 * i}">{esc(l)}</text>')
+    return _svg(width, height, "".join(parts), f"{metric} by trial")

@@ -153,6 +153,7 @@ class Designer(DraftControls, RunControls, W.VBox):
         self.serving = ServingActions(self)
         self.endpoints = self.serving.panel
         self.outputs = OutputViews(runs=self.runs_panel, endpoints=self.endpoints)
+        self.outputs.automl.workspace_of = lambda: self.workspace  # "Open best model as draft"
         main = W.HBox([self.palette, self.canvas, self.properties],
                       layout=W.Layout(width="100%", align_items="stretch"))
         main.add_class("jd-main")

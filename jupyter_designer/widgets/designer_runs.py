@@ -271,7 +271,8 @@ class RunControls:
             except Exception:
                 pass
         title = f"{n.title or node_id} \u203a {label}"
-        tab = self.outputs.show_output(value, title, scored=self._scored_inputs(node_id, rec))
+        tab = self.outputs.show_output(value, title, scored=self._scored_inputs(node_id, rec),
+                                       source=(self.run_id, node_id))
         if switch:
             self.outputs.select(tab)
         return value

@@ -11,7 +11,7 @@ import json
 
 import ipywidgets as W
 
-from .charts import esc, fmt, heatmap_table, histogram_svg, table
+from .charts import esc, fmt, heatmap_table, histogram_svg, leaderboard_svg, table
 
 TAB_TITLES = ("Preview", "Visualize", "Metrics", "Logs", "Runs", "Endpoints")
 PREVIEW_ROWS = 20
@@ -299,12 +299,84 @@ class MetricsView(W.VBox):
         return W.VBox([_side_by_side(summary, residuals), Chart(fig)])
 
 
+LEADERBOARD_COLUMNS = ("Rank", "Trial", "Learner", "Hyperparameters", "Duration (s)")
+
+
+def is_leaderboard(value) -> bool:
+    """Whether a node output is Train AutoML Model's leaderboard."""
+    return hasattr(value, "columns") and set(LEADERBOARD_COLUMNS) <= {str(c) for c in value.columns}
+
+
+def leaderboard_chart_html(df) -> str:
+    """The leaderboard's chart: the primary metric (the column after Hyperparameters) by trial."""
+    cols = [str(c) for c in df.columns]
+    metric = cols[cols.index("Hyperparameters") + 1]
+    values = df[metric].astype(float)
+    best = values[df["Rank"] == 1]
+    lower = bool(len(best)) and values.notna().sum() > 1 and float(best.iloc[0]) <= float(values.min())
+    return leaderboard_svg(df["Trial"].tolist(), values.tolist(), df["Learner"].tolist(),
+                           metric=metric, lower_is_better=lower and float(values.min()) < float(values.max()))
+
+
+class LeaderboardView(W.VBox):
+    """Above the preview of an AutoML leaderboard: its chart and "Open best model as draft"."""
+
+    def __init__(self):
+        self.chart = W.HTML()
+        self.chart.add_class("jd-leaderboard-chart")
+        self.button = W.Button(description="Open best model as draft", icon="pencil",
+                               tooltip="Save the winning learner and its settings as an editable "
+                                       "pipeline draft", layout=W.Layout(width="auto"))
+        self.button.add_class("jd-automl-draft")
+        self.message = W.HTML()
+        self.message.add_class("jd-automl-draft-message")
+        self.button.on_click(lambda _: self.open_best_draft())
+        #: the workspace the runs are in (a callable; set by the designer)
+        self.workspace_of = None
+        self.source = None
+        self.last_draft = None
+        super().__init__(children=[])
+        self.add_class("jd-leaderboard")
+
+    def show(self, board, source=None) -> None:
+        if board is None:
+            self.children = []
+            self.source = None
+            return
+        self.source = source
+        self.message.value = ""
+        try:
+            self.chart.value = leaderboard_chart_html(board)
+        except Exception as exc:  # an odd table must not break the preview
+            self.chart.value = f'<span class="jd-param-error">Cannot chart: {esc(exc)}</span>'
+        self.button.disabled = source is None or self.workspace_of is None
+        self.children = [self.chart, W.HBox([self.button, self.message])]
+
+    def open_best_draft(self) -> dict | None:
+        """Save the best model of the shown leaderboard's run as a new draft."""
+        from jupyter_designer.app.automl import open_best_model_draft
+
+        if self.source is None or self.workspace_of is None:
+            self.message.value = '<span class="jd-param-error">Open a run\'s leaderboard first.</span>'
+            return None
+        try:
+            out = open_best_model_draft(self.workspace_of(), *self.source)
+        except Exception as exc:
+            self.message.value = f'<span class="jd-param-error">{esc(exc)}</span>'
+            return None
+        self.last_draft = out
+        self.message.value = (f"Saved draft <b>{esc(out['draft'])}</b>: {esc(out['learner'])}. "
+                              f"Open it with <code>%designer {esc(out['draft'])}</code>.")
+        return out
+
+
 class OutputViews(W.Tab):
     """Tabs: Preview, Visualize, Metrics, Logs, Runs and Endpoints (the last two filled by the
     designer)."""
 
     def __init__(self, runs: W.Widget | None = None, endpoints: W.Widget | None = None):
         self.preview = W.HTML("<i>Click an output port (bottom dot) of a finished node to preview it.</i>")
+        self.automl = LeaderboardView()
         self.visualize = W.HTML("<i>Preview a dataset output to see its column statistics here.</i>")
         self.metrics = MetricsView()
         self.logs = W.HTML("<i>Select a node of a run to see its log.</i>")
@@ -323,7 +395,8 @@ class OutputViews(W.Tab):
                        (self.visualize_tab, "jd-visualize-tab"),
                        (self.logs, "jd-logs"), (self.runs, "jd-runs"), (self.endpoints, "jd-endpoints")):
             w.add_class(cls)
-        super().__init__(children=[self.preview, self.visualize_tab, self.metrics, self.logs, self.runs,
+        self.preview_tab = W.VBox([self.automl, self.preview])
+        super().__init__(children=[self.preview_tab, self.visualize_tab, self.metrics, self.logs, self.runs,
                                    self.endpoints])
         self.titles = TAB_TITLES
         self.add_class("jd-outputs")
@@ -335,12 +408,14 @@ class OutputViews(W.Tab):
     def select(self, name: str) -> None:
         self.selected_index = TAB_TITLES.index(name)
 
-    def show_output(self, value, title: str = "", *, scored=None) -> str:
-        """Show a node output in the fitting tab; returns that tab's name."""
+    def show_output(self, value, title: str = "", *, scored=None, source=None) -> str:
+        """Show a node output in the fitting tab; returns that tab's name. ``source``: the
+        ``(run id, node id)`` it came from (an AutoML leaderboard opens its best model)."""
         import pandas as pd
 
         from jupyter_designer.engine.models import EvaluationResult
 
+        self.automl.show(value if is_leaderboard(value) else None, source)
         if isinstance(value, pd.DataFrame):
             self._frame, self._frame_title, self._visualized = value, title, None
             self.preview.value = preview_html(value, title)
@@ -430,5 +505,5 @@ class OutputViews(W.Tab):
         self.logs.value = "".join(parts)
 
 
-__all__ = ["OutputViews", "MetricsView", "binary_metrics_at", "preview_html", "visualize_html",
+__all__ = ["OutputViews", "MetricsView", "LeaderboardView", "is_leaderboard", "binary_metrics_at", "preview_html", "visualize_html",
            "object_html", "residuals_html", "threshold_table_html", "fmt"]
