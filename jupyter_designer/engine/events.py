@@ -9,6 +9,11 @@ from dataclasses import dataclass, field
 NODE_STATUSES = ("not_started", "queued", "running", "completed", "reused", "failed",
                  "skipped", "interrupted")
 FINISHED = ("completed", "reused", "failed", "skipped", "interrupted")
+#: observers of every run: ``factory(workspace, run_id)`` gives an event callback for the new
+#: run, or ``None`` (MLflow tracking adds one, see jupyter_designer.tracking)
+RUN_OBSERVERS: list = []
+#: modules adding such factories when imported, imported when the first run starts
+OBSERVER_MODULES = ["jupyter_designer.tracking"]
 
 
 @dataclass

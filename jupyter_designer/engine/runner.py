@@ -267,6 +267,7 @@ class Runner:
         for plan in plans:
             self.workspace.set_node(run_id, plan.node_id, status="not_started", title=plan.title)
         callbacks = list(self._subscribers) + ([on_event] if on_event else [])
+        callbacks += _run_observers(self.workspace, run_id)
 
         def emit(ev: RunEvent):
             for cb in callbacks:
@@ -321,6 +322,29 @@ class Runner:
     def _run(self, handle: RunHandle, plans: list[NodePlan], emit, stop_on_failure, overrides):
         Scheduler(self.workspace, handle, plans, emit, target=self._target, max_workers=self.max_workers,
                   stop_on_failure=stop_on_failure, overrides=overrides).run()
+
+
+def _run_observers(workspace, run_id: str) -> list:
+    from importlib import import_module
+
+    from .events import OBSERVER_MODULES, RUN_OBSERVERS
+
+    while OBSERVER_MODULES:
+        name = OBSERVER_MODULES.pop(0)
+        try:
+            import_module(name)
+        except Exception:  # an observer's bug must not break the run
+            logging.getLogger(__name__).exception("run observers of %s failed to load", name)
+    found = []
+    for factory in list(RUN_OBSERVERS):
+        try:
+            cb = factory(workspace, run_id)
+        except Exception:  # an observer's bug must not break the run
+            logging.getLogger(__name__).exception("run observer failed")
+            cb = None
+        if cb is not None:
+            found.append(cb)
+    return found
 
 
 def _override_key(outputs: dict) -> str:

@@ -91,3 +91,25 @@ register_format("python", _write_python, suffix=".py",
 
 __all__ = ["FORMATS", "ExportError", "ExportFormat", "ExportResult", "get_format",
            "register_format"]
+
+
+def _write_model(fmt: str) -> Callable:
+    """A trained model's export (:mod:`.models`): from the run, or a real-time inference
+    pipeline."""
+    def write(pipeline, parameters, *, workspace, source, output, run=None) -> ExportResult:
+        from .models import export_model
+
+        info = export_model(workspace, run.id if run is not None else pipeline, fmt, output)
+        return ExportResult(fmt, Path(info["path"]), [])
+
+    return write
+
+
+for _fmt, _suffix, _what in (
+        ("skops", ".skops", "the trained model with the steps scoring does around it, as one "
+                            "scikit-learn Pipeline saved with skops"),
+        ("onnx", ".onnx", "the trained model as ONNX (the endpoints' conversion), one input per "
+                          "feature column"),
+        ("mlflow", "", "an MLflow pyfunc model directory (signature, input example) that `mlflow "
+                       "models serve` serves as the endpoint scores")):
+    register_format(_fmt, _write_model(_fmt), suffix=_suffix, description=_what)

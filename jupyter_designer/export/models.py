@@ -50,9 +50,7 @@ SCORED_PROBABILITIES = "Scored Probabilities"
 ASSIGNMENTS = "Assignments"
 
 
-class ExportError(DesignerError):
-    """A model cannot be exported (no trained model, a pipeline of several branches, a
-    missing library)."""
+from .python_script import ExportError  # noqa: E402  (one error type for every export)
 
 
 # -- the scikit-learn steps ----------------------------------------------------------------
@@ -473,7 +471,8 @@ def _pyfunc_class():
             def predict(self, context, model_input, params=None):
                 X = _frame(model_input)
                 out = self.pipeline.transform(X)
-                labels = [c.get("name") for c in self.pipeline.steps[0][1].columns or []
+                first = self.pipeline.steps[0][1]
+                labels = [c.get("name") for c in getattr(first, "columns", None) or []
                           if not c.get("required", True)]
                 drop = [c for c in labels if c not in X.columns and c in out.columns]
                 return out.drop(columns=drop).reset_index(drop=True)
@@ -506,34 +505,78 @@ def require_mlflow():
 def write_mlflow(exported: ExportedModel, path) -> Path:
     """An MLflow pyfunc model directory at ``path`` (which must not exist yet, as MLflow
     requires)."""
-    require_mlflow()
-    import mlflow.pyfunc
-    from mlflow.models import infer_signature
-
+    mlflow = require_mlflow()
     path = Path(path)
     if path.exists():
         raise ExportError(f"{path} already exists; an MLflow model is written to a new "
                           "directory. Remove it or give another --output.")
-    example = exported.example_frame()
     with tempfile.TemporaryDirectory() as tmp:
         skops_file = write_skops(exported, Path(tmp) / "pipeline.skops")
-        pipe = load_skops(skops_file)
-        out = pipe.transform(example)
-        signature = infer_signature(example, out.drop(
-            columns=[c for c in out.columns if c not in _answer_columns(exported, example, out)]))
+        kw = _mlflow_model(skops_file, exported.example_frame())
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".mlflow-", dir=path.parent))
         shutil.rmtree(staging)
-        mlflow.pyfunc.save_model(str(staging), python_model=_pyfunc_class()(),
-                                 artifacts={"pipeline": str(skops_file)}, signature=signature,
-                                 input_example=example, pip_requirements=_requirements())
+        mlflow.pyfunc.save_model(str(staging), **kw)
         staging.replace(path)
     return path
 
 
-def _answer_columns(exported, example, out) -> list:
-    labels = {c.name for c in exported.compiled.specs[exported.input_name].labels}
-    return [c for c in out.columns if c not in labels or c in example.columns]
+def _mlflow_model(skops_file: Path, example: pd.DataFrame) -> dict:
+    """The keyword arguments of ``mlflow.pyfunc.save_model``/``log_model`` for a skops file:
+    the pyfunc model, the file as its artifact, a signature from ``example`` and what the
+    pipeline answers for it, the example, the requirements."""
+    import warnings
+
+    from mlflow.models import infer_signature
+
+    model = _pyfunc_class()()
+    model.pipeline = load_skops(skops_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        signature = infer_signature(example, model.predict(None, example))
+    del model.pipeline
+    return {"python_model": model, "artifacts": {"pipeline": str(skops_file)},
+            "signature": signature, "input_example": example,
+            "pip_requirements": _requirements()}
+
+
+def model_pipeline(model):
+    """A scikit-learn Pipeline scoring a trained model as Score Model does: its feature columns
+    in, the rows with the score columns out."""
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("score_model", ScoringStep(
+        component="score_model", params={"append_score_columns_to_output": True},
+        table_port="dataset", constants={"trained_model": model}, output_port="scored_dataset",
+        title="Score Model", steps_after=[], classes=_classes(model.classes), task=model.task))])
+
+
+def model_example(ws, model, source_run: str | None = None, n: int = 5) -> pd.DataFrame:
+    """Rows of a trained model's feature columns: from its training run when known, else made
+    from the columns' kinds."""
+    cols = [str(c) for c in model.feature_columns]
+    if source_run:
+        try:
+            df = ExportedModel(ws, source_run).compiled.samples
+            df = next(iter(df.values()))
+            if all(c in df.columns for c in cols):
+                return df[cols].head(n).reset_index(drop=True)
+        except DesignerError:
+            pass
+    value = {"integer": 0, "double": 0.0, "boolean": False}
+    return pd.DataFrame([{c: value.get(model.feature_kinds.get(c), "") for c in cols}])
+
+
+def model_mlflow_files(ws, model, folder: Path, *, source_run: str | None = None):
+    """``(python model, artifacts, signature, input example)`` of a trained model for
+    ``mlflow.pyfunc.log_model``; the skops file is written in ``folder``."""
+    import skops.io as sio
+    from zipfile import ZIP_DEFLATED
+
+    skops_file = Path(folder) / "pipeline.skops"
+    sio.dump(model_pipeline(model), str(skops_file), compression=ZIP_DEFLATED)
+    kw = _mlflow_model(skops_file, model_example(ws, model, source_run))
+    return kw["python_model"], kw["artifacts"], kw["signature"], kw["input_example"]
 
 
 def _requirements() -> list:
@@ -565,3 +608,4 @@ def export_model(ws, source, fmt: str, output, *, name: str | None = None) -> di
             "pipeline": exported.pipeline.name, "learner": exported.model.learner,
             "task": exported.model.task, "features": list(exported.model.feature_columns),
             "input": exported.input_name, "output": exported.output_name}
+
