@@ -217,3 +217,23 @@ def test_bad_schedules_get_clear_errors(ws):
     with pytest.raises(DesignerError, match="exists already"):
         create_schedule(ws, "X", draft="cars draft", cron="0 6 * * *")
     assert list_schedules(ws)[0]["trigger"] == {"cron": "0 6 * * 1-5", "timezone": "UTC"}
+
+
+def test_cli_schedule_commands(ws, capsys):
+    from jupyter_designer.cli import main
+
+    w = ["-w", str(ws.path)]
+    assert main(w + ["schedule", "create", "nightly", "--pipeline-endpoint", "retrain",
+                     "--cron", "0 2 * * *", "--experiment", "nightly runs"]) == 0
+    assert "Created schedule 'nightly'" in capsys.readouterr().out
+    assert main(w + ["schedule", "pause", "nightly"]) == 0
+    assert main(w + ["schedule", "list", "--json"]) == 0
+    out = capsys.readouterr().out
+    items = json.loads(out[out.index("["):])
+    assert [(s["name"], s["state"]) for s in items] == [("nightly", "paused")]
+    assert main(w + ["schedule", "resume", "nightly"]) == 0
+    assert main(w + ["schedule", "show", "nightly"]) == 0
+    assert "Schedule 'nightly' (active)" in capsys.readouterr().out
+    assert main(w + ["schedule", "delete", "nightly"]) == 0
+    assert main(w + ["schedule", "pause", "nightly"]) == 2
+    assert "no schedule 'nightly'" in capsys.readouterr().err

@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import automl, compute, endpoints, export, lineage, pipelines, serve
+from . import automl, compute, endpoints, export, lineage, pipelines, schedules, serve
 
 #: other modules add subcommands here: function(subparsers, common) registering them
 EXTENSIONS: list = []
-COMMAND_GROUPS = (pipelines, export, endpoints, serve, compute, automl, lineage)
+COMMAND_GROUPS = (pipelines, export, endpoints, serve, compute, automl, lineage, schedules)
 
 
 def build_parser() -> argparse.ArgumentParser:
