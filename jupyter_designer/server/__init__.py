@@ -54,12 +54,13 @@ def workspace_path(serverapp, configured: str = "") -> Path:
 def setup_handlers(web_app, state: DesignerState) -> None:
     from .handlers import api_routes
     from .lab_handlers import lab_routes
+    from .rollout_handlers import rollout_routes
     from .scoring import scoring_routes
 
     base_url = web_app.settings.get("base_url", "/")
     web_app.settings[SETTINGS_KEY] = state
     web_app.add_handlers(".*$", api_routes(base_url) + lab_routes(base_url)
-                         + scoring_routes(base_url))
+                         + rollout_routes(base_url) + scoring_routes(base_url))
 
 
 def _load_jupyter_server_extension(serverapp):

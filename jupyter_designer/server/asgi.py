@@ -5,8 +5,9 @@ It answers, under the server root:
 - ``/designer/endpoints/<name>/...``: the scoring routes of :mod:`.endpoint_routes` (API keys);
 - ``/designer/health``: ``{"status": "ok", "pid": ..., "ready": ..., "loading": [...]}`` (no
   key; ``ready`` once every endpoint this worker knows of has been compiled);
-- with a token: ``POST /designer/api/pipeline-endpoints/<name>/runs`` and
-  ``GET /designer/api/runs/<id>`` (``Authorization: token <TOKEN>``).
+- with a token: ``POST /designer/api/pipeline-endpoints/<name>/runs``,
+  ``GET /designer/api/runs/<id>`` and ``GET /designer/api/metrics`` (every endpoint's
+  metrics, Prometheus text) (``Authorization: token <TOKEN>``).
 
 Everything else is a JSON 404, a known route with another method a 405. It is served by
 uvicorn (with its C HTTP parser and event loop when installed); scoring runs on the scoring
@@ -99,6 +100,10 @@ class DesignerASGI:
             loading = self.state.host.loading()
             return 200, json.dumps({"status": "ok", "pid": os.getpid(), "ready": not loading,
                                     "loading": loading}).encode(), None
+        elif path == "/designer/api/metrics":
+            if method != "GET":
+                return _not_allowed({"GET": None})
+            return await self._metrics(scope)
         elif self.token and path.startswith("/designer/api/"):
             m = _SUBMIT.match(path)
             if m:
@@ -150,6 +155,22 @@ class DesignerASGI:
         state.track(handle)
         location = f"/designer/api/runs/{handle.run_id}"
         return 202, json.dumps({**out, "url": location}).encode(), [(b"location", location.encode())]
+
+    async def _metrics(self, scope):
+        """Every endpoint's metrics (Prometheus text), with the server's token; an endpoint's
+        own are at ``/designer/endpoints/<name>/metrics`` with its key."""
+        if not self.token:
+            return 403, _error("The server's metrics need its token: start the server with "
+                               "--token (or $JUPYTER_DESIGNER_TOKEN), or read an endpoint's "
+                               "own at /designer/endpoints/<name>/metrics with its key."), None
+        refused = self._refused(scope)
+        if refused:
+            return refused
+        from .endpoint_routes import monitor_of
+
+        payload, ctype = await asyncio.get_running_loop().run_in_executor(
+            self.state.blocking, monitor_of(self.state).metrics.exposition, None)
+        return 200, payload, [(b"content-type", ctype.encode())]
 
     async def _run_status(self, scope, run_id):
         from jupyter_designer.engine.errors import DesignerError

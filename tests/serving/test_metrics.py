@@ -76,5 +76,48 @@ def test_metrics_count_the_requests_sent(trained, tmp_path, kind, extra):
         assert buckets[("default", "+Inf")] == 43
         # the other endpoint's series are not in this endpoint's metrics
         assert 'endpoint="other"' not in text
+        # every endpoint's metrics: behind the server's token
+        status, _, _ = server.call("GET", "/designer/api/metrics")
+        assert status in (401, 403)
+        status, text, _ = server.call("GET", "/designer/api/metrics", token=True)
+        assert status == 200 and 'endpoint="other"' in text.decode()
+        assert samples(text.decode(), "designer_endpoint_requests_total") == requests
+        if kind == "jupyter":
+            rest_deployments(server, key, good)
     finally:
         server.stop()
+
+
+def rest_deployments(server, key, good):
+    """The REST API of deployments: add, split, refuse a bad split, drift, promote, remove."""
+    api = "/designer/api/endpoints/autos"
+    status, out, _ = server.call("GET", api + "/deployments", token=True)
+    assert status == 200 and [d["name"] for d in out["deployments"]] == ["default"]
+    status, out, headers = server.call("POST", api + "/deployments",
+                                       {"deployment": "green", "version": 1}, token=True)
+    assert status == 201 and headers["Location"].endswith("/deployments/green"), out
+    status, out, _ = server.call("PATCH", api + "/deployments",
+                                 {"traffic": {"default": 50, "green": 40}}, token=True)
+    assert status == 400 and "add up to 100" in out["message"]
+    status, out, _ = server.call("PATCH", api + "/deployments",
+                                 {"traffic": {"default": 50, "green": 50}}, token=True)
+    assert status == 200 and {d["name"]: d["percent"] for d in out["deployments"]} == {
+        "default": 50, "green": 50}
+    seen = []
+    for _ in range(10):
+        status, _, headers = server.call("POST", "/designer/endpoints/autos/score", good, key=key)
+        assert status == 200
+        seen.append(headers["X-Designer-Deployment"])
+    assert sorted(seen) == ["default"] * 5 + ["green"] * 5
+    status, out, _ = server.call("GET", api + "/drift", token=True)
+    assert status == 200 and out["drift"] is False and "turn logging on" in out["note"]
+    status, out, _ = server.call("GET", api + "/drift?threshold=x", token=True)
+    assert status == 400 and "threshold" in out["message"]
+    status, out, _ = server.call("DELETE", api + "/deployments/green", token=True)
+    assert status == 400 and "move its traffic" in out["message"]
+    status, out, _ = server.call("PATCH", api + "/deployments", {"promote": "default"}, token=True)
+    assert status == 200 and out["deployments"][0]["percent"] == 100
+    status, _, _ = server.call("DELETE", api + "/deployments/green", token=True)
+    assert status == 204
+    status, out, _ = server.call("GET", api + "/metrics", token=True)
+    assert status == 200 and b'deployment="green"' in out
