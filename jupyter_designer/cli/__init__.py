@@ -4,6 +4,8 @@
 - :mod:`.export`: ``export`` (a run or pipeline as a pipeline file, a Python script, ...);
 - :mod:`.endpoints`: ``inference``, ``deploy``, ``endpoint``, ``publish``, ``submit``,
   ``pipeline-endpoint``;
+- :mod:`.deployments`: ``deployments`` (traffic split, mirror, promotion), ``monitor``
+  (scored-data log, drift);
 - :mod:`.serve`: ``serve`` (the standalone scoring server);
 - :mod:`.compute`: ``compute list|add|remove|check``;
 - :mod:`.automl`: ``automl leaderboard|best-draft``.
@@ -18,11 +20,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import automl, compute, endpoints, export, lineage, pipelines, schedules, serve
+from . import automl, compute, deployments, endpoints, export, lineage, pipelines, schedules, serve
 
 #: other modules add subcommands here: function(subparsers, common) registering them
 EXTENSIONS: list = []
-COMMAND_GROUPS = (pipelines, export, endpoints, serve, compute, automl, lineage, schedules)
+COMMAND_GROUPS = (pipelines, export, endpoints, deployments, serve, compute, automl, lineage,
+                  schedules)
+from . import tracking  # noqa: E402  (``mlflow``: tracking, log-run, push-model)
+COMMAND_GROUPS += (tracking,)
 
 
 def build_parser() -> argparse.ArgumentParser:

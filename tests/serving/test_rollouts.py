@@ -165,3 +165,34 @@ def test_split_mirror_and_promotion_under_load(trained, tmp_path):
         assert not failures2 and set(seen2) == {"green"}
     finally:
         server.stop()
+
+
+def test_cli(trained, capsys):
+    from jupyter_designer.cli import main
+
+    ws, run_id = trained
+    RealtimeEndpoints(ws).deploy("autos", run_id=run_id)
+    w = ["-w", str(ws.path)]
+    assert main(w + ["deployments", "add", "autos", "green", "--version", "1"]) == 0
+    assert main(w + ["deployments", "split", "autos", "default=80,green=20"]) == 0
+    out = capsys.readouterr().out
+    assert "green" in out and "20%" in out and "80%" in out
+    assert main(w + ["deployments", "split", "autos", "default=80,green=30"]) == 2
+    assert "add up to 100 percent; 80 + 30 = 110" in capsys.readouterr().err
+    assert main(w + ["deployments", "split", "autos", "default:80"]) == 2
+    assert "deployment=percent pairs" in capsys.readouterr().err
+    assert main(w + ["deployments", "promote", "autos", "green"]) == 0
+    assert main(w + ["deployments", "mirror", "autos", "default", "--percent", "50"]) == 0
+    assert main(w + ["deployments", "list", "autos", "--json"]) == 0
+    capsys.readouterr()
+    assert main(w + ["deployments", "list", "autos", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["mirror"] == {"deployment": "default", "percent": 50}
+    assert {d["name"]: d["percent"] for d in info["deployments"]} == {"default": 0, "green": 100}
+    assert main(w + ["deployments", "remove", "autos", "default"]) == 0
+    assert main(w + ["monitor", "log", "autos", "--on", "--sample-rate", "0.5"]) == 0
+    assert "sample rate 0.5" in capsys.readouterr().out
+    assert main(w + ["monitor", "log", "autos", "--on", "--sample-rate", "2"]) == 2
+    assert "sample_rate" in capsys.readouterr().err
+    assert main(w + ["monitor", "drift", "autos"]) == 0
+    assert "No scored inputs are logged yet" in capsys.readouterr().out
