@@ -367,7 +367,7 @@ class _Features:
                             "must not have missing values.")
         keys = table[idcol].map(_key)
         if keys.duplicated().any():
-            dup = keys[keys.duplicated()].iloc[0]
+            dup = keys[keys.duplicated()].tolist()[0]
             raise ctx.error(f"'{label}' lists the id {dup!r} more than once; give one row per id.")
         pos = {k: n for n, k in enumerate(ids)}
         rows = np.array([pos.get(k, -1) + 1 for k in keys])
@@ -477,15 +477,28 @@ class WideAndDeepRecommender(RecommenderModel):
                        "cat_dim": p["categorical_features_embedding_dimension"], "hidden": hidden,
                        "activation": p["activation_function"], "dropout": p["dropout"],
                        "batch_norm": p["batch_normalization"], "mean": float(r.mean())}
-        torch.manual_seed(seed)
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        threads = torch.get_num_threads()
+        # these networks are small: on a CPU, one thread beats several contending ones
+        torch.set_num_threads(1)
+        try:
+            self._train(ctx, u, i, r, p, seed, device)
+        finally:
+            torch.set_num_threads(threads)
+        self.device_used = device.type
+        return self
+
+    def _train(self, ctx, u, i, r, p, seed, device):
+        import torch
+
+        torch.manual_seed(seed)
         net = _network(self.config).to(device)
         wide_opt = _optimizer(p["wide_part_optimizer"], net.wide_parameters(),
                               p["wide_optimizer_learning_rate"])
         deep_opt = _optimizer(p["deep_part_optimizer"], net.deep_parameters(),
                               p["deep_optimizer_learning_rate"])
-        tensors = [torch.as_tensor(x).to(device) for x in self._inputs(u, i)]
-        target = torch.as_tensor(r, dtype=torch.float32).to(device)
+        tensors = [torch.tensor(x).to(device) for x in self._inputs(u, i)]
+        target = torch.tensor(r, dtype=torch.float32).to(device)
         gen = torch.Generator().manual_seed(seed)
         batch = p["batch_size"]
         net.train()
@@ -501,12 +514,10 @@ class WideAndDeepRecommender(RecommenderModel):
                 wide_opt.zero_grad(), deep_opt.zero_grad()
                 loss.backward()
                 wide_opt.step(), deep_opt.step()
-                total += float(loss) * len(idx)
+                total += loss.item() * len(idx)
             ctx.log("Epoch %d/%d: training RMSE %.4f", epoch + 1, p["epochs"],
                     (total / len(r)) ** 0.5)
         self.weights = {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
-        self.device_used = device.type
-        return self
 
     def _net(self):
         cache = self.__dict__.setdefault("_cache", {})
