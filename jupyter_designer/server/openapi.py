@@ -135,6 +135,60 @@ def _sidebar_paths(run: dict, text: dict, name_text: dict, obj: dict) -> dict:
     }
 
 
+def _rollout_paths(text: dict, name_text: dict, obj: dict) -> dict:
+    """A real-time endpoint's deployments (traffic split, mirror, promotion) and monitoring
+    (metrics, scored-data logging, drift)."""
+    name = _path_param("name")
+    pct = {"type": "integer", "minimum": 0, "maximum": 100}
+    dep = _answer({"name": text, "version": {"type": "integer"}, "percent": pct,
+                   "mirror": {"type": "boolean"}, "mirror_percent": pct, "description": text})
+    mirror = {"type": "object", "nullable": True,
+              "properties": {"deployment": name_text, "percent": {**pct, "minimum": 1}}}
+    monitoring = _body({"log_scored": {"type": "boolean"},
+                        "sample_rate": {"type": "number", "exclusiveMinimum": True, "minimum": 0,
+                                        "maximum": 1},
+                        "max_mb": {"type": "number", "exclusiveMinimum": True, "minimum": 0}},
+                       closed=True)
+    listing = _answer({"endpoint": text, "version": {"type": "integer"},
+                       "deployments": {"type": "array", "items": dep}, "mirror": mirror,
+                       "monitoring": obj})
+    prom = {"description": "Prometheus text format (request counts, errors, latencies per "
+                           "endpoint and deployment)", "content": {"text/plain": {"schema": text}}}
+    tag = "deployments and monitoring"
+    return {
+        "/endpoints/{name}/deployments": {
+            "get": _op("The endpoint's deployments, traffic split, mirror and monitoring settings",
+                       tag=tag, params=[name], extra={"200": _json(listing, "OK")}),
+            "post": _op("Add a deployment at an existing version or a new one (from a run or "
+                        "pipeline); it takes no traffic until a split or promotion", tag=tag,
+                        params=[name], body=_body(
+                            {"deployment": name_text, "version": {"type": "integer"},
+                             "run_id": text, "pipeline": obj, "description": text},
+                            required=["deployment"], closed=True),
+                        ok="201", extra={"201": _json(listing, "Added", location=True)}),
+            "patch": _op("Change the traffic split (percents adding up to 100), promote a "
+                         "deployment, set or clear the mirror, change the scored-data log",
+                         tag=tag, params=[name], body=_body(
+                             {"traffic": {"type": "object", "additionalProperties": pct},
+                              "promote": name_text, "mirror": mirror, "monitoring": monitoring},
+                             closed=True), extra={"200": _json(listing, "OK")})},
+        "/endpoints/{name}/deployments/{deployment}": {
+            "delete": _op("Remove a deployment that takes no traffic", tag=tag,
+                          params=[name, _path_param("deployment")], ok="204",
+                          ok_text="Removed")},
+        "/endpoints/{name}/drift": {"get": _op(
+            "Recent scored inputs against the training data, column by column (population "
+            "stability index, with a threshold)", tag=tag, params=[
+                name, _query("deployment", "string", "whose training data (default: the live "
+                                                     "deployment)"),
+                _query("rows", "integer", "how many recent rows (default 1000)"),
+                _query("threshold", "number", "the PSI at which a column drifts (default 0.2)")])},
+        "/endpoints/{name}/metrics": {"get": _op("The endpoint's metrics", tag=tag,
+                                                 params=[name], extra={"200": prom})},
+        "/metrics": {"get": _op("Every endpoint's metrics", tag=tag, extra={"200": prom})},
+    }
+
+
 def rest_openapi(server_path: str = "/designer/api") -> dict:
     obj = {"type": "object"}
     text = {"type": "string"}
@@ -265,6 +319,7 @@ def rest_openapi(server_path: str = "/designer/api") -> dict:
         "/endpoints/{name}/snippets": {"get": _op("curl and Python code calling the endpoint",
                                                   tag="real-time endpoints", params=[name])},
         **_sidebar_paths(run, text, name_text, obj),
+        **_rollout_paths(text, name_text, obj),
     }
     return {
         "openapi": "3.0.3",
