@@ -92,7 +92,8 @@ def change_request(ws, name: str, doc, *, registry=None, host=None) -> dict:
             reg.set_mirror(name, None)
         elif isinstance(m, dict):
             known_fields(m, ("deployment", "percent"), "a mirror")
-            reg.set_mirror(name, m.get("deployment"), m.get("percent", 100))
+            reg.set_mirror(name, text(m.get("deployment"), '"mirror"\'s "deployment"',
+                                      required=True), m.get("percent", 100))
         else:
             raise RequestError('"mirror" must be {"deployment": "green", "percent": 100} or null.')
     if "monitoring" in doc:
