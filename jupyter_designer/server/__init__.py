@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from traitlets import Int, List, Unicode
+from traitlets import Bool, Int, List, Unicode
 from traitlets.config import Configurable
 
 from .state import SETTINGS_KEY, DesignerState
@@ -35,6 +35,8 @@ class DesignerServer(Configurable):
                       help="Folders, besides the workspace and the server's root directory, "
                            "whose files a REST request (a pipeline endpoint submission setting "
                            "an Import Data path) may make the server read.")
+    schedules = Bool(True, config=True,
+                     help="Run the workspace's schedules in this server process.")
 
 
 def _jupyter_server_extension_points():
@@ -54,13 +56,15 @@ def workspace_path(serverapp, configured: str = "") -> Path:
 def setup_handlers(web_app, state: DesignerState) -> None:
     from .handlers import api_routes
     from .lab_handlers import lab_routes
+    from .ops_handlers import ops_routes
     from .rollout_handlers import rollout_routes
     from .scoring import scoring_routes
 
     base_url = web_app.settings.get("base_url", "/")
     web_app.settings[SETTINGS_KEY] = state
     web_app.add_handlers(".*$", api_routes(base_url) + lab_routes(base_url)
-                         + rollout_routes(base_url) + scoring_routes(base_url))
+                         + rollout_routes(base_url) + scoring_routes(base_url)
+                         + ops_routes(base_url))
 
 
 def _load_jupyter_server_extension(serverapp):
@@ -75,6 +79,10 @@ def _load_jupyter_server_extension(serverapp):
     state = DesignerState(ws, scoring_threads=cfg.scoring_threads or None, log=serverapp.log,
                           data_roots=roots)
     setup_handlers(serverapp.web_app, state)
+    if cfg.schedules:
+        from jupyter_designer.scheduling import start_schedules
+
+        state.schedules = start_schedules(ws, log=serverapp.log)
     serverapp.log.info("jupyter-designer: workspace %s; REST API at %sdesigner/api/, "
                        "real-time endpoints at %sdesigner/endpoints/", ws.path,
                        serverapp.base_url, serverapp.base_url)

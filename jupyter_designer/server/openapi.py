@@ -135,6 +135,61 @@ def _sidebar_paths(run: dict, text: dict, name_text: dict, obj: dict) -> dict:
     }
 
 
+def _ops_paths(text: dict, name_text: dict, obj: dict) -> dict:
+    """The model registry's versions and aliases, lineage, and schedules."""
+    name, alias, version = _path_param("name"), _path_param("alias"), _path_param("version")
+    graph = _answer({"subject": obj, "answer": obj, "nodes": {"type": "array", "items": obj},
+                     "edges": {"type": "array", "items": obj}})
+    state = {"type": "string", "enum": ["active", "paused"]}
+    schedule = _answer({"id": text, "name": text, "target": obj, "trigger": obj, "state": state,
+                        "created": {"type": "number"}, "updated": {"type": "number"},
+                        "last_tick": {"type": "object", "nullable": True}})
+    create = _body({"name": name_text, "pipeline_endpoint": name_text, "draft": name_text,
+                    "cron": {**name_text, "description": "'minute hour day month "
+                                                          "day-of-week', or 6 fields with "
+                                                          "seconds first"},
+                    "dataset": {**name_text, "description": "run on each new version"},
+                    "version": {"oneOf": [text, {"type": "integer"}]}, "parameters": obj,
+                    "experiment": name_text, "timezone": name_text},
+                   required=["name"], closed=True)
+    return {
+        "/lineage/{name}": {"get": _op(
+            "What a model, real-time endpoint or pipeline endpoint came from: runs, dataset "
+            "versions, model versions", tag="lineage", params=[
+                name, _query("kind", "string", "model, endpoint or pipeline-endpoint (when the "
+                                               "name is several)"),
+                _query("version", "string", "one version (a model's may be an alias)")],
+            extra={"200": _json(graph, "The lineage graph and what is behind the live version")})},
+        "/models/{name}/versions": {"get": _op("Every version of a registered model and its "
+                                               "aliases", tag="models", params=[name])},
+        "/models/{name}/versions/{version}": {
+            "get": _op("A model version (a number or an alias)", tag="models",
+                       params=[name, version]),
+            "patch": _op("Change a model version's description or tags", tag="models",
+                         params=[name, version],
+                         body=_body({"description": text, "tags": obj}, closed=True))},
+        "/models/{name}/aliases/{alias}": {
+            "put": _op("Point an alias (e.g. champion) at a version; it moves from the version it "
+                       "named", tag="models", params=[name, alias],
+                       body=_body({"version": {"oneOf": [text, {"type": "integer"}]}},
+                                  required=["version"], closed=True)),
+            "delete": _op("Remove an alias", tag="models", params=[name, alias], ok="204",
+                          ok_text="Removed")},
+        "/schedules": {
+            "get": _op("Schedules, and whether this server runs them", tag="schedules"),
+            "post": _op("Create a schedule: a pipeline endpoint or draft on a cron expression or "
+                        "on each new version of a dataset", tag="schedules", body=create,
+                        ok="201", extra={"201": _json(schedule, "Created", location=True)})},
+        "/schedules/{name}": {
+            "get": _op("A schedule and its recent ticks (run ids, triggers)", tag="schedules",
+                       params=[name, _query("ticks", "integer", "how many recent ticks")]),
+            "patch": _op("Pause or resume", tag="schedules", params=[name],
+                         body=_body({"state": state}, required=["state"], closed=True)),
+            "delete": _op("Delete a schedule (its runs stay)", tag="schedules", params=[name],
+                          ok="204", ok_text="Deleted")},
+    }
+
+
 def _rollout_paths(text: dict, name_text: dict, obj: dict) -> dict:
     """A real-time endpoint's deployments (traffic split, mirror, promotion) and monitoring
     (metrics, scored-data logging, drift)."""
@@ -320,6 +375,7 @@ def rest_openapi(server_path: str = "/designer/api") -> dict:
                                                   tag="real-time endpoints", params=[name])},
         **_sidebar_paths(run, text, name_text, obj),
         **_rollout_paths(text, name_text, obj),
+        **_ops_paths(text, name_text, obj),
     }
     return {
         "openapi": "3.0.3",
