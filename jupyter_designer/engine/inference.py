@@ -41,7 +41,7 @@ from . import graph
 from .component import REGISTRY, slug
 from .errors import DesignerError, NotFoundError
 from .pipeline import GAP_X, GAP_Y, NODE_H, NODE_W, Pipeline
-from .ports import DATASET, TRAINED_MODEL, TRANSFORMATION, UNTRAINED_MODEL
+from .ports import DATASET, IMAGE_DIRECTORY, TRAINED_MODEL, TRANSFORMATION, UNTRAINED_MODEL
 from .schema import Schema
 from .workspace import DataCatalog
 
@@ -176,6 +176,11 @@ def _first(ports, type_):
     return next((p for p in ports if p.type == type_), None)
 
 
+def _rows_port(ports):
+    """The port carrying the rows (a dataset, or the images of an image directory)."""
+    return _first(ports, DATASET) or _first(ports, IMAGE_DIRECTORY)
+
+
 def derive_inference(snapshot: dict, outputs: dict, *, kind: str = "realtime",
                      workspace: DataCatalog | None = None,
                      name: str | None = None, run_id: str | None = None) -> Pipeline:
@@ -277,12 +282,12 @@ def derive_inference(snapshot: dict, outputs: dict, *, kind: str = "realtime",
             continue
         bridge = None
         takes_models = any(p.type in (TRAINED_MODEL, UNTRAINED_MODEL) for p in spec.inputs)
-        data_in = _first(spec.inputs, DATASET)
+        data_in = _rows_port(spec.inputs)
         if not takes_models and data_in is not None:
             bridge = g.in_edge(nid, data_in.key)
         if bridge is not None:
             for port in spec.outputs:
-                if port.type == DATASET:
+                if port.type == data_in.type:
                     g.resource(nid, port.key, bridge["source"], bridge["source_port"])
         g.remove(nid)
 
@@ -313,7 +318,7 @@ def derive_inference(snapshot: dict, outputs: dict, *, kind: str = "realtime",
     for s in scorers:
         if s not in g.nodes:
             continue
-        e = g.in_edge(s, _first(g.spec(s).inputs, DATASET).key)
+        e = g.in_edge(s, _rows_port(g.spec(s).inputs).key)
         if e is not None:
             data_paths |= g.ancestors([e["source"]]) | {e["source"]}
     entry = next((n for n in entries if n in data_paths), entries[0] if entries else None)

@@ -16,11 +16,14 @@ class PortType:
     TRANSFORMATION = "TransformationDirectory"
     EVALUATION = "EvaluationResultsDirectory"
     ANY = "AnyDirectory"
+    #: images with their labels (Convert to Image Directory's output)
+    IMAGE_DIRECTORY = "ImageDirectory"
 
-    ALL = (DATASET, UNTRAINED_MODEL, TRAINED_MODEL, TRANSFORMATION, EVALUATION, ANY)
+    ALL = (DATASET, UNTRAINED_MODEL, TRAINED_MODEL, TRANSFORMATION, EVALUATION, ANY,
+           IMAGE_DIRECTORY)
     TITLES = {DATASET: "dataset", UNTRAINED_MODEL: "untrained model",
               TRAINED_MODEL: "trained model", TRANSFORMATION: "transformation",
-              EVALUATION: "evaluation results", ANY: "any"}
+              EVALUATION: "evaluation results", ANY: "any", IMAGE_DIRECTORY: "image directory"}
 
 
 DATASET = PortType.DATASET
@@ -29,6 +32,7 @@ TRAINED_MODEL = PortType.TRAINED_MODEL
 TRANSFORMATION = PortType.TRANSFORMATION
 EVALUATION = PortType.EVALUATION
 ANY = PortType.ANY
+IMAGE_DIRECTORY = PortType.IMAGE_DIRECTORY
 
 
 @dataclass(frozen=True)
