@@ -3,7 +3,8 @@
 The endpoint panel shows a deployed real-time endpoint as the reference product's
 endpoint page does: its scoring URL, its primary and secondary keys (masked, with show,
 copy and regenerate), a Test form that scores a request in this kernel, and copyable
-curl / Python snippets (:mod:`~jupyter_designer.widgets.snippets`). Everything goes through
+curl / Python snippets (:mod:`~jupyter_designer.widgets.snippets`), its deployments and drift
+report (:mod:`~jupyter_designer.widgets.drift`). Everything goes through
 :mod:`jupyter_designer.serving`. The toolbar's "Create inference pipeline", "Publish" and
 "Deploy" actions are in :mod:`~jupyter_designer.widgets.serving_actions`.
 """
@@ -204,8 +205,17 @@ class EndpointPanel(W.VBox):
         snippet_base = self.base_url if self.absolute else SNIPPET_SERVER + self.base_url.lstrip("/")
         self.snippets = serving.endpoint_snippets(name, snippet_base, workspace=ws)
         self.body.children = [self._details(meta), self._url_box(), self._keys_box(),
-                              self._test_box(), self._consume_box()]
+                              self._test_box(), self._consume_box(), self._rollout_box(ws, name)]
         return True
+
+    def _rollout_box(self, ws, name: str) -> W.VBox:
+        """Deployments (traffic split, promotion, mirror, logging) and the drift report."""
+        from .drift import DeploymentsBox, DriftPanel
+
+        self.deployments = DeploymentsBox(ws, name)
+        self.drift = DriftPanel(ws, name)
+        return W.VBox([self._section("Deployments"), self.deployments,
+                       self._section("Monitoring"), self.drift])
 
     # -- deleting -----------------------------------------------------------------------------
     def _delete_clicked(self) -> None:

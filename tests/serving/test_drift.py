@@ -2,6 +2,7 @@
 the training data column by column; shifting chosen columns flags exactly those."""
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -65,6 +66,14 @@ def test_shifted_columns_raise_the_drift_flag(trained, tmp_path):
         assert sorted(report["drifted_columns"]) == sorted(SHIFTED), {
             k: c["psi"] for k, c in cols.items()}
         assert cols["horsepower"]["psi"] > 1 and cols["make"]["psi"] < 0.01
+        # the designer's drift panel flags the same columns
+        from jupyter_designer.widgets.drift import DriftPanel
+
+        panel = DriftPanel(ws, "autos", rows=205)
+        assert sorted(panel.refresh()["drifted_columns"]) == sorted(SHIFTED)
+        flagged = re.findall(r"jd-drift-row jd-drift-flag' data-column='([^']+)'", panel.view.value)
+        assert sorted(flagged) == sorted(SHIFTED)
+        assert "Drift in" in panel.view.value
         # a threshold above every PSI flags nothing
         half = app_monitoring.drift(ws, "autos", rows=205, threshold=1000.0)
         assert not half["drift"]

@@ -106,6 +106,23 @@ def test_deployments_in_the_record(trained):
     assert reg.deployments("autos")[0]["name"] == "default"
     with pytest.raises(ServingError, match="Unknown field 'weights'"):
         app_monitoring.change_request(ws, "autos", {"weights": {}}, registry=reg)
+    # the designer's deployments section shows and changes the same record
+    from jupyter_designer.widgets.drift import NO_MIRROR, DeploymentsBox
+
+    app_monitoring.add_deployment(ws, "autos", "blue", version=1, registry=reg)
+    box = DeploymentsBox(ws, "autos")
+    assert box.promote_choice.options == ("blue", "default")
+    assert box.promote_choice.value == "default" and box.mirror_choice.value == NO_MIRROR
+    assert not box.apply_split("default=50,red=50")
+    assert "no deployment &#x27;red&#x27;" in box.message.value
+    assert box.apply_split("default=60,blue=40")
+    assert "data-deployment='blue'" in box.table.value and "40%" in box.table.value
+    assert box.promote("blue") and box.promote_choice.value == "blue"
+    assert box.apply_mirror("default") and box.mirror_choice.value == "default"
+    box.log_toggle.value, box.sample_rate.value = True, 0.25
+    assert box.apply_logging()
+    assert reg.get("autos")["monitoring"]["sample_rate"] == 0.25
+    assert reg.get("autos")["mirror"] == {"deployment": "default", "percent": 100}
 
 
 def test_split_mirror_and_promotion_under_load(trained, tmp_path):
