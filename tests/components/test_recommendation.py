@@ -11,6 +11,7 @@ from sklearn.metrics import (explained_variance_score, mean_absolute_error, mean
 from jupyter_designer.components import recommendation as rc
 from jupyter_designer.engine.component import REGISTRY, RunContext
 from jupyter_designer.engine.errors import ComponentError
+from jupyter_designer.store.artifacts import ArtifactStore
 from jupyter_designer.store.samples_ratings import NOISE, planted_ratings
 
 RATING = {"recommender_prediction_kind": "Rating Prediction"}
@@ -227,10 +228,13 @@ def test_models_are_stored_and_loaded_by_the_workspace(tmp_path, svd, wide_deep,
 
     _, _, test = small
     ws = Workspace(tmp_path / "ws")
+    formats = []
     for model in (svd, wide_deep):
-        aid = ws.artifacts.put(model)
-        loaded = Workspace(tmp_path / "ws").artifacts.load(aid)
+        aid = ws.put_artifact(model)
+        formats.append(ArtifactStore.format_of(aid))
+        loaded = Workspace(tmp_path / "ws").load_artifact(aid)
         want = model.estimator.predict_ids(test["UserId"].tolist(), test["MovieId"].tolist())
         got = loaded.estimator.predict_ids(test["UserId"].tolist(), test["MovieId"].tolist())
         np.testing.assert_allclose(got, want, rtol=1e-6)
         assert loaded.label_column == "Rating"
+    assert formats == ["sk", "sk"]  # plain arrays: skops stores them, no pickle
