@@ -121,6 +121,27 @@ def test_two_workers_fire_exactly_once_per_tick(ws):
         assert r.experiment == "every second"
 
 
+def test_serve_with_two_workers_runs_each_tick_once(ws, tmp_path):
+    """`jupyter designer serve --workers 2` (two forked workers over one workspace) runs the
+    schedules: each tick once, each run recorded once."""
+    sys.path.insert(0, str(Path(__file__).parent / "server"))
+    from live_servers import LiveServer
+
+    info = create_schedule(ws, "served", pipeline_endpoint="retrain", cron=EVERY_SECOND)
+    server = LiveServer("serve", ws.path, tmp_path, extra=["--workers", "2"])
+    try:
+        server.wait_ready()
+        wait_for(lambda: len([t for t in Schedules(ws).ticks(info["id"]) if t["run_id"]]) >= 4,
+                 "four ticks with runs")
+        pause_schedule(ws, "served")
+    finally:
+        server.stop()
+    ticks = Schedules(ws).ticks(info["id"], limit=None)
+    assert len({t["tick"] for t in ticks}) == len(ticks)
+    run_ids = [t["run_id"] for t in ticks if t["run_id"]]
+    assert sorted(r.id for r in scheduled_runs(ws, "served")) == sorted(run_ids)
+
+
 def test_pause_resume_delete(ws):
     service = ScheduleService(ws, sync_seconds=0.3).start()
     try:

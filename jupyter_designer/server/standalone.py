@@ -70,9 +70,15 @@ def _serve(sockets, args, token) -> None:
                             log_config=None, server_header=False, loop="auto", http="auto",
                             timeout_keep_alive=30, backlog=1024)
     server = _uvicorn_server()(config)
+    from jupyter_designer.scheduling import start_schedules
+
+    # every worker runs the schedules; a tick claimed in the workspace runs in one of them
+    state.schedules = start_schedules(ws)
     try:
         server.run(sockets=sockets)   # graceful stop on SIGTERM/SIGINT (uvicorn's handlers)
     finally:
+        if state.schedules is not None:
+            state.schedules.stop()
         state.close()
 
 
