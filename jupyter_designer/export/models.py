@@ -404,8 +404,8 @@ def write_onnx(exported: ExportedModel, path) -> Path:
             onnx.numpy_helper.from_array(np.array([offset], dtype=np_type), "designer_label_offset")])
         g.node.extend([helper.make_node("Mul", [raw, "designer_label_scale"], [raw + "_mul"]),
                        helper.make_node("Add", [raw + "_mul", "designer_label_offset"], [out.name])])
-    before = [s.title for s, _, _ in exported.steps[:exported.model_index]
-              if s.spec.name not in ("select_columns_in_dataset",)]
+    before = [_step_title(s, consts) for s, _, consts in exported.steps[:exported.model_index]
+              if s.spec.id != "select_columns_in_dataset"]
     meta = {"designer_task": model.task, "designer_learner": model.learner,
             "designer_features": json.dumps(list(model.feature_columns)),
             "designer_label": str(model.label_column or ""),
@@ -420,6 +420,12 @@ def write_onnx(exported: ExportedModel, path) -> Path:
     tmp.write_bytes(graph.SerializeToString())
     tmp.replace(path)
     return path
+
+
+def _step_title(step, consts) -> str:
+    """A step as the ONNX metadata lists it: Apply Transformation names what it applies."""
+    made_by = [getattr(v, "source", "") for v in consts.values() if getattr(v, "source", "")]
+    return f"{step.title} ({', '.join(made_by)})" if made_by else step.title
 
 
 def _name_inputs(graph, columns: list) -> None:

@@ -141,7 +141,8 @@ def _number(v):
 
 def run_params(rec) -> dict:
     params = {_key(k): v for k, v in (rec.parameters or {}).items()}
-    titles = {n.get("id"): n.get("title") or n.get("id") for n in (rec.snapshot or {}).get("nodes", [])}
+    titles = {n.get("id"): (rec.nodes[n["id"]].title if n.get("id") in rec.nodes else None)
+              or n.get("title") or n.get("id") for n in (rec.snapshot or {}).get("nodes", [])}
     for n in (rec.snapshot or {}).get("nodes", []):
         if n.get("kind") != "component":
             continue
@@ -354,13 +355,13 @@ def push_model(ws, name: str, version: int | None = None, *, uri: str | None = N
     from jupyter_designer.engine.models import TrainedModel
     from jupyter_designer.export.models import model_mlflow_files
 
+    client = _client(uri)
     info = ws.model_info(name, version)
     model = ws.get_model(info.name, info.version)
     if not isinstance(model, TrainedModel):
         raise TrackingError(f"Model {info.name!r} version {info.version} is not a trained model "
                             f"({type(model).__name__}); only trained models are pushed to the "
                             "MLflow registry.")
-    client = _client(uri)
     target = registered_name or info.name
     exp_id = _experiment_id(client, "Registered models")
     previous = mlflow.get_tracking_uri()
