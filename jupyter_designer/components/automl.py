@@ -308,7 +308,9 @@ def search_unit(families, X, y, task, metric, validation, folds, split_ratio, bu
 
 
 def _groups(families: list, slots: int) -> list[list]:
-    n = max(1, min(slots, len(families)))
+    """The families split over ``slots`` parallel searches (``slots`` < 1: as many as the
+    target can run, as inside a Dask worker)."""
+    n = len(families) if slots < 1 else max(1, min(slots, len(families)))
     return [families[i::n] for i in range(n)]
 
 
