@@ -187,8 +187,9 @@ class DriftPanel(W.VBox):
                     "</b>" if report["drift"] else "No column drifted.") + "</div>"]
         if report.get("note"):
             parts.append(f"<div class='jd-drift-note'><i>{esc(report['note'])}</i></div>")
-        top = max([c["psi"] or 0 for i in report["inputs"] for c in i["columns"]]
-                  + [report["threshold"] * 2])
+        # the bar's scale ends at 5x the threshold (the dashed mark): a drifted column fills
+        # at least a fifth of it, beyond 5x it is full
+        top = report["threshold"] * 5
         for inp in report["inputs"]:
             rows = []
             for c in inp["columns"]:
