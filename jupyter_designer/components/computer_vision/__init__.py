@@ -89,7 +89,9 @@ def convert_to_image_directory(ctx, inputs, params):
         if lab.isna().any():
             raise ctx.error(f"the label column {label_col!r} has {int(lab.isna().sum())} missing "
                             "values; every image of a labeled directory needs its label.")
-        labels = [v.item() if hasattr(v, "item") else v for v in lab.tolist()]
+        # labels are text, as the class folders of an image directory are named (and as
+        # Evaluate Model compares them)
+        labels = [str(v.item() if hasattr(v, "item") else v) for v in lab.tolist()]
     out = ImageDirectory(images, names, labels, str(label_col) if label_col is not None else "Label")
     ctx.log("Image directory of %d images%s", len(out),
             f", {len(out.classes)} classes in {label_col!r}" if labels is not None else ", unlabeled")

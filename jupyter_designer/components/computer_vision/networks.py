@@ -191,7 +191,7 @@ def train(untrained, train_x, train_y, valid_x, valid_y, *, classes, epochs, bat
             running += loss.item()
             if print_frequency and (i + 1) % print_frequency == 0:
                 log("Epoch %d [%d/%d] loss %.4f lr %.5f", epoch, i + 1, steps_per_epoch,
-                    float(loss), lr_at(step - 1))
+                    loss.item(), lr_at(step - 1))
         net.eval()
         with torch.no_grad():
             vloss, correct = 0.0, 0
