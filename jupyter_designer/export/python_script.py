@@ -322,6 +322,8 @@ class _Export:
                 sections.append(self._dataset(node, base))
                 continue
             spec = node.spec
+            if spec.user and base == getattr(getattr(spec.run, "__wrapped__", None), "__name__", ""):
+                base = f"{base}_result"  # the function keeps its name in the script
             outs = {}
             for port in spec.outputs:
                 if len(spec.outputs) == 1:

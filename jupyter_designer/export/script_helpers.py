@@ -36,8 +36,8 @@ def fit_learner(learner, df, label):
 
     features = [c for c in df.columns if c != label and c not in df.attrs.get("score_columns", ())]
     kinds = {c: column_kind(df[c]) for c in features}
-    categorical = [c for c in features if kinds[c] in ("string", "categorical", "boolean")]
-    numeric = [c for c in features if kinds[c] in ("integer", "double")]
+    categorical = [str(c) for c in features if kinds[c] in ("string", "categorical", "boolean")]
+    numeric = [str(c) for c in features if kinds[c] in ("integer", "double")]
     transformers = []
     if categorical:
         transformers.append(("categorical", OneHotEncoder(handle_unknown="ignore",
@@ -56,7 +56,8 @@ def fit_learner(learner, df, label):
                    for v in np.unique(df[label].to_numpy())]
         y = np.asarray(pd.Categorical(df[label].to_numpy(), categories=classes).codes,
                        dtype=np.int64)
-    pipeline.fit(df[features], y)
+    # str names: without pyarrow, pandas keeps numpy strings, which scikit-learn refuses
+    pipeline.fit(df[features].rename(columns=str), y)
     return {"pipeline": pipeline, "task": learner["task"], "features": features, "label": label,
             "classes": classes, "label_kind": column_kind(df[label])}
 
@@ -82,7 +83,7 @@ def class_probabilities(estimator, X, k):
 def score_dataset(model, df):
     """``df`` with the score columns: Scored Labels, and Scored Probabilities (two classes)
     or Scored Probabilities_<class> (more classes)."""
-    X = df[model["features"]]
+    X = df[model["features"]].rename(columns=str)
     est = model["pipeline"]
     cols = {}
     if model["task"] == "regression":
