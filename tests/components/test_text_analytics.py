@@ -159,6 +159,8 @@ def test_preprocess_text_cleans_as_configured():
     assert "RUNNING" in kept and "2024" in kept and "don't" in kept and "C:\\dir" in kept
     assert "https://club.example.com/news" in kept and "coach@club.example.com:" in kept
     assert _clean("It is good. It was fine!", detect_sentences=True) == "good ||| fine"
+    assert _clean("(state-of-the-art), stop!! :-)", split_tokens_on_special_characters=False,
+                  remove_stop_words=False) == "state-of-the-art stop"
 
 
 def test_custom_stop_words_and_other_languages():

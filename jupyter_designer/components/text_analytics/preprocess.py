@@ -91,12 +91,12 @@ class TextCleaner:
             text = _NUMBER.sub(" ", text)
         if p["split_tokens_on_special_characters"]:
             text = re.sub(r"[^\w\s]|_", lambda m: " " if p["remove_special_characters"] else f" {m.group(0)} ", text)
-        elif p["remove_special_characters"]:
-            text = re.sub(r"(?<!\S)[^\w\s]+(?!\S)", " ", text)  # tokens of special characters only
-            text = re.sub(r"^[^\w]+|[^\w]+$", "", text)
         if p["remove_duplicate_characters"]:
             text = re.sub(r"(.)\1{2,}", r"\1\1", text)
         tokens = text.split()
+        if p["remove_special_characters"] and not p["split_tokens_on_special_characters"]:
+            # special characters around a word go, those inside it stay ("state-of-the-art")
+            tokens = [t for t in (re.sub(r"^[\W_]+|[\W_]+$", "", t) for t in tokens) if t]
         if self.stop:
             tokens = [t for t in tokens if t.lower() not in self.stop]
         if self.lemma is not None:
