@@ -56,6 +56,7 @@ def workspace_path(serverapp, configured: str = "") -> Path:
 def setup_handlers(web_app, state: DesignerState) -> None:
     from .handlers import api_routes
     from .lab_handlers import lab_routes
+    from .model_export_handlers import model_export_routes
     from .ops_handlers import ops_routes
     from .rollout_handlers import rollout_routes
     from .scoring import scoring_routes
@@ -64,7 +65,7 @@ def setup_handlers(web_app, state: DesignerState) -> None:
     web_app.settings[SETTINGS_KEY] = state
     web_app.add_handlers(".*$", api_routes(base_url) + lab_routes(base_url)
                          + rollout_routes(base_url) + scoring_routes(base_url)
-                         + ops_routes(base_url))
+                         + ops_routes(base_url) + model_export_routes(base_url))
 
 
 def _load_jupyter_server_extension(serverapp):

@@ -244,6 +244,37 @@ def _rollout_paths(text: dict, name_text: dict, obj: dict) -> dict:
     }
 
 
+def _model_export_paths(run: dict, text: dict, name_text: dict) -> dict:
+    """The model exports and MLflow (server/model_export_handlers.py)."""
+    exported = _answer({"format": text, "path": text, "run_id": text})
+    tracking = _answer({"tracking_uri": {"type": "string", "nullable": True},
+                        "workspace_setting": {"type": "string", "nullable": True},
+                        "environment": {"type": "string", "nullable": True}})
+    pushed = _answer({"name": text, "version": {"type": "integer"}, "run_id": text,
+                      "model_uri": text, "tracking_uri": text})
+    exists = {"409": {"description": "The file exists already", "content": _ERROR}}
+    return {
+        "/runs/{run_id}/export-model": {"post": _op(
+            "Write a run's trained model (with the steps scoring does around it) below the "
+            "Jupyter server's root folder: a skops file of one scikit-learn Pipeline, an ONNX "
+            "file, or an MLflow model directory", tag="runs", params=[run],
+            body=_body({"format": {"type": "string", "enum": ["skops", "onnx", "mlflow"]},
+                        "path": {**name_text, "description": "as the file browser shows it, in "
+                                                             "a folder that exists"}},
+                       required=["format", "path"], closed=True),
+            ok="201", extra={**exists, "201": _json(exported, "Written")})},
+        "/mlflow/tracking": {"get": _op(
+            "The MLflow tracking server runs are logged to (null: tracking is off)",
+            tag="models", extra={"200": _json(tracking, "Where runs are logged")})},
+        "/mlflow/models": {"post": _op(
+            "Push a registered model to the MLflow model registry of the tracking server",
+            tag="models",
+            body=_body({"name": name_text, "version": {"type": "integer"},
+                        "registered_name": name_text}, required=["name"], closed=True),
+            ok="201", extra={"201": _json(pushed, "The MLflow registry's new model version")})},
+    }
+
+
 def rest_openapi(server_path: str = "/designer/api") -> dict:
     obj = {"type": "object"}
     text = {"type": "string"}
@@ -376,6 +407,7 @@ def rest_openapi(server_path: str = "/designer/api") -> dict:
         **_sidebar_paths(run, text, name_text, obj),
         **_rollout_paths(text, name_text, obj),
         **_ops_paths(text, name_text, obj),
+        **_model_export_paths(run, text, name_text),
     }
     return {
         "openapi": "3.0.3",
