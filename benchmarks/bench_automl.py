@@ -19,7 +19,8 @@ CASES = [
     # sample, Train Model node, task, primary metric, metrics to compare (higher is better?)
     ("Binary classification with feature selection", "train_model", "Binary classification",
      "AUC weighted", {"AUC": True, "Accuracy": True}),
-    ("Automobile price prediction (basic)", "train_model", "Regression", "R2 score",
+    ("Automobile price prediction (basic)", "train_model", "Regression",
+     "Normalized root mean squared error",
      {"Coefficient of Determination": True, "Root Mean Squared Error": False}),
 ]
 
