@@ -33,7 +33,7 @@ def _train(ws, data_name):
     return h.run_id
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def retrained(tmp_path_factory):
     """Train on cars v1, register price v1, deploy; then cars v2 -> run 2 -> price v2
     (champion) -> redeploy."""

@@ -157,8 +157,12 @@ class Designer(DraftControls, RunControls, W.VBox):
         main = W.HBox([self.palette, self.canvas, self.properties],
                       layout=W.Layout(width="100%", align_items="stretch"))
         main.add_class("jd-main")
+        from .schedules import OpsPanel
+
+        self.ops = OpsPanel(self)  # lineage and schedules, behind a toolbar button
+        self.toolbar.children += (self.ops.button,)
         super().__init__([self.toolbar, self.draft_bar, self.serving.form, main, self.status_bar,
-                          self.outputs], layout=W.Layout(width="100%"))
+                          self.ops, self.outputs], layout=W.Layout(width="100%"))
         self.add_class("jd-designer")
 
         # -- wiring ---------------------------------------------------------------------
