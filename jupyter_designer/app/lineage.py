@@ -165,7 +165,8 @@ def _live_versions(record: dict) -> dict:
         for d in deployments:
             if not isinstance(d, dict) or d.get("version") is None:
                 continue
-            share = d.get("traffic", traffic.get(d.get("name")) if isinstance(traffic, dict) else None)
+            share = d.get("traffic", traffic.get(d.get("name"), 0) if isinstance(traffic, dict)
+                          else None)
             live.setdefault(int(d["version"]), []).append(
                 {"deployment": d.get("name"), "traffic": share})
         if live:

@@ -116,6 +116,10 @@ def _short(n: dict) -> str:
         return f"{n['name']} v{n['version']}" + (f" [{', '.join(aliases)}]" if aliases else "")
     if kind in ("endpoint-version", "pipeline-endpoint-version"):
         return f"{n['name']} v{n['version']}"
+    if "artifact" in n:   # a stored model or transformation no registered model names
+        stem = n["label"].split(" (not registered)")[0].split(" ", 2)[-1]
+        parts = stem.rsplit("-", 2)
+        return f"{parts[-2] if len(parts) == 3 else stem} (not registered)"
     return n.get("name") or n["label"]
 
 
