@@ -228,6 +228,8 @@ class RealtimeEndpoints:
                 self.records.write_version_json(name, version, "reference.json", profile)
             if existing:
                 record = dict(existing)
+                if deployment is not None:   # the versions served so far stay where they are
+                    traffic.materialize(record, now)
                 record["versions"] = list(existing["versions"]) + [entry]
                 if description is not None:
                     record["description"] = description

@@ -144,6 +144,8 @@ class ServingActions:
                            width="320px", placeholder="lowercase letters, digits and hyphens"),
                 self._text("description", "Description", "", width="260px"),
                 self._check("replace", "Replace it with a new version if it exists"),
+                self._text("deployment", "As deployment", "", width="260px",
+                           placeholder="optional, e.g. green (no traffic yet)"),
                 self._submit("Deploy", "cloud-upload", "deploy", self._deploy_clicked)]
 
     def _publish_clicked(self) -> None:
@@ -154,7 +156,8 @@ class ServingActions:
     def _deploy_clicked(self) -> None:
         f = self.fields
         self.deploy(f["name"].value.strip(), description=f["description"].value or None,
-                    replace=f["replace"].value)
+                    replace=f["replace"].value,
+                    deployment=f["deployment"].value.strip() or None)
 
     # -- what the actions do -----------------------------------------------------------------------
     def create_inference(self, kind: str = "realtime"):
@@ -225,9 +228,13 @@ class ServingActions:
         self.last_published = version
         return version
 
-    def deploy(self, name: str, *, description: str | None = None, replace: bool = False) -> dict | None:
+    def deploy(self, name: str, *, description: str | None = None, replace: bool = False,
+               deployment: str | None = None) -> dict | None:
         """Deploy the real-time inference pipeline (the draft, or the run a run view shows) as
-        real-time endpoint ``name`` and show it in the Endpoints tab; returns its record."""
+        real-time endpoint ``name`` and show it in the Endpoints tab; returns its record.
+
+        With ``deployment`` (e.g. ``green``) the new version goes to that deployment of the
+        endpoint: a new deployment takes no traffic until the panel's split or promotion."""
         from jupyter_designer import serving
 
         d = self.designer
@@ -241,12 +248,13 @@ class ServingActions:
             return None
         source = {"run_id": d.run_id} if self._publishes_run() else {"pipeline": d.pipeline}
         try:
-            if not replace and serving.RealtimeEndpoints(d.workspace).exists(name):
+            if not replace and not deployment and serving.RealtimeEndpoints(d.workspace).exists(name):
                 d.set_status(f"A real-time endpoint {name!r} exists already: choose another name, or "
                              "tick 'Replace it with a new version' to deploy a new version of it.",
                              error=True)
                 return None
-            info = app.deploy(d.workspace, name, description=description, replace=replace, **source)
+            info = app.deploy(d.workspace, name, description=description, replace=replace,
+                              deployment=deployment, **source)
         except Exception as exc:
             d.set_status(f"Not deployed: {_message(exc)}", error=True)
             return None
@@ -254,6 +262,10 @@ class ServingActions:
         self.panel.refresh()
         self.panel.show(name)
         d.outputs.select("Endpoints")
+        if deployment:
+            d.set_status(f"Deployed version {info['versions'][-1]['version']} of {name!r} as "
+                         f"deployment {deployment!r}: share the traffic in the Endpoints tab.")
+            return info
         d.set_status(f"Deployed real-time endpoint {name!r} version {info['version']}: test it in the "
                      "Endpoints tab.")
         return info

@@ -213,3 +213,27 @@ def test_cli(trained, capsys):
     assert "sample_rate" in capsys.readouterr().err
     assert main(w + ["monitor", "drift", "autos"]) == 0
     assert "No scored inputs are logged yet" in capsys.readouterr().out
+
+
+def test_designer_deploys_a_new_version_as_a_deployment(trained):
+    """The toolbar's Deploy form: 'As deployment' adds a version that takes no traffic; the
+    Endpoints tab shows it and promotes it."""
+    from jupyter_designer.widgets import Designer
+
+    ws, run_id = trained
+    d = Designer.from_run(run_id, ws)
+    d.canvas.handle_message({"type": "ready", "view": "v"})
+    d.create_inference("realtime")
+    assert d.serving.deploy("autos") is not None
+    d.do("deploy")
+    d.serving.fields["name"].value = "autos"
+    d.serving.fields["deployment"].value = "green"
+    d.serving.submit_button.click()
+    assert "as deployment 'green'" in d.status_text, d.status_text
+    reg = RealtimeEndpoints(ws)
+    assert {x["name"]: (x["version"], x["percent"]) for x in reg.deployments("autos")} == {
+        "default": (1, 100), "green": (2, 0)}
+    panel = d.endpoints
+    assert panel.name == "autos"
+    assert panel.deployments.promote("green")
+    assert reg.get("autos")["version"] == 2 and reg.get("autos")["traffic"] == {"green": 100}
