@@ -304,7 +304,7 @@ def test_cli_export_python(sample_runs, tmp_path, capsys):
     ws, runs = sample_runs
     rec = runs["Multiclass classification"]
     target = tmp_path / "iris.py"
-    code = main(["--workspace", str(ws.root), "export", rec.id, "--format", "python",
+    code = main(["--workspace", str(ws.path), "export", rec.id, "--format", "python",
                  "--output", str(target)])
     out = capsys.readouterr().out
     assert code == 0 and target.exists()
@@ -316,7 +316,7 @@ def test_cli_export_bad_run_id(sample_runs, capsys):
     from jupyter_designer.cli import main
 
     ws, _ = sample_runs
-    code = main(["--workspace", str(ws.root), "export", "20990101-000000-000000-abcdef",
+    code = main(["--workspace", str(ws.path), "export", "20990101-000000-000000-abcdef",
                  "--format", "python"])
     err = capsys.readouterr().err
     assert code == 2
@@ -327,10 +327,10 @@ def test_cli_export_unknown_source_and_format(sample_runs, capsys):
     from jupyter_designer.cli import main
 
     ws, _ = sample_runs
-    assert main(["--workspace", str(ws.root), "export", "no such pipeline", "-f", "python"]) == 2
+    assert main(["--workspace", str(ws.path), "export", "no such pipeline", "-f", "python"]) == 2
     assert "no run, pipeline file, draft or sample named 'no such pipeline'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["--workspace", str(ws.root), "export", "x", "--format", "cobol"])
+        main(["--workspace", str(ws.path), "export", "x", "--format", "cobol"])
     assert "invalid choice: 'cobol'" in capsys.readouterr().err
 
 
@@ -398,6 +398,9 @@ def test_toolbar_export_of_a_run_view(dummy_comm, sample_runs, tmp_path):
     assert f"Run {rec.id} exported to {result.path}" in d.status_text
     assert f"run {rec.id}" in result.path.read_text(encoding="utf-8")
     # a failing export goes to the status line, not a traceback
-    d2 = Designer(load_sample("Binary classification with feature selection", workspace=ws), ws)
+    p = load_sample("Automobile price prediction (basic)", workspace=ws)
+    p.set_param("clean_missing_data", "cleaning_mode", "Replace with mean")
+    d2 = Designer(p, ws)
     assert d2.export_script(folder=tmp_path / "x") is None
-    assert "export the run instead" in d2.status_text
+    assert "'Replace with mean' has no Python generator yet" in d2.status_text
+    assert not (tmp_path / "x").exists()
