@@ -17,6 +17,10 @@ arrays as well and the network is rebuilt to score.
 Scored columns: rating prediction gives the user column, the item column and
 ``Scored Rating``; item recommendation gives ``User``, ``Item 1`` .. ``Item K`` and, when
 asked, ``Rating 1`` .. ``Rating K``. Evaluate Recommender reads either shape.
+
+Longer than 700 lines because the five components share one input contract, one scoring
+routine (the reference's prediction kinds) and one evaluation; the Wide and Deep network and
+the SVD arrays they score with sit beside them.
 """
 
 from __future__ import annotations
@@ -170,6 +174,11 @@ SCORE_PARAMS = [
          "Whether to return the predicted ratings of the items along with the labels",
          default=False, visible_if={"recommender_prediction_kind": ITEM_RECOMMENDATION}),
 ]
+
+
+TO_SCORE = Port("dataset", DATASET, "Dataset to score",
+                description="Users (first column) and items (second column) to score")
+SCORED = Port("scored_dataset", DATASET, "Scored dataset")
 
 
 def _model_input(ctx, inputs, kind: type, trainer: str) -> RecommenderModel:
@@ -331,10 +340,8 @@ def train_svd_recommender(ctx, inputs, params):
 @component(
     "Score SVD Recommender", category=CATEGORY,
     inputs=[Port("trained_model", TRAINED_MODEL, "Trained SVD recommendation"),
-            Port("dataset", DATASET, "Dataset to score",
-                 description="Users (first column) and items (second column) to score")],
-    outputs=[Port("scored_dataset", DATASET, "Scored dataset")],
-    params=SCORE_PARAMS, requires=("surprise",), install_extra=EXTRA,
+            TO_SCORE],
+    outputs=[SCORED], params=SCORE_PARAMS, requires=("surprise",), install_extra=EXTRA,
 )
 def score_svd_recommender(ctx, inputs, params):
     """Predicts ratings or recommends items with a trained SVD recommender."""
@@ -608,10 +615,8 @@ def train_wide_and_deep_recommender(ctx, inputs, params):
 @component(
     "Score Wide and Deep Recommender", category=CATEGORY,
     inputs=[Port("trained_model", TRAINED_MODEL, "Trained Wide and Deep recommendation model"),
-            Port("dataset", DATASET, "Dataset to score",
-                 description="Users (first column) and items (second column) to score")],
-    outputs=[Port("scored_dataset", DATASET, "Scored dataset")],
-    params=SCORE_PARAMS, requires=("torch",), install_extra=EXTRA,
+            TO_SCORE],
+    outputs=[SCORED], params=SCORE_PARAMS, requires=("torch",), install_extra=EXTRA,
 )
 def score_wide_and_deep_recommender(ctx, inputs, params):
     """Predicts ratings or recommends items with a trained Wide and Deep recommender; the
@@ -702,10 +707,27 @@ def evaluate_recommender(ctx, inputs, params):
 
 
 # -- examples -------------------------------------------------------------------------------
-def _example_data():
-    from jupyter_designer.store.samples_ratings import planted_ratings
+class _ExampleData:
+    """40 users' ratings of 30 movies from 2 latent factors, with user and movie features
+    (the sample datasets' "Movie Ratings (planted factors)" in small)."""
 
-    return planted_ratings(n_users=40, n_movies=30, rank=2, density=0.4, seed=7)
+    def __init__(self, seed: int = 7):
+        rng = np.random.default_rng(seed)
+        users, movies = rng.normal(0, 0.6, (40, 2)), rng.normal(0, 0.6, (30, 2))
+        u, m = np.nonzero(rng.random((40, 30)) < 0.4)
+        self.ratings = pd.DataFrame({"UserId": u + 1, "MovieId": m + 1001,
+                                     "Rating": 3.5 + np.einsum("ij,ij->i", users[u], movies[m])
+                                     + rng.normal(0, 0.3, len(u))})
+        self.user_features = pd.DataFrame({"UserId": np.arange(1, 41),
+                                           "Taste": np.where(users[:, 0] > 0, "Fan", "Critic"),
+                                           "Reading": users[:, 1]})
+        self.movie_features = pd.DataFrame({"MovieId": np.arange(1001, 1031),
+                                            "Genre": np.where(movies[:, 0] > 0, "Drama", "Comedy"),
+                                            "Year": rng.integers(1960, 2024, 30)})
+
+
+def _example_data():
+    return _ExampleData()
 
 
 def _example_svd():

@@ -109,14 +109,14 @@ SAMPLES = (
            f"{N_USERS} users' ratings of {N_MOVIES} movies (user-item-rating triples: UserId, "
            f"MovieId, Rating), generated from {RANK} planted taste factors plus Gaussian noise "
            f"of standard deviation {NOISE}: a recommender that recovers the factors predicts "
-           f"held-out ratings with an RMSE near {NOISE}.", "recommendation", "Rating",
+           f"held-out ratings with an RMSE near {NOISE}.", "regression", "Rating",
            lambda: _default().ratings.copy()),
     Sample(USER_FEATURES,
            f"Features of the {N_USERS} users of '{RATINGS}' (UserId first): a taste group, the "
            "number of movies rated and noisy readings of their planted taste factors.",
-           "recommendation", "", lambda: _default().user_features.copy()),
+           "multiclass", "Taste", lambda: _default().user_features.copy()),
     Sample(MOVIE_FEATURES,
            f"Features of the {N_MOVIES} movies of '{RATINGS}' (MovieId first): a genre, a "
            "year and noisy readings of their planted style factors.",
-           "recommendation", "", lambda: _default().movie_features.copy()),
+           "multiclass", "Genre", lambda: _default().movie_features.copy()),
 )
