@@ -238,3 +238,16 @@ def test_models_are_stored_and_loaded_by_the_workspace(tmp_path, svd, wide_deep,
         np.testing.assert_allclose(got, want, rtol=1e-6)
         assert loaded.label_column == "Rating"
     assert formats == ["sk", "sk"]  # plain arrays: skops stores them, no pickle
+
+
+def test_a_missing_library_is_named_with_the_install_command(monkeypatch, small):
+    from jupyter_designer.engine import component as component_module
+
+    monkeypatch.setitem(component_module._IMPORTABLE, "surprise", False)
+    spec = REGISTRY.get("Train SVD Recommender")
+    assert spec.as_dict()["available"] is False
+    assert spec.as_dict()["install"] == "pip install 'jupyter-designer[recommenders]'"
+    with pytest.raises(ComponentError, match=r"Train SVD Recommender needs surprise, which is not "
+                                             r"installed. Install it with `pip install "
+                                             r"'jupyter-designer\[recommenders\]'`"):
+        _run("Train SVD Recommender", {"training_dataset": small[1]})
