@@ -47,7 +47,7 @@ from .workspace import DataCatalog
 
 #: Components whose output is the scored data an inference pipeline returns.
 SCORERS = ("score_model", "assign_data_to_clusters", "score_vowpal_wabbit_model",
-           "score_svd_recommender", "score_wide_and_deep_recommender")
+           "score_svd_recommender", "score_wide_and_deep_recommender", "score_image_model")
 WEB_SERVICE_INPUT = "web_service_input"
 WEB_SERVICE_OUTPUT = "web_service_output"
 APPLY_TRANSFORMATION = "apply_transformation"
