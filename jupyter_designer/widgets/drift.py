@@ -12,27 +12,11 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .charts import esc
+from .endpoints import _button, _error_html as _error, _message
 
 NO_MIRROR = "(no mirror)"
 _LEVEL_COLOURS = {"drift": "#c62828", "moderate": "#ef6c00", "stable": "#2e7d32",
                   "no data": "#757575"}
-
-
-def _message(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
-
-
-def _error(text: str) -> str:
-    return f'<span class="jd-param-error" style="white-space: pre-wrap">{esc(text)}</span>'
-
-
-def _small_button(label, icon, cls, callback, tooltip=""):
-    b = W.Button(description=label, icon=icon, tooltip=tooltip or label,
-                 layout=W.Layout(width="auto"))
-    b.add_class("jd-btn")
-    b.add_class(cls)
-    b.on_click(lambda _b: callback())
-    return b
 
 
 class DeploymentsBox(W.VBox):
@@ -48,19 +32,21 @@ class DeploymentsBox(W.VBox):
         self.split = W.Text(placeholder="blue=90,green=10", description="Traffic",
                             style={"description_width": "initial"}, layout=W.Layout(width="260px"))
         self.split.add_class("jd-deployments-split")
-        self.split_button = _small_button("Apply split", "random", "jd-deployments-apply",
-                                          self.apply_split, "Share the requests between deployments")
+        self.split_button = _button("Apply split", "random", "jd-deployments-apply",
+                                    self.apply_split,
+                                    tooltip="Share the requests between deployments")
         self.promote_choice = W.Dropdown(options=[], description="Promote",
                                          style={"description_width": "initial"},
                                          layout=W.Layout(width="220px"))
-        self.promote_button = _small_button("Promote", "level-up", "jd-deployments-promote",
-                                            self.promote, "Send every request to this deployment")
+        self.promote_button = _button("Promote", "level-up", "jd-deployments-promote",
+                                      self.promote, tooltip="Send every request to this deployment")
         self.mirror_choice = W.Dropdown(options=[NO_MIRROR], description="Mirror",
                                         style={"description_width": "initial"},
                                         layout=W.Layout(width="220px"))
-        self.mirror_button = _small_button("Set mirror", "clone", "jd-deployments-mirror",
-                                           self.apply_mirror, "Copy requests to this deployment; "
-                                           "its answers are recorded, never returned")
+        self.mirror_button = _button("Set mirror", "clone", "jd-deployments-mirror",
+                                     self.apply_mirror,
+                                     tooltip="Copy requests to this deployment; its answers are "
+                                             "recorded, never returned")
         self.log_toggle = W.Checkbox(description="Log scored inputs and outputs", indent=False,
                                      layout=W.Layout(width="auto"))
         self.log_toggle.add_class("jd-deployments-log")
@@ -68,8 +54,8 @@ class DeploymentsBox(W.VBox):
                                               description="sample rate",
                                               style={"description_width": "initial"},
                                               layout=W.Layout(width="160px"))
-        self.log_button = _small_button("Save logging", "save", "jd-deployments-log-save",
-                                        self.apply_logging)
+        self.log_button = _button("Save logging", "save", "jd-deployments-log-save",
+                                  self.apply_logging)
         self.message = W.HTML("")
         self.message.add_class("jd-deployments-message")
         row = lambda *c: W.HBox(list(c), layout=W.Layout(align_items="center",  # noqa: E731
@@ -160,8 +146,8 @@ class DriftPanel(W.VBox):
         self.add_class("jd-drift")
         self.workspace, self.name, self.rows = workspace, name, rows
         self.report: dict | None = None
-        self.button = _small_button("Drift report", "line-chart", "jd-drift-refresh", self.refresh,
-                                    "Compare recent scored inputs with the training data")
+        self.button = _button("Drift report", "line-chart", "jd-drift-refresh", self.refresh,
+                              tooltip="Compare recent scored inputs with the training data")
         self.view = W.HTML("<i>Press Drift report to compare the recent scored inputs with the "
                            "training data.</i>")
         self.view.add_class("jd-drift-view")
