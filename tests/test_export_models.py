@@ -45,9 +45,14 @@ def trained(tmp_path_factory):
     return ws, runs
 
 
+_COMPILED: dict = {}
+
+
 def endpoint_answer(ws, key, rows: pd.DataFrame) -> pd.DataFrame:
     """What the deployed endpoint answers for ``rows`` (its compiled pipeline, fast path on)."""
-    compiled = RealtimeEndpoints(ws).compile(f"ep-{key}")
+    if (ws.path, key) not in _COMPILED:
+        _COMPILED[(ws.path, key)] = RealtimeEndpoints(ws).compile(f"ep-{key}")
+    compiled = _COMPILED[(ws.path, key)]
     name = next(iter(compiled.input_nodes))
     return compiled.score_frames({name: rows})[next(iter(compiled.output_nodes))]
 
@@ -242,7 +247,7 @@ def test_clear_errors(trained, tmp_path, capsys, monkeypatch):
     from jupyter_designer.engine.pipeline import Pipeline
 
     p = Pipeline("just data", workspace=ws)
-    select = p.add_component("Select Columns in Dataset", {"select_columns": ["sepal length (cm)"]})
+    select = p.add_component("Select Columns in Dataset", {"select_columns": ["sepal-length"]})
     p.connect(p.add_dataset("Iris Data"), None, select, None)
     h = app.submit_run(ws, p, experiment="no model")
     assert h.status == "completed", h.error

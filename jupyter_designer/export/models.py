@@ -609,7 +609,11 @@ def export_model(ws, source, fmt: str, output, *, name: str | None = None) -> di
         require_mlflow()
     exported = ExportedModel(ws, source, name=name)
     writer = {"skops": write_skops, "onnx": write_onnx, "mlflow": write_mlflow}[fmt]
-    path = writer(exported, output)
+    try:
+        path = writer(exported, output)
+    except OSError as exc:
+        raise ExportError(f"{output} cannot be written ({exc.strerror or exc}); give another "
+                          "path.") from None
     return {"format": fmt, "path": str(path), "run_id": exported.run_id,
             "pipeline": exported.pipeline.name, "learner": exported.model.learner,
             "task": exported.model.task, "features": list(exported.model.feature_columns),
