@@ -60,7 +60,9 @@ def mirror(record: dict) -> dict | None:
 
 def live_deployment(record: dict) -> str:
     """The deployment taking the largest share (the first by name on a tie)."""
-    split = traffic(record)
+    split = {k: v for k, v in traffic(record).items() if k in deployments(record)}
+    if not split:   # a foreign edit left no share
+        return sorted(deployments(record))[0]
     return max(sorted(split), key=lambda k: split[k])
 
 
@@ -114,9 +116,10 @@ class Plan:
         split = traffic(record)
         self.entries = tuple((name, int(deps[name]["version"]), pct)
                              for name, pct in sorted(split.items()) if pct > 0 and name in deps)
-        if not self.entries:   # a foreign edit left no share: the live version answers
-            self.entries = ((live_deployment(record) if record.get("deployments") else DEFAULT,
-                             int(record["version"]), 100),)
+        if not self.entries:   # a foreign edit left no share: the record's version answers
+            name = next((k for k, d in sorted(deps.items())
+                         if int(d["version"]) == int(record["version"])), DEFAULT)
+            self.entries = ((name, int(record["version"]), 100),)
         m = mirror(record)
         self.mirror = None
         if m and m.get("deployment") in deps and int(m.get("percent", 100)) > 0:
