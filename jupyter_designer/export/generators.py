@@ -1,0 +1,307 @@
+"""The code generators of the Python export, one per component (see :mod:`.python_script`).
+
+Each takes a :class:`~.script_code.NodeCode` and returns a :class:`~.script_code.Step`: the
+readable code of that step with its parameters filled in. A setting it does not reproduce is
+refused with the node's name and what to change."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+
+from .script_code import (NodeCode, Step, _lit, _names_list, _var, _wrap_call, generator,
+                          learner_code)
+
+
+def _one_input(g: NodeCode, port: str = "dataset") -> str:
+    if port not in g.inputs:
+        raise g.fail(f"its '{port}' input is not connected.")
+    return g.inputs[port]
+
+
+@generator("select_columns_in_dataset")
+def _select_columns(g: NodeCode) -> Step:
+    from jupyter_designer.components.data_transformation.columns import resolve_without_labels
+
+    names = resolve_without_labels(g.spec.param("select_columns"), g.params["select_columns"],
+                                   g.schema("dataset"), g.params.get("label_columns"),
+                                   g.spec.name)
+    src = _one_input(g)
+    everything = g.schema("dataset").names
+    dropped = [c for c in everything if c not in names]
+    if names == [c for c in everything if c in names] and len(dropped) < len(names):
+        return Step(f"{g.out()} = {src}.drop(columns={_names_list(dropped, len(g.out()) + 20)})")
+    return Step(f"{g.out()} = {src}[{_names_list(names, len(g.out()) + 4)}]")
+
+
+@generator("clean_missing_data")
+def _clean_missing_data(g: NodeCode) -> Step:
+    from jupyter_designer.components.data_transformation import cleaning as c
+
+    mode = g.params["cleaning_mode"]
+    if mode not in (c.REMOVE_ROW, c.REMOVE_COLUMN):
+        raise g.fail(f"the cleaning mode {mode!r} has no Python generator yet; the modes "
+                     f"exported are {c.REMOVE_ROW!r} and {c.REMOVE_COLUMN!r}.")
+    src, out = _one_input(g), g.out("cleaned_dataset")
+    cols = g.columns("columns_to_be_cleaned", "dataset")
+    lo, hi = g.params["minimum_missing_value_ratio"], g.params["maximum_missing_value_ratio"]
+    if cols == list(g.schema("dataset").names):
+        lines = [f"columns = list({src}.columns)"]
+    else:
+        lines = [f"columns = {_names_list(cols, 10)}"]
+    if (lo, hi) != (0.0, 1.0):
+        lines += [f"# only columns whose ratio of missing values lies in [{lo}, {hi}]",
+                  f"ratios = {{c: {src}[c].isna().sum() / len({src}) if len({src}) else 0.0 "
+                  "for c in columns}",
+                  f"columns = [c for c in columns if {lo!r} <= ratios[c] <= {hi!r}]"]
+    if mode == c.REMOVE_ROW:
+        lines += [f"missing = {src}[columns].isna().any(axis=1).to_numpy()",
+                  f"{out} = {src}[~missing].reset_index(drop=True) if missing.any() else {src}"]
+    else:
+        lines += [f"{out} = {src}.drop(columns=[c for c in columns if {src}[c].isna().any()])"]
+    return Step("\n".join(lines))
+
+
+@generator("split_data")
+def _split_data(g: NodeCode) -> Step:
+    p = g.params
+    if p["splitting_mode"] != "Split Rows":
+        raise g.fail(f"the splitting mode {p['splitting_mode']!r} has no Python generator yet; "
+                     "use 'Split Rows'.")
+    args = [_one_input(g), _lit(p["fraction_of_rows_in_the_first_output_dataset"]),
+            f"seed={p['random_seed']}"]
+    if p["stratified_split"] == "True":
+        key = g.columns("stratification_key_column", "dataset")[0]
+        args.append(f"stratify_column={key!r}")
+    if not p["randomized_split"]:
+        args.append("randomized=False")
+    first, second = g.out("results_dataset1"), g.out("results_dataset2")
+    return Step(f"{first}, {second} = {_wrap_call('split_rows', args)}", helpers=("split_rows",))
+
+
+@generator("normalize_data")
+def _normalize_data(g: NodeCode) -> Step:
+    method = g.params["transformation_method"]
+    if method not in ("ZScore", "MinMax"):
+        raise g.fail(f"the transformation method {method!r} has no Python generator yet; the "
+                     "methods exported are ZScore and MinMax.")
+    cols = g.columns("columns_to_transform", "dataset")
+    src, out = _one_input(g), g.out("transformed_dataset")
+    fill = "0.0" if g.params["use_0_for_constant_columns_when_checked"] else "np.nan"
+    if method == "ZScore":
+        fit = ['mean, std = float(np.mean(fitted)), float(np.std(fitted))  # population std',
+               "scaled = (x - mean) / std"]
+    else:
+        fit = ["low, high = float(np.min(fitted)), float(np.max(fitted))",
+               "scale = 1.0 / (high - low)",
+               "scaled = x * scale - low * scale"]
+    body = "\n".join("        " + line for line in fit)
+    code = f"""new_columns = {{}}
+with np.errstate(all="ignore"):
+    for column in {_names_list(cols, 18).replace(chr(10), chr(10) + "    ")}:
+        x = {src}[column].to_numpy(dtype="float64", na_value=np.nan)
+        fitted = x[np.isfinite(x)]
+        if len(fitted) == 0:
+            continue  # all values missing: left as is
+        x = np.where(np.isinf(x), np.nan, x)
+        if float(np.std(fitted)) < 1e-9:  # a constant column
+            new_columns[column] = np.where(np.isnan(x), np.nan, {fill})
+            continue
+{body}
+        new_columns[column] = scaled
+{out} = {src}.assign(**new_columns) if new_columns else {src}[list({src}.columns)]"""
+    return Step(code)
+
+
+@generator("filter_based_feature_selection")
+def _feature_selection(g: NodeCode) -> Step:
+    from jupyter_designer.components import feature_selection as fsel
+
+    p = g.params
+    if p["feature_scoring_method"] != "Pearson Correlation":
+        raise g.fail(f"the scoring method {p['feature_scoring_method']!r} has no Python generator "
+                     "yet; Pearson Correlation is exported.")
+    schema = g.schema("dataset")
+    target = fsel._fbfs_target(p, schema, g.spec.name)
+    candidates = fsel._candidates(schema, target, p["operate_on_feature_columns_only"])
+    if schema.kind(target) not in ("integer", "double", "boolean"):
+        raise g.fail(f"Pearson Correlation against the non-numeric target {target!r} has no "
+                     "Python generator yet.")
+    src, out = _one_input(g), g.out("filtered_dataset")
+    code = f"""target = {target!r}
+candidates = {_names_list(candidates, 13)}
+y_all = {src}[target].astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+scores = {{}}
+for column in candidates:
+    x = {src}[column].astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+    ok = ~np.isnan(x) & ~np.isnan(y_all)
+    x, y = x[ok], y_all[ok]
+    if len(x) < 2 or np.std(x) == 0 or np.std(y) == 0:
+        scores[column] = 0.0
+    else:
+        scores[column] = abs(float(np.corrcoef(x, y)[0, 1]))  # |Pearson r|
+    if np.isnan(scores[column]):
+        scores[column] = 0.0
+ranked = sorted(candidates, key=lambda c: -scores[c])  # ties keep the dataset's order
+chosen = ranked[:{int(p['number_of_desired_features'])}]
+print("Features kept:", ", ".join(chosen))
+{out} = {src}[[target] + chosen]"""
+    features = g.outputs.get("features")
+    if features:
+        code += (f"\n{features} = pd.DataFrame({{c: [scores[c]] for c in ranked}}, "
+                 "columns=ranked).astype(\"float64\")")
+    return Step(code)
+
+
+def _learner_generator(g: NodeCode) -> Step:
+    """Any learner: the estimator its component builds."""
+    untrained = g.untrained
+    imports: set = set()
+    code = f"{g.out()} = " + learner_code(untrained, imports, g.title).replace("\n", "\n" + " " * (len(g.out()) + 3))
+    return Step(code, imports=tuple(imports))
+
+
+def _label(g: NodeCode, key: str, port: str) -> str:
+    if g.params.get(key) is None:
+        raise g.fail("set its 'Label column' parameter.")
+    return g.columns(key, port)[0]
+
+
+@generator("train_model")
+def _train_model(g: NodeCode) -> Step:
+    label = _label(g, "label_column", "dataset")
+    return Step(f"{g.out()} = fit_learner({_one_input(g, 'untrained_model')}, "
+                f"{_one_input(g)}, {label!r})", helpers=("fit_learner",))
+
+
+@generator("score_model")
+def _score_model(g: NodeCode) -> Step:
+    code = f"{g.out()} = score_dataset({_one_input(g, 'trained_model')}, {_one_input(g)})"
+    if not g.params["append_score_columns_to_output"]:
+        code += (f"\n{g.out()} = {g.out()}[{g.out()}.attrs[\"score_columns\"]]"
+                 "  # the score columns only")
+    return Step(code, helpers=("score_dataset",))
+
+
+@generator("evaluate_model")
+def _evaluate_model(g: NodeCode) -> Step:
+    out = g.out()
+    left = _one_input(g, "scored_dataset")
+    right = g.inputs.get("scored_dataset_to_compare")
+    if right is None:
+        code = f"{out} = evaluate_scored({left})"
+    else:
+        code = (f"{out} = {{f\"left: {{k}}\": v for k, v in evaluate_scored({left}).items()}}\n"
+                f"{out}.update({{f\"right: {{k}}\": v for k, v in evaluate_scored({right}).items()}})")
+    return Step(code, helpers=("evaluate_scored",), metrics=out)
+
+
+@generator("cross_validate_model")
+def _cross_validate(g: NodeCode) -> Step:
+    label = _label(g, "label_column", "dataset")
+    out = g.out("evaluation_results_by_fold")
+    code = (f"{out} = cross_validate({_one_input(g, 'untrained_model')}, {_one_input(g)}, "
+            f"{label!r}, seed={g.params['random_seed']})")
+    return Step(code, helpers=("cross_validate",), metrics=out)
+
+
+@generator("tune_model_hyperparameters")
+def _tune(g: NodeCode) -> Step:
+    from jupyter_designer.components import model_tuning as mt
+
+    if "optional_validation_dataset" in g.inputs:
+        raise g.fail("a sweep scored on a validation dataset has no Python generator yet; "
+                     "leave the validation input unconnected (cross validation).")
+    untrained = g.values.get("untrained_model")
+    if untrained is None:
+        raise g.fail("its 'Untrained model' input must come from a learner.")
+    p = g.params
+    if not untrained.grid and mt.default_grid(untrained):
+        raise g.fail(mt._single_mode_message(f"the learner {untrained.learner}"))
+    settings = mt.sweep_settings(untrained.grid, p["specify_parameter_sweeping_mode"],
+                                 p["maximum_number_of_runs_on_random_sweep"], p["random_seed"])
+    if untrained.task == "regression":
+        metric = mt.METRIC_COLUMNS[p["metric_for_measuring_performance_for_regression"]]
+    else:
+        metric = mt.METRIC_COLUMNS[p["metric_for_measuring_performance_for_classification"]]
+    label = _label(g, "label_column", "training_dataset")
+    imports: set = set()
+    rows = []
+    for s in settings:
+        shown = {mt._param_label(untrained.learner, k): mt._plain(v) for k, v in s.items()}
+        code = learner_code(untrained, imports, g.title, overrides=s).replace("\n", "\n     ")
+        rows.append(f"    ({_lit(shown)},\n     {code}),")
+    model, metrics = g.out("trained_best_model"), f"{_var(g.node.id)}_metrics"
+    code = (f"# the settings the sweep tries ({p['specify_parameter_sweeping_mode']})\n"
+            f"settings = [\n" + "\n".join(rows) + "\n]\n"
+            f"{model}, {metrics} = tune_hyperparameters(\n"
+            f"    settings, {_one_input(g, 'training_dataset')}, {label!r}, metric={metric!r},\n"
+            f"    lower_is_better={metric in mt.LOWER_IS_BETTER}, seed={p['random_seed']})")
+    return Step(code, helpers=("tune_hyperparameters",), imports=tuple(imports), metrics=metrics)
+
+
+@generator("execute_python_script")
+def _execute_python_script(g: NodeCode) -> Step:
+    if "script_bundle" in g.inputs:
+        raise g.fail("a script bundle input has no Python generator yet; put the bundle's code "
+                     "into the script.")
+    main = f"{_var(g.node.id)}_main"
+    args = [g.inputs.get("dataset1", "None"), g.inputs.get("dataset2", "None")]
+    code = ("# the script as written in the designer\n"
+            f"{g.params['python_script'].rstrip()}\n\n\n"
+            f"{main} = azureml_main\n"
+            f"{g.out('result_dataset')}, {g.out('python_device')} = "
+            f"run_python_script({main}, {', '.join(args)})")
+    return Step(code, helpers=("run_python_script",))
+
+
+def _user_component(g: NodeCode) -> Step:
+    """A user component: its function copied as written (with the imports it uses), called
+    with the node's inputs and parameters."""
+    import types
+
+    from jupyter_designer.engine.params import Columns
+
+    f = getattr(g.spec.run, "__wrapped__", None)
+    try:
+        src = textwrap.dedent(inspect.getsource(f)) if f is not None else None
+    except (OSError, TypeError):
+        src = None
+    if not src:
+        raise g.fail(f"the source of the user component {g.spec.name!r} cannot be read; define "
+                     "it in a file or notebook cell and export again.")
+    lines = src.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(r"\s*(async\s+)?def\s", line))
+    body = "\n".join(lines[start:])
+    imports = []
+    for name in sorted(set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body))):
+        obj = f.__globals__.get(name)
+        if obj is None or name == f.__name__:
+            continue
+        if isinstance(obj, types.ModuleType):
+            mod = obj.__name__
+            line = f"import {mod} as {name}" if mod != name else f"import {name}"
+        else:
+            mod = getattr(obj, "__module__", None)
+            if not mod or mod in ("__main__", "builtins") or mod.startswith("__") \
+                    or getattr(obj, "__name__", None) != name:
+                continue
+            line = f"from {mod} import {name}"
+        if mod.split(".")[0] == "jupyter_designer":
+            raise g.fail(f"the user component {g.spec.name!r} uses {name} of jupyter-designer, "
+                         "which a standalone script cannot import.")
+        if line not in ("import numpy as np", "import pandas as pd"):
+            imports.append(line)
+    kwargs = []
+    for port in g.spec.inputs:
+        kwargs.append(f"{port.key}={g.inputs.get(port.key, 'None')}")
+    for p in g.spec.params:
+        v = g.params.get(p.key)
+        if isinstance(p, Columns) and v is not None:
+            v = g.columns(p.key, next(iter(g.inputs)))
+        kwargs.append(f"{p.key}={_lit(v)}")
+    outs = [g.outputs[p.key] for p in g.spec.outputs]
+    code = ("# the user component as written\n" + body.rstrip() + "\n\n\n"
+            + f"{', '.join(outs)} = {_wrap_call(f.__name__, kwargs)}")
+    return Step(code, imports=tuple(imports))

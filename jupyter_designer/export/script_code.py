@@ -1,0 +1,228 @@
+"""The building blocks of the Python export: the error, what a generator returns and knows
+(:class:`Step`, :class:`NodeCode`), the registry of generators (:data:`GENERATORS`,
+:func:`generator`), literals and calls written as code, and learners written as the estimator
+they build (:func:`render_estimator`)."""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from jupyter_designer.engine.errors import DesignerError
+
+from . import script_helpers
+
+
+class ExportError(DesignerError):
+    """The pipeline cannot be exported in the format asked for."""
+
+
+@dataclass
+class Step:
+    """What a generator returns: code lines, the helpers and imports they use, and the
+    variable holding the node's metrics (printed at the end of the script)."""
+
+    code: str
+    helpers: tuple = ()
+    imports: tuple = ()
+    metrics: str | None = None
+
+
+@dataclass
+class DataFile:
+    """A file the script reads, written next to it."""
+
+    name: str
+    write: Callable[[Path], None]
+
+
+@dataclass
+class NodeCode:
+    """What a generator knows of its node: parameters (resolved), variable names of its
+    inputs and outputs, the columns arriving at its input ports, upstream learners."""
+
+    node: object
+    spec: object
+    params: dict
+    inputs: dict                      # input port -> variable name
+    outputs: dict                     # output port -> variable name
+    schemas: dict                     # input port -> Schema | None
+    values: dict                      # input port -> export-time value (untrained models)
+    export: object                    # the script being written (python_script._Export)
+    untrained: object = None          # a learner's untrained model
+    sources: dict = field(default_factory=dict)   # input port -> (node id, output port)
+
+    @property
+    def title(self) -> str:
+        return f"{self.node.title} [{self.node.id}]"
+
+    def fail(self, message: str) -> ExportError:
+        return ExportError(f"Cannot export node {self.title} to Python: {message}")
+
+    def schema(self, port: str):
+        schema = self.schemas.get(port)
+        if schema is None:
+            schema = self.export.run_schema(self.sources.get(port))
+        if schema is None:
+            raise self.fail(f"the columns arriving at its '{port}' input are not known before "
+                            "running. Run the pipeline once and export the run instead.")
+        return schema
+
+    def columns(self, key: str, port: str) -> list:
+        """The column names a column-selection parameter picks from the input's columns."""
+        value = self.params[key]
+        if isinstance(value, str) and self.schemas.get(port) is None \
+                and self.export.run_schema(self.sources.get(port)) is None:
+            return [value]  # a column named as such: known without the input's columns
+        return list(self.spec.param(key).resolve(self.params[key], self.schema(port),
+                                                 self.spec.name))
+
+    def out(self, port: str | None = None) -> str:
+        return self.outputs[port or self.spec.outputs[0].key]
+
+
+GENERATORS: dict[str, Callable[[NodeCode], Step]] = {}
+
+
+def generator(*component_ids: str):
+    """Register a code generator for the components ``component_ids``."""
+    def deco(fn):
+        for cid in component_ids:
+            GENERATORS[cid] = fn
+        return fn
+    return deco
+
+
+def _lit(value) -> str:
+    """A Python literal for ``value`` (numbers, text, lists, dicts)."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return 'float("nan")'
+        if math.isinf(value):
+            return 'float("inf")' if value > 0 else '-float("inf")'
+    if hasattr(value, "item") and not isinstance(value, (list, dict, tuple, str)):
+        value = value.item()
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_lit(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def _names_list(names, indent: int = 0, width: int = 95) -> str:
+    """A list literal of column names, wrapped to ``width``."""
+    one = _lit(list(names))
+    if indent + len(one) <= width:
+        return one
+    lines, cur = [], ""
+    for n in names:
+        item = _lit(n) + ","
+        if cur and len(cur) + 1 + len(item) > width - 4:
+            lines.append(cur)
+            cur = item
+        else:
+            cur = f"{cur} {item}" if cur else item
+    lines.append(cur)
+    return "[\n" + "".join(f"    {line}\n" for line in lines) + "]"
+
+
+def _wrap_call(head: str, args: list[str], indent: int = 0, width: int = 95) -> str:
+    one = f"{head}({', '.join(args)})"
+    if indent + len(one) <= width or not args:
+        return one
+    pad = " " * (indent + 4)
+    return f"{head}(\n" + "".join(f"{pad}{a},\n" for a in args) + " " * indent + ")"
+
+
+# -- learners: the estimator a component builds, as code -------------------------------------
+def _public_module(cls) -> str:
+    """The shortest importable module path exposing ``cls`` (``sklearn.ensemble``)."""
+    from importlib import import_module
+
+    parts = cls.__module__.split(".")
+    for i in range(1, len(parts) + 1):
+        mod = ".".join(parts[:i])
+        try:
+            if getattr(import_module(mod), cls.__name__, None) is cls:
+                return mod
+        except ImportError:
+            continue
+    return cls.__module__
+
+
+def render_estimator(est, imports: set, indent: int = 0, owner: str = "") -> str:
+    """Code constructing ``est`` (a scikit-learn or LightGBM estimator) with the settings
+    that differ from its class's defaults."""
+    cls = type(est)
+    if cls.__module__.split(".")[0] == "jupyter_designer":
+        raise ExportError(f"{owner or 'The learner'} builds {cls.__name__}, an estimator of "
+                          "jupyter-designer itself, which a standalone script cannot use. "
+                          "Export a pipeline with a scikit-learn or LightGBM learner.")
+    module = _public_module(cls)
+    imports.add(f"from {module} import {cls.__name__}")
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(est, Pipeline):
+        steps = [f"({name!r}, {render_estimator(step, imports, indent + 8, owner)})"
+                 for name, step in est.steps]
+        return "Pipeline([\n" + "".join(" " * (indent + 4) + s + ",\n" for s in steps) + \
+            " " * indent + "])"
+    try:
+        defaults = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+    except (TypeError, ValueError):
+        defaults = {}
+    args = []
+    for key, value in sorted(est.get_params(deep=False).items()):
+        if key in defaults and _same(value, defaults[key]):
+            continue
+        if hasattr(value, "get_params"):
+            args.append(f"{key}={render_estimator(value, imports, indent + 4, owner)}")
+        elif value is None or isinstance(value, (bool, int, float, str, tuple, list)):
+            args.append(f"{key}={_lit(value)}")
+        else:
+            raise ExportError(f"{owner or 'The learner'}: the setting {key}={value!r} of "
+                              f"{cls.__name__} cannot be written as code.")
+    return _wrap_call(cls.__name__, args, indent)
+
+
+def _same(a, b) -> bool:
+    if type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))
+                                       and not isinstance(a, bool) and not isinstance(b, bool)):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def learner_code(untrained, imports: set, owner: str, overrides: dict | None = None) -> str:
+    """``{"task": ..., "make": lambda: Estimator(...)}`` for an untrained model."""
+    try:
+        est = untrained.make(overrides)
+    except DesignerError:
+        raise
+    except Exception as exc:
+        raise ExportError(f"{owner}: cannot build the learner {untrained.learner!r}: {exc}") from exc
+    return (f'{{"task": {untrained.task!r},\n "make": lambda: '
+            f'{render_estimator(est, imports, 1, owner)}}}')
+
+
+# -- names of variables in the script ------------------------------------------------------------
+_RESERVED = set(dir(script_helpers)) | {"np", "pd", "Path", "HERE", "METRICS", "print_metrics",
+                                        "run_python_script"}
+
+
+def _var(name: str) -> str:
+    v = re.sub(r"\W+", "_", str(name)).strip("_") or "node"
+    if v[0].isdigit():
+        v = f"node_{v}"
+    if keyword.iskeyword(v) or v in _RESERVED or v in dir(__builtins__):
+        v = f"{v}_"
+    return v
