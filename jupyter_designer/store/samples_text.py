@@ -8,8 +8,6 @@
 - "Breast Cancer Data (Vowpal Wabbit format)": scikit-learn's breast cancer biopsies as Vowpal
   Wabbit lines (``|cells mean_radius:17.99 ...``) with the label ``Class`` (1 = malignant,
   -1 = benign, Vowpal Wabbit's two-class convention).
-- "Lee Background Corpus": the 300 news texts of gensim's test corpus ``lee_background.cor``
-  (installed with gensim), for Convert Word to Vector and Latent Dirichlet Allocation.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from .samples import Sample
 
 NEWS = "News Articles by Topic (generated)"
 VW_BREAST_CANCER = "Breast Cancer Data (Vowpal Wabbit format)"
-LEE = "Lee Background Corpus"
 
 #: the planted vocabulary of each topic of the news articles
 TOPIC_WORDS = {
@@ -79,24 +76,6 @@ def vw_breast_cancer():
                          "Features": pd.Series(lines, dtype="str")})
 
 
-def lee_background():
-    from pathlib import Path
-
-    import pandas as pd
-
-    try:
-        import gensim
-    except ImportError:
-        from jupyter_designer.engine.errors import NotFoundError
-        raise NotFoundError(f"The sample dataset {LEE!r} ships with gensim, which is not "
-                            "installed. Install it with `pip install 'jupyter-designer[text]'`."
-                            ) from None
-    path = Path(gensim.__file__).parent / "test" / "test_data" / "lee_background.cor"
-    texts = [t.strip() for t in path.read_text(encoding="utf8", errors="replace").splitlines()
-             if t.strip()]
-    return pd.DataFrame({"Text": pd.Series(texts, dtype="str")})
-
-
 SAMPLES = (
     Sample(NEWS, f"{N_NEWS} short news articles in four categories (Sports, Cooking, Science, "
                  "Finance), generated from planted topic vocabularies, with URLs, e-mail "
@@ -105,6 +84,4 @@ SAMPLES = (
     Sample(VW_BREAST_CANCER, "569 breast mass biopsies as Vowpal Wabbit lines ('Features': "
                              "30 cell nucleus measurements). Predict 'Class' (1 = malignant, "
                              "-1 = benign).", "binary", "Class", vw_breast_cancer),
-    Sample(LEE, "300 short news texts of gensim's Lee corpus (installed with gensim), for word "
-                "embeddings and topic models. No label.", "", "", lee_background),
 )
