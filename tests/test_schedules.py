@@ -77,10 +77,11 @@ WORKER = textwrap.dedent("""
     from jupyter_designer.scheduling import ScheduleService
     ws = Workspace(sys.argv[1])
     service = ScheduleService(ws, sync_seconds=0.5).start()
+    while not service.jobs():   # the cron job is in place
+        time.sleep(0.05)
     print("started", flush=True)
     sys.stdin.readline()        # run until the test says stop
-    service.stop()
-    time.sleep(0.5)             # let a tick being fired finish recording
+    service.stop(wait=True)     # the ticks being fired finish recording
     print(json.dumps({"started": service.started, "attempts": service.attempts}), flush=True)
 """)
 
@@ -104,8 +105,10 @@ def test_two_workers_fire_exactly_once_per_tick(ws):
             p.stdin.close()
             p.wait(timeout=60)
     ticks = Schedules(ws).ticks(info["id"], limit=None)
-    # both workers competed for the ticks, and each tick went to one of them
-    assert all(o["attempts"] >= 3 for o in outs), outs
+    # both workers competed for the ticks (more claims were tried than ticks ran), and each
+    # tick went to one of them
+    assert all(o["attempts"] >= 1 for o in outs), outs
+    assert sum(o["attempts"] for o in outs) > len(ticks), (outs, ticks)
     started = [rid for o in outs for rid in o["started"]]
     assert len(started) == len(set(started)) == len(ticks)
     assert sorted(t["run_id"] for t in ticks) == sorted(started)

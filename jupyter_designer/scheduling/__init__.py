@@ -135,9 +135,10 @@ class ScheduleService:
                                 next_run_time=_dt.datetime.now(_dt.timezone.utc))
         return self
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = False) -> None:
+        """Stop firing; with ``wait``, return once the ticks being fired have started their runs."""
         if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.shutdown(wait=wait)
             self._scheduler = None
 
     @property
