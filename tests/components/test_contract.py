@@ -52,14 +52,20 @@ Multiclass Boosted Decision Tree, Multiclass Neural Network, One-vs-All Multicla
 One-vs-One Multiclass, K-Means Clustering, PCA-Based Anomaly Detection,
 Train Anomaly Detection Model, Train Model, Train Clustering Model, Tune Model Hyperparameters,
 Score Model, Assign Data to Clusters, Apply Transformation, Cross Validate Model, Evaluate Model,
-Execute Python Script, Create Python Model, Web Service Input, Web Service Output
+Execute Python Script, Create Python Model, Web Service Input, Web Service Output,
+Preprocess Text, Extract N-Gram Features from Text, Feature Hashing, Convert Word to Vector,
+Latent Dirichlet Allocation, Train Vowpal Wabbit Model, Score Vowpal Wabbit Model,
+Train SVD Recommender, Score SVD Recommender, Train Wide and Deep Recommender,
+Score Wide and Deep Recommender, Evaluate Recommender, Convert to Image Directory,
+Split Image Directory, Init Image Transformation, Apply Image Transformation, ResNet, DenseNet,
+Train PyTorch Model, Score Image Model, Execute R Script
 """
 
 
 def test_reference_palette_is_complete():
     names = {s.name for s in BUILTINS}
     wanted = [n.strip() for n in REFERENCE_PALETTE.replace("\n", " ").split(",") if n.strip()]
-    assert len(wanted) == 58
+    assert len(wanted) == 79
     missing = [n for n in wanted if n not in names]
     assert not missing, f"missing components: {missing}"
 
