@@ -176,3 +176,22 @@ def test_cli_lineage_and_model_commands(retrained, capsys):
     assert info.tags == {"stage": "prod"} and info.description == "retrained on cars v2"
     assert main(["-w", str(ws.path), "lineage", "no such thing"]) == 2
     assert "no model, real-time endpoint or pipeline endpoint" in capsys.readouterr().err
+
+
+def test_lineage_under_a_traffic_split_names_both_deployments(retrained):
+    from jupyter_designer.serving import RealtimeEndpoints
+
+    ws, run1, run2 = retrained
+    rt = RealtimeEndpoints(ws)
+    rt.put_deployment("autos", "blue", 1)
+    rt.put_deployment("autos", "green", 2)
+    rt.set_traffic("autos", {"blue": 90, "green": 10})
+    try:
+        result = lineage(ws, "autos")
+        assert sorted(r["run_id"] for r in result["answer"]["runs"]) == sorted([run1, run2])
+        text = lineage_text(result)
+        assert "deployment 'blue' 90%" in text and "deployment 'green' 10%" in text
+    finally:
+        rt.promote("autos", "green")
+        rt.remove_deployment("autos", "blue")
+    assert [r["run_id"] for r in lineage(ws, "autos")["answer"]["runs"]] == [run2]

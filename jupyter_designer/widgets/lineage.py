@@ -92,13 +92,17 @@ def lineage_svg(result: dict) -> str:
         fill, stroke = COLOURS.get(n["kind"], ("#fff", "#5f6368"))
         live = n.get("live") or nid == result["subject"]["id"]
         title = KIND_TITLES.get(n["kind"], n["kind"])
+        shares = [f"{d['deployment']} {d['traffic']}%" for d in n.get("deployments") or []
+                  if d.get("deployment") and d.get("traffic") is not None]
+        title += LIVE if n.get("live") else ""
+        title += f" \u00b7 {', '.join(shares)}" if shares else ""
         parts.append(
             f'<g class="jd-lineage-node jd-lineage-{esc(n["kind"])}" data-id="{esc(nid)}">'
             f'<title>{esc(n["label"])}</title>'
             f'<rect x="{x}" y="{y}" rx="6" width="{NODE_W}" height="{NODE_H}" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="{2.5 if live else 1.2}"/>'
             f'<text x="{x + 8}" y="{y + 16}" font-size="10" fill="{stroke}">'
-            f'{esc(title.upper())}{LIVE if n.get("live") else ""}</text>'
+            f'{esc(title.upper())}</text>'
             f'<text x="{x + 8}" y="{y + 34}" font-size="12" fill="#202124">'
             f'{esc(_cut(_short(n), 38))}</text></g>')
     parts.append("</svg>")
