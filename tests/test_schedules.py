@@ -261,3 +261,12 @@ def test_cli_schedule_commands(ws, capsys):
     assert main(w + ["schedule", "delete", "nightly"]) == 0
     assert main(w + ["schedule", "pause", "nightly"]) == 2
     assert "no schedule 'nightly'" in capsys.readouterr().err
+
+
+def test_service_stops_when_its_workspace_closes(tmp_path):
+    w = Workspace(tmp_path / "closing")
+    service = ScheduleService(w, sync_seconds=0.2).start()
+    wait_for(lambda: service.running, "the service to run")
+    w.close()
+    wait_for(lambda: not service.running, "the service to stop by itself")
+    service.stop()

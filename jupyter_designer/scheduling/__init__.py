@@ -138,7 +138,8 @@ class ScheduleService:
     def stop(self, wait: bool = False) -> None:
         """Stop firing; with ``wait``, return once the ticks being fired have started their runs."""
         if self._scheduler is not None:
-            self._scheduler.shutdown(wait=wait)
+            if self._scheduler.running:
+                self._scheduler.shutdown(wait=wait)
             self._scheduler = None
 
     @property
@@ -152,9 +153,17 @@ class ScheduleService:
             j.id: j.next_run_time for j in sch.get_jobs() if j.id != "sync"}
 
     def _sync_job(self, tick=None) -> None:
+        if not (self.ws.path / "designer.db").exists():
+            # the workspace is gone (a temporary one, removed): nothing left to run
+            self.log.warning("jupyter-designer: workspace %s is gone; schedules stop", self.ws.path)
+            self._scheduler.shutdown(wait=False)
+            return
         try:
             self.sync()
-        except Exception:  # a bad record must not stop the other schedules
+        except Exception as exc:  # a bad record must not stop the other schedules
+            if "is closed" in str(exc):   # the process closed the workspace
+                self._scheduler.shutdown(wait=False)
+                return
             self.log.exception("jupyter-designer: syncing schedules failed")
 
     def sync(self) -> None:
