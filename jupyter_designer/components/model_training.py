@@ -26,7 +26,8 @@ DATASET_IN = Port("dataset", DATASET, "Dataset")
 TRAINED = Port("trained_model", TRAINED_MODEL, "Trained model")
 APPEND_KEY = "check_for_append_or_uncheck_for_result_only"
 
-_TRAINER_FOR = {"clustering": "Train Clustering Model", "anomaly": "Train Anomaly Detection Model"}
+_TRAINER_FOR = {"clustering": "Train Clustering Model", "anomaly": "Train Anomaly Detection Model",
+                "image classification": "Train PyTorch Model"}
 
 
 def _untrained_input(ctx, inputs, tasks) -> UntrainedModel:

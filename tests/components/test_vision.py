@@ -183,7 +183,7 @@ def test_train_refuses_what_it_cannot_train():
         run("Train PyTorch Model", {"untrained_model": net, "training_dataset": mixed,
                                     "validation_dataset": mixed}, {"epochs": 1})
     train_model = REGISTRY.get("Train Model")
-    with pytest.raises(ComponentError, match="cannot train"):
+    with pytest.raises(ComponentError, match="cannot train. Use Train PyTorch Model instead"):
         train_model.run(RunContext(train_model), {"untrained_model": net, "dataset": pd.DataFrame({"a": [1]})},
                         {"label_column": ["a"]})
 
@@ -196,3 +196,33 @@ def test_image_directory_ports_connect_only_to_image_directories():
     p.connect(conv, "output_image_directory", split, "input_image_directory")
     with pytest.raises(PortError, match="image directory"):
         p.connect(split, "output_image_directory1", clean, None)
+
+
+def test_the_sample_converts_to_an_inference_pipeline():
+    """Init Image Transformation becomes a TD- node, the trained network an MD- node, Split
+    Image Directory is bridged and the request rows enter Convert to Image Directory."""
+    from jupyter_designer import api
+    from jupyter_designer.engine.inference import derive_inference
+
+    from pathlib import Path
+
+    src = Pipeline.load(Path(api.__file__).parent / "samples" / "image_classification_densenet.json")
+    outputs = {"init_image_transformation": {"output_image_transformation": "sk-" + "1" * 32},
+               "train_pytorch_model": {"trained_model": "sk-" + "2" * 32}}
+    for kind in ("realtime", "batch"):
+        inf = derive_inference(src.to_dict(), outputs, kind=kind)
+        nodes = {n.id: n for n in inf.nodes.values()}
+        comps = sorted(n.component for n in nodes.values() if n.kind == "component")
+        expected = ["apply_image_transformation", "convert_to_image_directory", "score_image_model"]
+        if kind == "realtime":
+            expected = sorted(expected + ["web_service_input", "web_service_output"])
+        assert comps == expected, comps
+        data = {n.data["type"]: n for n in nodes.values() if n.kind == "dataset"}
+        assert data["transformation"].data["name"].startswith("TD-")
+        assert data["model"].data["name"].startswith("MD-")
+        apply_node = next(n for n in nodes.values() if n.component == "apply_image_transformation")
+        assert apply_node.params["mode"] == "For inference"
+        feeds = {(e.source, e.target) for e in inf.edges.values()}
+        conv = next(n.id for n in nodes.values() if n.component == "convert_to_image_directory")
+        assert (conv, apply_node.id) in feeds, "Split Image Directory is bridged"
+        assert inf.validate() == []

@@ -10,6 +10,8 @@ untrained (no weights can be downloaded) or from a local state-dict file.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -418,6 +420,7 @@ def _small_transform():
     return ImageTransformation(steps)
 
 
+@functools.lru_cache(maxsize=1)
 def _example_trained():
     from jupyter_designer.engine.component import RunContext
 
