@@ -75,8 +75,7 @@ class MetricsHandler(DesignerHandler):
         if name is not None:
             name = (await self.blocking(self.state.realtime.get, name))["name"]
         payload, ctype = await self.blocking(monitor_of(self.state).metrics.exposition, name)
-        self.set_header("Content-Type", ctype)
-        self.finish(payload)
+        self.finish(payload, set_content_type=ctype)   # APIHandler's finish says JSON otherwise
 
 
 def rollout_routes(base_url: str) -> list:

@@ -79,8 +79,9 @@ def test_metrics_count_the_requests_sent(trained, tmp_path, kind, extra):
         # every endpoint's metrics: behind the server's token
         status, _, _ = server.call("GET", "/designer/api/metrics")
         assert status in (401, 403)
-        status, text, _ = server.call("GET", "/designer/api/metrics", token=True)
+        status, text, headers = server.call("GET", "/designer/api/metrics", token=True)
         assert status == 200 and 'endpoint="other"' in text.decode()
+        assert headers["Content-Type"].startswith("text/plain; version=")
         assert samples(text.decode(), "designer_endpoint_requests_total") == requests
         if kind == "jupyter":
             rest_deployments(server, key, good)
@@ -119,5 +120,6 @@ def rest_deployments(server, key, good):
     assert status == 200 and out["deployments"][0]["percent"] == 100
     status, _, _ = server.call("DELETE", api + "/deployments/green", token=True)
     assert status == 204
-    status, out, _ = server.call("GET", api + "/metrics", token=True)
+    status, out, headers = server.call("GET", api + "/metrics", token=True)
     assert status == 200 and b'deployment="green"' in out
+    assert headers["Content-Type"].startswith("text/plain; version=")
