@@ -340,7 +340,8 @@ def inference_pipeline(ws, source, *, name: str | None = None):
 def trusted_types(path) -> list[str]:
     """The types an exported skops file names, each checked to belong to
     :data:`TRUSTED_PREFIXES`; pass them to ``skops.io.load(path, trusted=...)``."""
-    import skops.io as sio
+    from jupyter_designer.skops_io import skops_io
+    sio = skops_io()
 
     names = sio.get_untrusted_types(file=str(path))
     odd = [t for t in names if t.split(".", 1)[0] not in TRUSTED_PREFIXES]
@@ -352,13 +353,15 @@ def trusted_types(path) -> list[str]:
 
 def load_skops(path):
     """The scikit-learn Pipeline of an exported skops file."""
-    import skops.io as sio
+    from jupyter_designer.skops_io import skops_io
+    sio = skops_io()
 
     return sio.load(str(path), trusted=trusted_types(path))
 
 
 def write_skops(exported: ExportedModel, path) -> Path:
-    import skops.io as sio
+    from jupyter_designer.skops_io import skops_io
+    sio = skops_io()
     from zipfile import ZIP_DEFLATED
 
     path = Path(path)
@@ -576,7 +579,8 @@ def model_example(ws, model, source_run: str | None = None, n: int = 5) -> pd.Da
 def model_mlflow_files(ws, model, folder: Path, *, source_run: str | None = None):
     """``(python model, artifacts, signature, input example)`` of a trained model for
     ``mlflow.pyfunc.log_model``; the skops file is written in ``folder``."""
-    import skops.io as sio
+    from jupyter_designer.skops_io import skops_io
+    sio = skops_io()
     from zipfile import ZIP_DEFLATED
 
     skops_file = Path(folder) / "pipeline.skops"

@@ -267,7 +267,8 @@ class ArtifactStore:
         return aid
 
     def _put_skops(self, value) -> str | None:
-        import skops.io as sio
+        from jupyter_designer.skops_io import skops_io
+        sio = skops_io()
 
         aid = self._new_id("sk")
         target = self.path(aid)
@@ -345,7 +346,8 @@ class ArtifactStore:
         return value
 
     def _load_skops(self, artifact_id: str, path: Path):
-        import skops.io as sio
+        from jupyter_designer.skops_io import skops_io
+        sio = skops_io()
 
         untrusted = sio.get_untrusted_types(file=path)
         refused = [t for t in untrusted if not is_trusted_type(t)]

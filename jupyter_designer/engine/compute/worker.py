@@ -118,7 +118,8 @@ def _warm_serialization() -> None:
 
     import numpy as np
     import pandas as pd
-    import skops.io as sio
+    from jupyter_designer.skops_io import skops_io
+    sio = skops_io()
     from lightgbm import LGBMRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
