@@ -79,6 +79,6 @@ SAMPLES = (
            "convert it with Convert to Image Directory.", "multiclass", "Label", _digits_images),
     Sample("Sample Images",
            "The two photographs that ship with scikit-learn (china.jpg, flower.jpg; 640x427 "
-           "JPEG, base64 text in 'Image'), labeled by their name.", "multiclass", "Label",
+           "JPEG, base64 text in 'Image'), labeled by their name.", "binary", "Label",
            _sample_images),
 )

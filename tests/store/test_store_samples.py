@@ -41,7 +41,8 @@ def test_sample_names():
 def test_every_sample_loads_with_its_label(name):
     df = load_sample(name)
     sample = SAMPLES[name]
-    assert len(df) > 50 and sample.label in df.columns
+    # scikit-learn ships two sample photographs: the one sample table that small
+    assert (len(df) > 50 or name == "Sample Images") and sample.label in df.columns
     assert not df.columns.duplicated().any()
     assert all(isinstance(c, str) for c in df.columns)
     assert sample.task in ("regression", "binary", "multiclass")
