@@ -99,26 +99,13 @@ class RunsCompareHandler(DesignerHandler):
 
 
 def _register_file(ws, root: str, doc: dict) -> dict:
-    from pathlib import Path
-
     from jupyter_designer.app.datasets import register_dataset
 
-    path = doc.get("path")
-    if not isinstance(path, str) or not path.strip():
-        raise ServingError("Give the file's \"path\" as the file browser shows it, e.g. "
-                           "\"data/cars.csv\".")
-    path = path.strip().lstrip("/")
-    base = Path(root).resolve()
-    try:
-        target = (base / path).resolve()
-        inside = base == target or base in target.parents
-        found = inside and target.is_file()
-    except (OSError, ValueError) as exc:  # a NUL character, a name too long for the system
-        raise ServingError(f"{path!r} is not a usable file path ({exc}); give the path as the "
-                           "file browser shows it, e.g. \"data/cars.csv\".") from None
-    if not inside:
-        raise ServingError(f"{path!r} is outside the Jupyter server's root folder; register a "
-                           "file below it.")
+    from .utils import below_root
+
+    path, target = below_root(root, doc.get("path"), example="data/cars.csv",
+                              what="register a file")
+    found = target.is_file()
     if not found:
         raise ServingError(f"There is no file {path!r} under the Jupyter server's root folder.")
     info = register_dataset(ws, doc.get("name"), path=str(target),

@@ -24,22 +24,14 @@ class ExistsError(ServingError):
 def _target(root: str, path) -> Path:
     """The file to write: ``path`` as the file browser shows it, below the root folder, in a
     folder that exists, not there yet."""
-    if not isinstance(path, str) or not path.strip():
-        raise ServingError("Give the file to write as \"path\", as the file browser shows it, "
-                           "e.g. \"models/autos.skops\".")
-    path = path.strip().lstrip("/")
-    base = Path(root).resolve()
+    from .utils import below_root
+
+    path, target = below_root(root, path, example="models/autos.skops", what="give a path")
     try:
-        target = (base / path).resolve()
-        inside = base in target.parents
-        folder = inside and target.parent.is_dir()
-        exists = inside and (target.exists() or target.is_symlink())
-    except (OSError, ValueError) as exc:  # a NUL character, a name too long for the system
-        raise ServingError(f"{path!r} is not a usable file path ({exc}); give it as the file "
-                           "browser shows it, e.g. \"models/autos.skops\".") from None
-    if not inside:
-        raise ServingError(f"{path!r} is outside the Jupyter server's root folder; give a path "
-                           "below it.")
+        folder = target.parent.is_dir() and target != Path(root).resolve()
+        exists = target.exists() or target.is_symlink()
+    except (OSError, ValueError) as exc:
+        raise ServingError(f"{path!r} is not a usable file path ({exc}).") from None
     if not folder:
         raise ServingError(f"The folder of {path!r} does not exist under the Jupyter server's "
                            "root folder; create it first.")
