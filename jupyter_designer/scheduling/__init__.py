@@ -94,7 +94,11 @@ class _TickExecutor:
                     else:
                         self._run_job_success(job.id, [])
 
-                self._pool.submit(call).add_done_callback(done)
+                try:
+                    fut = self._pool.submit(call)
+                except RuntimeError:  # the process is exiting: its thread pools take no more work
+                    return
+                fut.add_done_callback(done)
 
         return TickExecutor(workers)
 

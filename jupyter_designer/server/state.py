@@ -51,6 +51,8 @@ class DesignerState:
             if not h.done:
                 h.cancel()
         self.host.close()
+        if getattr(self, "schedules", None) is not None:
+            self.schedules.stop()
         if getattr(self, "monitor", None) is not None:   # metrics and scored-data log
             self.monitor.close()
         self.blocking.shutdown(wait=False, cancel_futures=True)
