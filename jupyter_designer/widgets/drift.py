@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .charts import esc
-from .endpoints import _button, _error_html as _error, _message
+from .panel_parts import button as _button, error_html as _error, message as _message
 
 NO_MIRROR = "(no mirror)"
 _LEVEL_COLOURS = {"drift": "#c62828", "moderate": "#ef6c00", "stable": "#2e7d32",

@@ -18,6 +18,7 @@ import time
 import ipywidgets as W
 
 from .charts import esc
+from .panel_parts import button as _button, error_html as _error_html, message as _message
 from .snippets import SNIPPET_SERVER, CopyButton, server_base_url
 
 MASK = "\u2022" * 16
@@ -44,30 +45,8 @@ def pipeline_endpoint_name_from(text: str) -> str:
     return name or "Pipeline endpoint"
 
 
-def _button(label: str, icon: str, cls: str, callback, *, tooltip: str = "", style: str = "") -> W.Button:
-    b = W.Button(description=label, icon=icon, tooltip=tooltip or label, button_style=style,
-                 layout=W.Layout(width="auto"))
-    b.add_class("jd-btn")
-    b.add_class(cls)
-    b.on_click(lambda _b: callback())
-    return b
-
-
 _REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error",
             503: "Service Unavailable"}
-
-
-def _error_html(text) -> str:
-    return f'<span class="jd-param-error" style="white-space: pre-wrap">{esc(text)}</span>'
-
-
-def _message(exc: BaseException) -> str:
-    """What an error says to a designer user (never a traceback)."""
-    from jupyter_designer.engine.errors import DesignerError
-
-    if isinstance(exc, DesignerError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 # -- the endpoint panel -------------------------------------------------------------------------
