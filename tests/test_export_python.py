@@ -147,7 +147,8 @@ def test_sample_run_script_prints_the_runs_metrics(sample, sample_runs, fresh_py
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert "jupyter_designer" not in imported
-    assert imported <= {"numpy", "pandas", "sklearn", "scipy", "lightgbm", "pathlib"}, imported
+    libraries = imported - set(sys.stdlib_module_names)
+    assert libraries <= {"numpy", "pandas", "sklearn", "scipy", "lightgbm"}, libraries
     want = _run_metrics(rec)
     assert want, f"the sample {sample!r} reported no metrics"
     got = _run_script(fresh_python, result.path)
@@ -172,6 +173,38 @@ def test_a_sample_with_components_without_generator_names_them(sample, tmp_path)
         assert f"({name})" in message
     assert not list(tmp_path.glob("*.py"))
     ws.close()
+
+
+def test_execute_r_script_runs_the_r_code_verbatim(sample_runs, tmp_path):
+    """The R code is in the script as written, run by Rscript with the component's driver."""
+    ws, runs = sample_runs
+    rec = runs["Execute R Script"]
+    code = next(n["params"]["r_script"] for n in rec.snapshot["nodes"]
+                if n.get("component") == "execute_r_script")
+    text = export(ws, rec.id, folder=tmp_path).path.read_text(encoding="utf-8")
+    assert code in text
+    assert re.search(r"(?m)^\w+, \w+ = run_r_script\(r_script_r_code, clean_missing_data\w*, None\)$",
+                     text)
+    assert '"--vanilla"' in text and "import jupyter_designer" not in text
+
+
+def test_automl_exports_the_winner_of_the_run(sample_runs, tmp_path):
+    """Train AutoML Model: the learner the run's search chose, with its settings, trained as
+    Train Model trains (no search in the script); the sample itself (not run) is refused."""
+    from jupyter_designer.app.automl import best_model_info
+
+    ws, runs = sample_runs
+    rec = runs["AutoML"]
+    _, info = best_model_info(ws, rec.id)
+    text = export(ws, rec.id, folder=tmp_path).path.read_text(encoding="utf-8")
+    assert f"the winner of the AutoML search of run {rec.id}: {info['learner']}" in text
+    assert "import flaml" not in text and "from flaml" not in text
+    assert "train_automl_model_trained_best_model = fit_learner(train_automl_model_learner, " \
+           "split_data_1, 'Class')" in text
+    with pytest.raises(ExportError, match=r"Train AutoML Model \[train_automl_model\].*Run the "
+                                          r"pipeline and export the completed run instead"):
+        export(ws, "AutoML", folder=tmp_path / "draft")
+    assert not (tmp_path / "draft").exists() or not list((tmp_path / "draft").glob("*.py"))
 
 
 def test_execute_python_script_appears_verbatim(sample_runs, tmp_path):

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 import textwrap
 from pathlib import Path
 
 from jupyter_designer.engine.errors import DesignerError
 
 from . import script_helpers
+from . import generators_extra  # noqa: F401  (registers its generators)
 from .generators import _learner_generator, _user_component
 from .script_code import GENERATORS, DataFile, ExportError, NodeCode, _var
 
@@ -40,6 +42,7 @@ class _Export:
         self.files: list[DataFile] = []
         self.imports: set = set()
         self.helpers: list[str] = []
+        self.sources: dict[str, str] = {}   # helper name -> its code, made when exporting
 
     def run_schema(self, source):
         """The columns a run's node output had (``None`` without a run or that output)."""
@@ -69,6 +72,10 @@ class _Export:
                 self.add_helpers([dep])
             if name not in self.helpers:
                 self.helpers.append(name)
+
+    def add_source(self, name: str, code: str) -> None:
+        """A helper whose code is made when exporting (written once, after the others)."""
+        self.sources.setdefault(name, code)
 
     def add_file(self, name: str, write) -> str:
         if name not in {f.name for f in self.files}:
@@ -154,7 +161,7 @@ class _Export:
             head += textwrap.wrap(p.description, 95) + [""]
         if self.source:
             head.append(f"Source: {self.source}.")
-        needs = sorted({"pandas", "scikit-learn"} | {_package(i) for i in self.imports})
+        needs = sorted({"pandas", "scikit-learn"} | {_package(i) for i in self.imports} - set(sys.stdlib_module_names))
         head += [f"Needs: {', '.join(needs)}. Run it with `python {self.script_name}`; it prints",
                  "the metrics the designer reported for the run.", '"""', ""]
         imports = {"import numpy as np", "import pandas as pd", "from pathlib import Path"}
@@ -162,11 +169,13 @@ class _Export:
         froms = sorted(i for i in self.imports if i.startswith("from "))
         lines = head + sorted(imports, key=lambda s: (s.startswith("from"), s)) + froms + [""]
         lines += ["HERE = Path(__file__).resolve().parent", "", ""]
-        if self.helpers:
+        if self.helpers or self.sources:
             lines.append("# == Helpers: what the designer's components do, step for step "
                          + "=" * 31)
             for name in self.helpers:
                 lines += [inspect.getsource(getattr(script_helpers, name)).rstrip(), "", ""]
+        for code in self.sources.values():
+            lines += [code.rstrip(), "", ""]
         lines.append(_PRINT_METRICS)
         lines += ["", "", "# == The pipeline " + "=" * 77]
         for s in sections:
