@@ -2,7 +2,8 @@
 virtual environment without jupyter-designer, prints the metrics the run recorded.
 
 The environment is made once per test session with ``python -m venv --without-pip`` and holds
-exactly the libraries a script needs (pandas, scikit-learn, LightGBM and what they require),
+exactly the libraries a script may use (pandas, scikit-learn, LightGBM, the text components'
+simplemma, stopwordsiso and vowpalwabbit, pyarrow, and what they require),
 linked from this interpreter's installation, so the versions are those installed here; it does
 not see this interpreter's other packages, jupyter-designer among them.
 """
@@ -45,8 +46,12 @@ CLASSIC_SAMPLES = ("Automobile price prediction (advanced)", "Automobile price p
                    "Binary classification with feature selection",
                    "Cross validation for binary classification", "Custom Python script",
                    "Hyperparameter tuning", "Multiclass classification")
-#: what an exported script may import (and what the fresh environment holds)
-SCRIPT_LIBRARIES = ("pandas", "scikit-learn", "lightgbm")
+#: what an exported script may import (and what the fresh environment holds): the classic
+#: palette's libraries, those of the text components, and pyarrow for data files
+SCRIPT_LIBRARIES = ("pandas", "scikit-learn", "lightgbm", "simplemma", "stopwordsiso", "pyarrow",
+                    "vowpalwabbit")
+SCRIPT_MODULES = {"numpy", "pandas", "sklearn", "scipy", "lightgbm", "simplemma", "stopwordsiso",
+                  "pyarrow", "vowpalwabbit"}
 _METRIC_LINE = re.compile(r"^\[(?P<node>[^\]]+)\] (?P<name>.+) = (?P<value>.+)$")
 
 
@@ -81,7 +86,7 @@ def fresh_python(tmp_path_factory) -> str:
     python = root / "venv" / "bin" / "python"
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                check=True, capture_output=True, text=True).stdout.strip())
-    for dist in _distributions(["pandas", "scikit-learn", "lightgbm"]).values():
+    for dist in _distributions(SCRIPT_LIBRARIES).values():
         base = Path(dist.locate_file(""))
         for top in sorted({Path(str(f)).parts[0] for f in dist.files or []}):
             if top in ("..", "__pycache__") or (site / top).exists():
@@ -148,7 +153,7 @@ def test_sample_run_script_prints_the_runs_metrics(sample, sample_runs, fresh_py
             imported.add((node.module or "").split(".")[0])
     assert "jupyter_designer" not in imported
     libraries = imported - set(sys.stdlib_module_names)
-    assert libraries <= {"numpy", "pandas", "sklearn", "scipy", "lightgbm"}, libraries
+    assert libraries <= SCRIPT_MODULES, libraries
     want = _run_metrics(rec)
     assert want, f"the sample {sample!r} reported no metrics"
     got = _run_script(fresh_python, result.path)

@@ -24,7 +24,7 @@ from pathlib import Path
 from jupyter_designer.engine.errors import DesignerError
 
 from . import script_helpers
-from . import generators_extra  # noqa: F401  (registers its generators)
+from . import generators_extra, generators_text  # noqa: F401  (register their generators)
 from .generators import _learner_generator, _user_component
 from .script_code import GENERATORS, DataFile, ExportError, NodeCode, _var
 
