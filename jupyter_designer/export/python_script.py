@@ -24,7 +24,8 @@ from pathlib import Path
 from jupyter_designer.engine.errors import DesignerError
 
 from . import script_helpers
-from . import generators_extra, generators_text  # noqa: F401  (register their generators)
+from . import (generators_extra, generators_recommend,  # noqa: F401  (register their
+               generators_text)                        # generators)
 from .generators import _learner_generator, _user_component
 from .script_code import GENERATORS, DataFile, ExportError, NodeCode, _var
 
@@ -244,7 +245,7 @@ def _self_contained(fn) -> bool:
 
 def _package(import_line: str) -> str:
     mod = import_line.split()[1].split(".")[0]
-    return {"sklearn": "scikit-learn"}.get(mod, mod)
+    return {"sklearn": "scikit-learn", "surprise": "scikit-surprise"}.get(mod, mod)
 
 
 def _component_names() -> list[str]:
