@@ -3,8 +3,8 @@ virtual environment without jupyter-designer, prints the metrics the run recorde
 
 The environment is made once per test session with ``python -m venv --without-pip`` and holds
 exactly the libraries a script may use (pandas, scikit-learn, LightGBM, the text components'
-simplemma, stopwordsiso and vowpalwabbit, the recommenders' scikit-surprise, pyarrow, and what
-they require),
+simplemma, stopwordsiso and vowpalwabbit, the recommenders' scikit-surprise and PyTorch,
+pyarrow, and what they require),
 linked from this interpreter's installation, so the versions are those installed here; it does
 not see this interpreter's other packages, jupyter-designer among them.
 """
@@ -50,9 +50,9 @@ CLASSIC_SAMPLES = ("Automobile price prediction (advanced)", "Automobile price p
 #: what an exported script may import (and what the fresh environment holds): the classic
 #: palette's libraries, those of the text components, and pyarrow for data files
 SCRIPT_LIBRARIES = ("pandas", "scikit-learn", "lightgbm", "simplemma", "stopwordsiso", "pyarrow",
-                    "vowpalwabbit", "scikit-surprise")
+                    "vowpalwabbit", "scikit-surprise", "torch")
 SCRIPT_MODULES = {"numpy", "pandas", "sklearn", "scipy", "lightgbm", "simplemma", "stopwordsiso",
-                  "pyarrow", "vowpalwabbit", "surprise"}
+                  "pyarrow", "vowpalwabbit", "surprise", "torch"}
 _METRIC_LINE = re.compile(r"^\[(?P<node>[^\]]+)\] (?P<name>.+) = (?P<value>.+)$")
 
 
@@ -65,8 +65,15 @@ def _distributions(names) -> dict:
 
     seen: dict = {}
     todo = list(names)
+    wanted = set(names)
     while todo:
-        dist = metadata.distribution(todo.pop())
+        name = todo.pop()
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            if name in wanted:
+                raise
+            continue  # a requirement not installed here (torch's CUDA libraries on a CPU build)
         key = dist.metadata["Name"].lower()
         if key in seen:
             continue

@@ -25,10 +25,9 @@ def _plain(src: str) -> str:
     """A component function's code without its run context: ``ctx`` arguments dropped, its
     errors raised as ``ValueError``, its log lines left out."""
     src = textwrap.dedent(src).rstrip()
-    src = src.replace("raise ctx.error(", "raise ValueError(")
+    src = src.replace("raise ctx.error(", "raise ValueError(").replace("ctx.log(", "log(")
     src = re.sub(r"\(ctx, ", "(", src)
-    lines = [line for line in src.splitlines() if not line.strip().startswith("ctx.log(")]
-    return "\n".join(lines)
+    return re.sub(r", ctx(?=[,)])", "", src)
 
 
 def _recommender_source() -> str:
@@ -37,7 +36,7 @@ def _recommender_source() -> str:
     consts = [f"{name} = {getattr(r, name)!r}" for name in
               ("SCORED_RATING", "RATING_PREDICTION", "ITEM_RECOMMENDATION", "FROM_ALL",
                "FROM_RATED", "FROM_UNRATED", "TRIPLES_HELP")]
-    parts = ["\n".join(consts)]
+    parts = ["\n".join(consts), _LOG]
     for obj in (r._key, r.check_triples, r._check_ids, r.RecommenderModel, r.score_recommender,
                 r.SVDRecommender, r.rating_metrics, r.ndcg):
         parts.append(_plain(inspect.getsource(obj)))
@@ -52,6 +51,19 @@ def _recommender_source() -> str:
                  + textwrap.indent(_plain(body[start:end]), "    ")
                  + "\n    return metrics")
     return "\n\n\n".join(parts)
+
+
+_LOG = '''def log(message, *args):
+    """What the component writes to its log, printed."""
+    print(message % args)'''
+
+
+def _wide_and_deep_source() -> str:
+    from jupyter_designer.components import recommendation as r
+
+    return "\n\n\n".join(_plain(inspect.getsource(obj)) for obj in
+                          (r._Features, r._network, r.WideAndDeepRecommender, r._hidden_units,
+                           r._optimizer))
 
 
 def _source(g: NodeCode) -> tuple:
@@ -88,3 +100,24 @@ def _evaluate_recommender(g: NodeCode) -> Step:
     code = (f"{out} = evaluate_recommender({_one_input(g, 'test_dataset')}, "
             f"{_one_input(g, 'scored_dataset')})")
     return Step(code, imports=_source(g), metrics=out)
+
+
+@generator("train_wide_and_deep_recommender")
+def _train_wide_and_deep(g: NodeCode) -> Step:
+    from jupyter_designer.components.recommendation import train_wide_and_deep_recommender
+
+    g.export.add_source("recommenders", _recommender_source())
+    g.export.add_source("wide_and_deep", _wide_and_deep_source())
+    data = _one_input(g, "training_dataset")
+    settings = {q.key: g.params[q.key] for q in train_wide_and_deep_recommender.spec.params}
+    body = ",\n".join(f"    {k!r}: {_lit(v)}" for k, v in settings.items())
+    code = (f"{g.out()} = WideAndDeepRecommender().fit(\n"
+            f"    check_triples({data}, \"Training dataset of user-item-rating triples\"),\n"
+            f"    {g.inputs.get('user_features', 'None')}, {g.inputs.get('item_features', 'None')},"
+            f" {{\n{textwrap.indent(body, '    ')},\n    }}, 0)  # settings, seed")
+    return Step(code, imports=("import numbers", "import torch"))
+
+
+@generator("score_wide_and_deep_recommender")
+def _score_wide_and_deep(g: NodeCode) -> Step:
+    return _score_svd(g)
