@@ -10,14 +10,8 @@ import inspect
 import re
 import textwrap
 
-from .script_code import (NodeCode, Step, _lit, _names_list, _var, _wrap_call, generator,
-                          learner_code)
-
-
-def _one_input(g: NodeCode, port: str = "dataset") -> str:
-    if port not in g.inputs:
-        raise g.fail(f"its '{port}' input is not connected.")
-    return g.inputs[port]
+from .script_code import NodeCode, Step, _lit, _names_list, _var, _wrap_call, generator, learner_code
+from .script_code import one_input as _one_input
 
 
 @generator("select_columns_in_dataset")

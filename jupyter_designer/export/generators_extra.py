@@ -18,12 +18,7 @@ import inspect
 import textwrap
 
 from .script_code import NodeCode, Step, _lit, _var, generator, learner_code
-
-
-def _one_input(g: NodeCode, port: str) -> str:
-    if port not in g.inputs:
-        raise g.fail(f"its '{port}' input is not connected.")
-    return g.inputs[port]
+from .script_code import one_input as _one_input
 
 
 # -- Train AutoML Model ----------------------------------------------------------------------------

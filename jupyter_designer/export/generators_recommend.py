@@ -12,22 +12,8 @@ import inspect
 import re
 import textwrap
 
-from .script_code import NodeCode, Step, _lit, generator
-
-
-def _one_input(g: NodeCode, port: str) -> str:
-    if port not in g.inputs:
-        raise g.fail(f"its '{port}' input is not connected.")
-    return g.inputs[port]
-
-
-def _plain(src: str) -> str:
-    """A component function's code without its run context: ``ctx`` arguments dropped, its
-    errors raised as ``ValueError``, its log lines left out."""
-    src = textwrap.dedent(src).rstrip()
-    src = src.replace("raise ctx.error(", "raise ValueError(").replace("ctx.log(", "log(")
-    src = re.sub(r"\(ctx, ", "(", src)
-    return re.sub(r", ctx(?=[,)])", "", src)
+from .script_code import LOG_SOURCE, NodeCode, Step, _lit, generator, plain_source
+from .script_code import one_input as _one_input
 
 
 def _recommender_source() -> str:
@@ -36,10 +22,10 @@ def _recommender_source() -> str:
     consts = [f"{name} = {getattr(r, name)!r}" for name in
               ("SCORED_RATING", "RATING_PREDICTION", "ITEM_RECOMMENDATION", "FROM_ALL",
                "FROM_RATED", "FROM_UNRATED", "TRIPLES_HELP")]
-    parts = ["\n".join(consts), _LOG]
+    parts = ["\n".join(consts), LOG_SOURCE]
     for obj in (r._key, r.check_triples, r._check_ids, r.RecommenderModel, r.score_recommender,
                 r.SVDRecommender, r.rating_metrics, r.ndcg):
-        parts.append(_plain(inspect.getsource(obj)))
+        parts.append(plain_source(inspect.getsource(obj)))
     # Evaluate Recommender's body, from the test triples and the scored table to its metrics
     body = inspect.getsource(r.evaluate_recommender)
     start = body.index("    user, item, rating = test.columns")
@@ -48,20 +34,15 @@ def _recommender_source() -> str:
                  '    """Evaluate Recommender: rating prediction or item recommendation '
                  'metrics."""\n'
                  '    test = check_triples(test, "Test dataset")\n'
-                 + textwrap.indent(_plain(body[start:end]), "    ")
+                 + textwrap.indent(plain_source(body[start:end]), "    ")
                  + "\n    return metrics")
     return "\n\n\n".join(parts)
-
-
-_LOG = '''def log(message, *args):
-    """What the component writes to its log, printed."""
-    print(message % args)'''
 
 
 def _wide_and_deep_source() -> str:
     from jupyter_designer.components import recommendation as r
 
-    return "\n\n\n".join(_plain(inspect.getsource(obj)) for obj in
+    return "\n\n\n".join(plain_source(inspect.getsource(obj)) for obj in
                           (r._Features, r._network, r.WideAndDeepRecommender, r._hidden_units,
                            r._optimizer))
 

@@ -12,13 +12,8 @@ from __future__ import annotations
 import inspect
 import textwrap
 
-from .script_code import NodeCode, Step, _lit, generator
-
-
-def _one_input(g: NodeCode, port: str = "dataset") -> str:
-    if port not in g.inputs:
-        raise g.fail(f"its '{port}' input is not connected.")
-    return g.inputs[port]
+from .script_code import NodeCode, Step, _lit, generator, plain_source
+from .script_code import one_input as _one_input
 
 
 def _as_text_source() -> str:
@@ -144,39 +139,18 @@ def _vw_source() -> str:
     column's values in front), Vowpal Wabbit's model file, its raw predictions."""
     from jupyter_designer.components.text_analytics import vowpal
 
-    parts = [textwrap.dedent(inspect.getsource(fn)).rstrip()
-             for fn in (vowpal._svmlight_to_vw, vowpal._label_text, vowpal._task,
-                        vowpal._line_labels)]
+    parts = [plain_source(inspect.getsource(fn))
+             for fn in (vowpal._svmlight_to_vw, vowpal.data_column, vowpal._label_text,
+                        vowpal.example_lines, vowpal._task, vowpal._line_labels)]
     return f"_BINARY_LOSSES = {vowpal._BINARY_LOSSES!r}\n\n\n" + "\n\n\n".join(parts + [_VW_CODE])
 
 
-_VW_CODE = '''def vw_lines(df, file_type, label_column, with_labels=True):
-    """The rows of ``df`` as Vowpal Wabbit lines (Train/Score Vowpal Wabbit Model)."""
-    col = next((c for c in df.columns if c != label_column and
-                (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object)), None)
-    if col is None:
-        raise ValueError("the dataset has no text column holding Vowpal Wabbit lines")
-    lines = ["" if v is None or isinstance(v, float) and math.isnan(v) else str(v).strip()
-             for v in df[col]]
-    if file_type == "SVMLight":
-        if label_column:
-            lines = [_svmlight_to_vw("0 " + ln)[1:].strip() for ln in lines]
-        else:
-            lines = [_svmlight_to_vw(ln) for ln in lines]
-    if label_column and with_labels and label_column in df.columns:
-        lines = [f"{_label_text(v)} {ln if ln.startswith('|') else '| ' + ln}"
-                 for v, ln in zip(df[label_column], lines)]
-    elif label_column:
-        lines = [ln if ln.startswith("|") else "| " + ln for ln in lines]
-    return lines
-
-
-def train_vowpal_wabbit(df, arguments, file_type, label_column, seed=0):
+_VW_CODE = '''def train_vowpal_wabbit(df, arguments, file_type, label_column, seed=0):
     """Train Vowpal Wabbit Model: the model file's bytes and how it was trained."""
     from vowpalwabbit import Workspace
 
     args = shlex.split(arguments)
-    lines = [ln for ln in vw_lines(df, file_type, label_column) if ln]
+    lines = [ln for ln in example_lines(df, file_type, label_column) if ln]
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "model.vw")
         argv = ["--quiet", "-f", path, *args]
@@ -202,12 +176,12 @@ def score_vowpal_wabbit(model, df, extra, file_type, labels_column=False, raw_co
         with open(path, "wb") as f:
             f.write(model["model_bytes"])
         vw = Workspace(arg_list=["--quiet", "-t", "-i", path, *shlex.split(extra)])
-    lines = vw_lines(df, file_type, model["label"], with_labels=False)
+    lines = example_lines(df, file_type, model["label"], with_labels=False)
     raw = np.asarray([float(vw.predict(ln)) if ln else np.nan for ln in lines], dtype=np.float64)
     out = df.copy()
     label = model["label"] if model["label"] in df.columns else None
     if labels_column:
-        out["Labels"] = _line_labels(vw_lines(df, file_type, model["label"]))
+        out["Labels"] = _line_labels(example_lines(df, file_type, model["label"]))
         label = label or "Labels"
     if raw_column:
         out["Raw Scores"] = raw

@@ -9,6 +9,7 @@ import inspect
 import keyword
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -212,6 +213,27 @@ def learner_code(untrained, imports: set, owner: str, overrides: dict | None = N
         raise ExportError(f"{owner}: cannot build the learner {untrained.learner!r}: {exc}") from exc
     return (f'{{"task": {untrained.task!r},\n "make": lambda: '
             f'{render_estimator(est, imports, 1, owner)}}}')
+
+
+def one_input(g: NodeCode, port: str = "dataset") -> str:
+    """The variable of the node's input ``port``, or an error saying to connect it."""
+    if port not in g.inputs:
+        raise g.fail(f"its '{port}' input is not connected.")
+    return g.inputs[port]
+
+
+def plain_source(src: str) -> str:
+    """A component function's code without its run context, for a script: ``ctx`` arguments
+    dropped, its errors raised as ``ValueError``, its log lines printed by ``log``."""
+    src = textwrap.dedent(src).rstrip()
+    src = src.replace("raise ctx.error(", "raise ValueError(").replace("ctx.log(", "log(")
+    src = re.sub(r"\(ctx, ", "(", src)
+    return re.sub(r", ctx(?=[,)])", "", src)
+
+
+LOG_SOURCE = '''def log(message, *args):
+    """What the component writes to its log, printed."""
+    print(message % args)'''
 
 
 # -- names of variables in the script ------------------------------------------------------------
