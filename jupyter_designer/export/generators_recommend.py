@@ -1,5 +1,6 @@
-"""Code generators of the Python export for Recommendation: Train SVD Recommender (scikit-
-surprise's SVD), Score SVD Recommender and Evaluate Recommender.
+"""Code generators of the Python export for Recommendation: Train/Score SVD Recommender
+(scikit-surprise's SVD), Train/Score Wide and Deep Recommender (PyTorch) and Evaluate
+Recommender.
 
 The script carries the component module's own model class, scoring and metrics, copied from
 :mod:`jupyter_designer.components.recommendation` when exporting (their run-context arguments

@@ -24,8 +24,8 @@ from pathlib import Path
 from jupyter_designer.engine.errors import DesignerError
 
 from . import script_helpers
-from . import (generators_extra, generators_recommend,  # noqa: F401  (register their
-               generators_text)                        # generators)
+# the generators of the other palettes register themselves when imported
+from . import generators_extra, generators_recommend, generators_text  # noqa: F401
 from .generators import _learner_generator, _user_component
 from .script_code import GENERATORS, DataFile, ExportError, NodeCode, _var
 
@@ -162,7 +162,10 @@ class _Export:
             head += textwrap.wrap(p.description, 95) + [""]
         if self.source:
             head.append(f"Source: {self.source}.")
-        needs = sorted({"pandas", "scikit-learn"} | {_package(i) for i in self.imports} - set(sys.stdlib_module_names))
+        needs = sorted({"pandas", "scikit-learn"} | {_package(i) for i in self.imports}
+                       - set(sys.stdlib_module_names))
+        if "run_r_script" in self.sources:
+            needs.append("R (its Rscript program)")
         head += [f"Needs: {', '.join(needs)}. Run it with `python {self.script_name}`; it prints",
                  "the metrics the designer reported for the run.", '"""', ""]
         imports = {"import numpy as np", "import pandas as pd", "from pathlib import Path"}
