@@ -17,7 +17,7 @@ import threading
 import types
 
 _ADAPTERS = tuple(f"sklearn.externals.array_api_compat.{lib}" for lib in ("torch", "cupy", "dask"))
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def skops_io():
@@ -31,8 +31,7 @@ def skops_io():
             if name not in sys.modules:
                 placeholders[name] = sys.modules[name] = types.ModuleType(name)
         try:
-            from jupyter_designer.skops_io import skops_io
-            sio = skops_io()
+            import skops.io as sio
         finally:
             for name, mod in placeholders.items():
                 if sys.modules.get(name) is mod:
