@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import DesignerError
 from ..execution.inputs import InputRef, needed_columns, parquet_schema
 from ..execution.task import execute_component
-from ..fanout import SequentialInside
+from ..fanout import IMPORT_LOCK, SequentialInside
 from .base import ComputeTarget
 
 log = logging.getLogger("jupyter_designer.engine.compute")
@@ -98,12 +98,17 @@ def dask_fan_out(calls: list) -> list:
                 f.release()
 
 
+def _import_components() -> None:
+    """Import every component module, one thread at a time (see :data:`IMPORT_LOCK`)."""
+    with IMPORT_LOCK:
+        import jupyter_designer.components  # noqa: F401
+
+
 def warm_worker() -> int:
     """Import what nodes need, and take the first-use costs of storing and reading models and
     tables, so a worker's first node does not pay for them (importing skops and its first
     model round trip alone took about 2 s, on each worker, in a node's first run)."""
-    import jupyter_designer.components  # noqa: F401
-    import jupyter_designer.engine.execution.task  # noqa: F401
+    _import_components()
     try:
         _warm_serialization()
     except Exception:  # only a warm-up: the node itself reports real problems
@@ -154,7 +159,9 @@ def run_node_task(job: bytes) -> tuple[str, dict]:
     import cloudpickle
 
     t0 = time.time()
-    job = cloudpickle.loads(job)
+    _import_components()
+    with IMPORT_LOCK:
+        job = cloudpickle.loads(job)
     plan = job["plan"]
     where = f"{socket.gethostname()} pid {os.getpid()}"
     try:
