@@ -450,3 +450,15 @@ def test_toolbar_export_of_a_run_view(dummy_comm, sample_runs, tmp_path):
     assert d2.export_script(folder=tmp_path / "x") is None
     assert "'Replace with mean' has no Python generator yet" in d2.status_text
     assert not (tmp_path / "x").exists()
+
+
+def test_output_naming_a_folder_writes_the_script_in_it(tmp_path):
+    """``--output DIR`` (an existing folder, or a path ending with a slash) writes the script
+    under the pipeline's name in that folder, with its data files."""
+    ws = Workspace(tmp_path / "ws")
+    result = export(ws, "Automobile price prediction (basic)", output=tmp_path)
+    assert result.path == tmp_path / "automobile_price_prediction_basic.py"
+    assert result.path.is_file() and (tmp_path / "automobile_price_data_raw.csv").is_file()
+    fresh = export(ws, "Automobile price prediction (basic)", output=f"{tmp_path / 'new'}/")
+    assert fresh.path == tmp_path / "new" / "automobile_price_prediction_basic.py"
+    ws.close()

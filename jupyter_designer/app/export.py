@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -51,13 +52,17 @@ def export(ws, source, *, format: str = "python", output=None, folder=None,
            parameters: dict | None = None):
     """Write ``source`` (a run id, or a pipeline: object, document, file, draft or sample) in
     ``format`` to ``output`` (default: the pipeline's name in ``folder``, else the current
-    folder); returns the :class:`~jupyter_designer.export.ExportResult`. A run is exported
-    with the parameter values it ran with; a pipeline with ``parameters`` over its defaults."""
+    folder; an ``output`` that is a folder, or ends with a slash, is taken as ``folder``);
+    returns the :class:`~jupyter_designer.export.ExportResult`. A run is exported with the
+    parameter values it ran with; a pipeline with ``parameters`` over its defaults."""
     from jupyter_designer.export import get_format
 
     fmt = get_format(format)
     pipeline, run_params, described, run = _source(ws, source)
     values = dict(run_params or {})
     values.update(parameters or {})
+    if output is not None and (Path(output).is_dir() or str(output).endswith(("/", os.sep))):
+        folder, output = Path(output), None
+        folder.mkdir(parents=True, exist_ok=True)
     path = Path(output) if output else default_export_path(pipeline.name, fmt.name, folder)
     return fmt.write(pipeline, values, workspace=ws, source=described, output=path, run=run)

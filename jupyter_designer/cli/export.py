@@ -48,7 +48,8 @@ def add_commands(sub, common) -> None:
                    help="; ".join(f"{name}: {f.description}" for name, f in sorted(FORMATS.items()))
                    + " (default: pipeline)")
     p.add_argument("--output", "-o",
-                   help="file to write (default: stdout for the pipeline file, else the "
-                        "pipeline's name in the current folder)")
+                   help="file to write, or a folder to write it in under the pipeline's name "
+                        "(default: stdout for the pipeline file, else the pipeline's name in "
+                        "the current folder)")
     common(p)
     p.set_defaults(func=cmd_export)

@@ -25,7 +25,8 @@ from jupyter_designer.engine.errors import DesignerError
 
 from . import script_helpers
 # the generators of the other palettes register themselves when imported
-from . import generators_extra, generators_recommend, generators_text  # noqa: F401
+from . import (generators_columns, generators_extra, generators_models,  # noqa: F401
+               generators_recommend, generators_rows, generators_text, generators_vision)
 from .generators import _learner_generator, _user_component
 from .script_code import GENERATORS, DataFile, ExportError, NodeCode, _var
 
