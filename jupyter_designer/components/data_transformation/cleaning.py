@@ -567,23 +567,8 @@ def _clip_schema(inputs, params):
     return {"result_dataset": Schema.of(out)}
 
 
-@component(
-    "Clip Values", category=CATEGORY, subcategory="Scale and Reduce",
-    inputs=[Port("dataset", DATASET, "Dataset")],
-    outputs=[Port("result_dataset", DATASET, "Result dataset")],
-    params=_CLIP_PARAMS, schema=_clip_schema,
-)
-def clip_values(ctx, inputs, params):
-    """Detects outliers and clips or replaces their values.
-
-    Values above the upper threshold (peaks) or below the lower threshold (subpeaks) are
-    replaced by the threshold, the column mean or median (computed before clipping) or a
-    missing value; values equal to a threshold are kept. Percentile thresholds use linear
-    interpolation (as numpy.percentile). Clipped columns are doubles.
-    """
-    df = inputs["dataset"]
-    cols = _resolve(_CLIP_COLUMNS, params["list_of_columns"], Schema.from_frame(df), ctx.component)
-    _check_numeric(ctx, df, cols, "List of columns")
+def clip_frame(ctx, df: pd.DataFrame, cols: list, params: dict) -> pd.DataFrame:
+    """Clip Values on the columns ``cols`` of ``df`` with the component's ``params``."""
     mode = params["set_of_thresholds"]
     percentile = params["threshold"] == "Percentile"
     overwrite = params["overwrite_flag"]
@@ -630,6 +615,27 @@ def clip_values(ctx, inputs, params):
     for name in _clip_layout(list(df.columns), cols, overwrite, indicators):
         data[name] = new_columns[name] if name in new_columns else df[name]
     out = pd.DataFrame(data, index=df.index)
+    return out
+
+
+@component(
+    "Clip Values", category=CATEGORY, subcategory="Scale and Reduce",
+    inputs=[Port("dataset", DATASET, "Dataset")],
+    outputs=[Port("result_dataset", DATASET, "Result dataset")],
+    params=_CLIP_PARAMS, schema=_clip_schema,
+)
+def clip_values(ctx, inputs, params):
+    """Detects outliers and clips or replaces their values.
+
+    Values above the upper threshold (peaks) or below the lower threshold (subpeaks) are
+    replaced by the threshold, the column mean or median (computed before clipping) or a
+    missing value; values equal to a threshold are kept. Percentile thresholds use linear
+    interpolation (as numpy.percentile). Clipped columns are doubles.
+    """
+    df = inputs["dataset"]
+    cols = _resolve(_CLIP_COLUMNS, params["list_of_columns"], Schema.from_frame(df), ctx.component)
+    _check_numeric(ctx, df, cols, "List of columns")
+    out = clip_frame(ctx, df, cols, params)
     set_roles(out, get_roles(df))
     return {"result_dataset": out}
 

@@ -306,6 +306,22 @@ def _decategorize(s: pd.Series) -> pd.Series:
     return s.astype(cats.dtype)
 
 
+def edit_column(s: pd.Series, col: str, data_type: str, categorical: str,
+                datetime_format: str = "") -> pd.Series:
+    """Edit Metadata's data type and categorical options on one column (raises
+    ``ValueError``); ``s`` itself when nothing changes."""
+    was_cat = isinstance(s.dtype, pd.CategoricalDtype)
+    if data_type != "Unchanged":
+        s = convert_type(s.astype(object) if was_cat else s, data_type, col, datetime_format)
+        if was_cat and categorical == "Unchanged":
+            s = s.astype("category")
+    if categorical == "Categorical" and not isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype("category")
+    elif categorical == "Make non-categorical" and isinstance(s.dtype, pd.CategoricalDtype):
+        s = _decategorize(s)
+    return s
+
+
 def apply_fields(roles: dict, names: list[str], fields: str) -> dict:
     """Column roles after Edit Metadata's "Fields" option (raises ``ValueError``)."""
     roles = dict(roles)
@@ -398,17 +414,8 @@ def edit_metadata(ctx, inputs, params):
     out = df.copy(deep=False)  # copy-on-write: only the edited columns are new
     try:
         for n in names:
-            s = original = out[n]
-            was_cat = isinstance(s.dtype, pd.CategoricalDtype)
-            if data_type != "Unchanged":
-                s = convert_type(s.astype(object) if was_cat else s, data_type, n,
-                                 params["datetime_format"])
-                if was_cat and categorical == "Unchanged":
-                    s = s.astype("category")
-            if categorical == "Categorical" and not isinstance(s.dtype, pd.CategoricalDtype):
-                s = s.astype("category")
-            elif categorical == "Make non-categorical" and isinstance(s.dtype, pd.CategoricalDtype):
-                s = _decategorize(s)
+            original = out[n]
+            s = edit_column(original, n, data_type, categorical, params["datetime_format"])
             if s is not original:
                 out[n] = s
         roles = apply_fields(get_roles(df), names, params["fields"])
@@ -437,6 +444,42 @@ def _value_text(v) -> str:
     return str(v)
 
 
+def indicator_frame(df: pd.DataFrame, columns: list, overwrite: bool, column_values: list,
+                    column_missing: list, column_names: list, column_as_text: list) -> pd.DataFrame:
+    """Convert to Indicator Values' fitted indicators of ``columns`` in ``df`` (per column: its
+    category values, whether it has a "-Missing" indicator, the indicator names, whether values
+    match as text)."""
+    pieces = {}
+    for col, values, has_missing, names, as_text in zip(
+            columns, column_values, column_missing, column_names, column_as_text):
+        s = df[col]
+        keys = s.astype(object).to_numpy()
+        if as_text:
+            keys = np.array([None if pd.isna(k) else str(k) for k in keys], dtype=object)
+        codes = pd.Index(values, dtype=object).get_indexer(keys) if values else \
+            np.full(len(s), -1)
+        block = np.zeros((len(s), len(names)), dtype="int64")
+        hit = codes >= 0
+        block[np.nonzero(hit)[0], codes[hit]] = 1
+        if has_missing:
+            block[:, -1] = s.isna().to_numpy().astype("int64")
+        pieces[col] = pd.DataFrame(block, columns=names, index=df.index)
+    parts, run = [], []
+    for c in df.columns:
+        if c in pieces:
+            if not overwrite:
+                run.append(c)
+            if run:
+                parts.append(df[run])
+                run = []
+            parts.append(pieces[c])
+        else:
+            run.append(c)
+    if run:
+        parts.append(df[run])
+    return pd.concat(parts, axis=1) if parts else df.iloc[:, :0]
+
+
 class IndicatorValuesTransformation(Transformation):
     """Replaces categorical columns by one 0/1 column per category (``<column>-<value>``).
 
@@ -446,8 +489,8 @@ class IndicatorValuesTransformation(Transformation):
 
     source = "Convert to Indicator Values"
 
-    def __init__(self, columns: list, values: list, missing: list, overwrite: bool,
-                 names: list, as_text: list):
+    def __init__(self, columns: list, values: list, missing: list, names: list,
+                 as_text: list, *, overwrite: bool):
         self.columns = list(columns)      # source columns
         self.values = values              # per column: the category values (plain Python)
         self.missing = missing            # per column: has a "-Missing" indicator
@@ -464,35 +507,8 @@ class IndicatorValuesTransformation(Transformation):
 
     def transform(self, df):
         self._check(df.columns)
-        pieces = {}
-        for col, values, has_missing, names, as_text in zip(
-                self.columns, self.values, self.missing, self.names, self.as_text):
-            s = df[col]
-            keys = s.astype(object).to_numpy()
-            if as_text:
-                keys = np.array([None if pd.isna(k) else str(k) for k in keys], dtype=object)
-            codes = pd.Index(values, dtype=object).get_indexer(keys) if values else \
-                np.full(len(s), -1)
-            block = np.zeros((len(s), len(names)), dtype="int64")
-            hit = codes >= 0
-            block[np.nonzero(hit)[0], codes[hit]] = 1
-            if has_missing:
-                block[:, -1] = s.isna().to_numpy().astype("int64")
-            pieces[col] = pd.DataFrame(block, columns=names, index=df.index)
-        parts, run = [], []
-        for c in df.columns:
-            if c in pieces:
-                if not self.overwrite:
-                    run.append(c)
-                if run:
-                    parts.append(df[run])
-                    run = []
-                parts.append(pieces[c])
-            else:
-                run.append(c)
-        if run:
-            parts.append(df[run])
-        out = pd.concat(parts, axis=1) if parts else df.iloc[:, :0]
+        out = indicator_frame(df, self.columns, self.overwrite, self.values, self.missing,
+                              self.names, self.as_text)
         roles = get_roles(df)
         if self.overwrite:
             roles = {k: v for k, v in roles.items() if k not in self.columns}
@@ -516,6 +532,13 @@ class IndicatorValuesTransformation(Transformation):
 
 
 def fit_indicator_values(df: pd.DataFrame, columns: list[str], overwrite: bool) -> IndicatorValuesTransformation:
+    return IndicatorValuesTransformation(columns, *indicator_settings(df, columns, overwrite),
+                                         overwrite=overwrite)
+
+
+def indicator_settings(df: pd.DataFrame, columns: list[str], overwrite: bool) -> tuple:
+    """The indicators of ``columns`` fitted on ``df``: per column its category values, whether
+    it has a "-Missing" indicator, the indicator column names, whether values match as text."""
     taken = set(map(str, df.columns)) - (set(columns) if overwrite else set())
     values, missing, names, as_text = [], [], [], []
     for col in columns:
@@ -536,7 +559,7 @@ def fit_indicator_values(df: pd.DataFrame, columns: list[str], overwrite: bool) 
         missing.append(has_missing)
         names.append(col_names)
         as_text.append(text)
-    return IndicatorValuesTransformation(columns, values, missing, overwrite, names, as_text)
+    return values, missing, names, as_text
 
 
 @component(

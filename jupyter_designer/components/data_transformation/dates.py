@@ -87,6 +87,25 @@ def _not_date(v) -> bool:
         return True
 
 
+def date_parts_frame(ctx, df: pd.DataFrame, cols: list, parts: list,
+                     keep_date_columns: bool) -> pd.DataFrame:
+    """``df`` with the date ``parts`` of the columns ``cols`` as new columns."""
+    new = {}
+    for c in cols:
+        dates = _as_dates(ctx, df, c)
+        for part, name in zip(parts, _new_names(c, parts)):
+            if name in df.columns and name not in new:
+                raise ctx.error(f"the dataset already has a column {name!r}. Rename it with "
+                                "Edit Metadata first.")
+            values = PARTS[part][1](dates.dt)
+            values = values.astype("float64") if values.isna().any() else values.astype(np.int64)
+            new[name] = values.to_numpy()
+    out = df.assign(**new)
+    if not keep_date_columns:
+        out = out.drop(columns=cols)
+    return out
+
+
 @component(
     NAME, category=CATEGORY, subcategory="Manipulation",
     inputs=[Port("dataset", DATASET, "Dataset")],
@@ -104,19 +123,7 @@ def extract_date_parts(ctx, inputs, params):
                         "columns (by default every DateTime column; mark text dates as DateTime "
                         "with Edit Metadata, or select them by name).")
     roles = get_roles(df)
-    new = {}
-    for c in cols:
-        dates = _as_dates(ctx, df, c)
-        for part, name in zip(params["parts"], _new_names(c, params["parts"])):
-            if name in df.columns and name not in new:
-                raise ctx.error(f"the dataset already has a column {name!r}. Rename it with "
-                                "Edit Metadata first.")
-            values = PARTS[part][1](dates.dt)
-            values = values.astype("float64") if values.isna().any() else values.astype(np.int64)
-            new[name] = values.to_numpy()
-    out = df.assign(**new)
-    if not params["keep_date_columns"]:
-        out = out.drop(columns=cols)
+    out = date_parts_frame(ctx, df, cols, params["parts"], params["keep_date_columns"])
     set_roles(out, roles, replace=True)
     ctx.log("Extracted %s from %s", ", ".join(params["parts"]), ", ".join(cols))
     return {"results_dataset": out}

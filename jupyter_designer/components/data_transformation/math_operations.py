@@ -366,6 +366,30 @@ def _math_schema(inputs, params):
     return {"result_dataset": Schema.of(out)}
 
 
+def math_frame(df: pd.DataFrame, plan: list, cols: list, category: str, op: str,
+               output_mode: str) -> pd.DataFrame:
+    """Apply Math Operation's result table: the operation ``op`` of ``category`` computed as
+    ``plan`` says (see :func:`_math_plan`), laid out for ``output_mode``."""
+    _arity, fn, kind = _math_function(category, op)
+    results = []
+    with np.errstate(all="ignore"):
+        for _name, c, arg in plan:
+            x = _as_float(df[c])
+            if arg is None:
+                r = fn(x)
+            elif isinstance(arg, tuple):
+                r = fn(x, _as_float(df[arg[1]]))
+            else:
+                r = fn(x, np.full_like(x, arg))
+            r = np.asarray(r)
+            r = r.astype(bool) if kind == "boolean" else r.astype("float64")
+            results.append(r)
+    data = {}
+    for name, src in _math_layout(list(df.columns), plan, cols, output_mode):
+        data[name] = results[src] if isinstance(src, int) else df[src]
+    return pd.DataFrame(data, index=df.index)
+
+
 @component(
     "Apply Math Operation", category=CATEGORY, subcategory="Manipulation",
     inputs=[Port("dataset", DATASET, "Dataset")],
@@ -396,24 +420,7 @@ def apply_math_operation(ctx, inputs, params):
                 f"operations apply to numeric columns only. Exclude them from the selection.")
     category = params["category"]
     op = params[_MATH[category][0]]
-    _arity, fn, kind = _math_function(category, op)
-    results = []
-    with np.errstate(all="ignore"):
-        for _name, c, arg in plan:
-            x = _as_float(df[c])
-            if arg is None:
-                r = fn(x)
-            elif isinstance(arg, tuple):
-                r = fn(x, _as_float(df[arg[1]]))
-            else:
-                r = fn(x, np.full_like(x, arg))
-            r = np.asarray(r)
-            r = r.astype(bool) if kind == "boolean" else r.astype("float64")
-            results.append(r)
-    data = {}
-    for name, src in _math_layout(list(df.columns), plan, cols, params["output_mode"]):
-        data[name] = results[src] if isinstance(src, int) else df[src]
-    out = pd.DataFrame(data, index=df.index)
+    out = math_frame(df, plan, cols, category, op, params["output_mode"])
     roles = get_roles(df)
     set_roles(out, roles if params["output_mode"] != "ResultOnly" else {})
     ctx.log("%s %s on %d column(s)", category, op, len(cols))

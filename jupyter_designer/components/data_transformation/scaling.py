@@ -264,6 +264,44 @@ _BIN_PARAMS = [
 ]
 
 
+def bin_values(index: np.ndarray, n_bins: int, categorical: bool, normalization,
+               requested_bins: int):
+    """Bin numbers (1-based float array, NaN for missing) -> output column values."""
+    norm = normalization
+    if norm in ("Percent", "PQuantile"):
+        scale = 100.0 if norm == "Percent" else 1.0
+        levels = np.arange(1, n_bins + 1) / (requested_bins + 1) * scale
+        values = index / (requested_bins + 1) * scale
+    else:
+        levels = np.arange(1, n_bins + 1)
+        values = index
+    if categorical:
+        codes = np.where(np.isnan(index), -1, index - 1).astype("int64")
+        return pd.Categorical.from_codes(codes, categories=levels)
+    if norm in ("Percent", "PQuantile") or np.isnan(index).any():
+        return values.astype("float64")
+    return values.astype("int64")
+
+
+def bin_frame(df: pd.DataFrame, columns: list, edges: dict, output_mode: str, categorical: bool,
+              normalization, requested_bins: int, names: dict) -> pd.DataFrame:
+    """Group Data into Bins' fitted bins (``edges`` per column) applied to ``df``."""
+    binned = {}
+    for c in columns:
+        column_edges = np.asarray(edges[c])
+        x = _as_float(df[c])
+        # right-closed bins: value v falls in bin i when edges[i-1] < v <= edges[i]
+        idx = np.searchsorted(column_edges, x, side="left").astype("float64")
+        idx[np.isnan(x) | (x == -np.inf)] = np.nan
+        binned[c] = bin_values(idx, len(column_edges) - 1, categorical, normalization,
+                               requested_bins)
+    if output_mode == "Result Only":
+        return pd.DataFrame({c: binned[c] for c in columns}, index=df.index)
+    if output_mode == "Inplace":
+        return df.assign(**binned)
+    return df.assign(**{names[c]: binned[c] for c in columns})
+
+
 class BinningTransformation(Transformation):
     """Group Data into Bins' fitted bins: new values fall into the training data's bins.
 
@@ -284,40 +322,11 @@ class BinningTransformation(Transformation):
         self.requested_bins = int(requested_bins)
         self.names = dict(names)             # column -> output column name
 
-    def _values(self, index: np.ndarray, n_bins: int):
-        """Bin numbers (1-based float array, NaN for missing) -> output column values."""
-        norm = self.normalization
-        if norm in ("Percent", "PQuantile"):
-            scale = 100.0 if norm == "Percent" else 1.0
-            levels = np.arange(1, n_bins + 1) / (self.requested_bins + 1) * scale
-            values = index / (self.requested_bins + 1) * scale
-        else:
-            levels = np.arange(1, n_bins + 1)
-            values = index
-        if self.categorical:
-            codes = np.where(np.isnan(index), -1, index - 1).astype("int64")
-            return pd.Categorical.from_codes(codes, categories=levels)
-        if norm in ("Percent", "PQuantile") or np.isnan(index).any():
-            return values.astype("float64")
-        return values.astype("int64")
-
     def transform(self, df):
         _check_numeric_columns(self.source, self.columns, df, "binned")
-        binned = {}
-        for c in self.columns:
-            edges = np.asarray(self.edges[c])
-            x = _as_float(df[c])
-            # right-closed bins: value v falls in bin i when edges[i-1] < v <= edges[i]
-            idx = np.searchsorted(edges, x, side="left").astype("float64")
-            idx[np.isnan(x) | (x == -np.inf)] = np.nan
-            binned[c] = self._values(idx, len(edges) - 1)
         roles = get_roles(df)
-        if self.output_mode == "Result Only":
-            out = pd.DataFrame({c: binned[c] for c in self.columns}, index=df.index)
-        elif self.output_mode == "Inplace":
-            out = df.assign(**binned)
-        else:
-            out = df.assign(**{self.names[c]: binned[c] for c in self.columns})
+        out = bin_frame(df, self.columns, self.edges, self.output_mode, self.categorical,
+                        self.normalization, self.requested_bins, self.names)
         set_roles(out, roles if self.output_mode != "Result Only" else {}, replace=True)
         return out
 
@@ -396,6 +405,33 @@ def _bins_schema(inputs, params):
             "binning_transformation": None}
 
 
+def fit_bin_edges(ctx, df: pd.DataFrame, cols: list, mode: str, n_bins: int,
+                  custom: list | None) -> dict:
+    """Group Data into Bins' edges per column, fitted on ``df`` (``custom``: the edges of the
+    Custom Edges mode), the outer ones at -inf and +inf."""
+    edges = {}
+    if mode == CUSTOM_EDGES:
+        for c in cols:
+            edges[c] = [-np.inf, *custom, np.inf]
+    else:
+        for c in cols:
+            s = pd.Series(_as_float(df[c]))
+            if mode == EQUAL_WIDTH:
+                if np.isinf(s).any():
+                    raise ctx.error(f"column {c!r} has infinite values, so equal-width bins "
+                                    f"cannot be computed. Clip or clean them first (Clip Values, "
+                                    f"Clean Missing Data).")
+                _, bins = pd.cut(s, n_bins, labels=False, retbins=True)
+            else:
+                _, bins = pd.qcut(s, n_bins, labels=False, retbins=True, duplicates="drop")
+            bins = [float(b) for b in bins]
+            if len(bins) < 2:
+                bins = [bins[0], bins[0]]
+            bins[0], bins[-1] = -np.inf, np.inf
+            edges[c] = bins
+    return edges
+
+
 @component(
     "Group Data into Bins", category=CATEGORY, subcategory="Scale and Reduce",
     inputs=[Port("dataset", DATASET, "Dataset", description="Dataset to be analyzed")],
@@ -427,27 +463,10 @@ def group_data_into_bins(ctx, inputs, params):
                         f"clean them with Clean Missing Data first.")
     mode = params["binning_mode"]
     n_bins = params["number_of_bins"]
-    edges = {}
+    custom = None
     if mode == CUSTOM_EDGES:
         custom = _parse_edges(params["comma_separated_list_of_bin_edges"], ctx.error)
-        for c in cols:
-            edges[c] = [-np.inf, *custom, np.inf]
-    else:
-        for c in cols:
-            s = pd.Series(_as_float(df[c]))
-            if mode == EQUAL_WIDTH:
-                if np.isinf(s).any():
-                    raise ctx.error(f"column {c!r} has infinite values, so equal-width bins "
-                                    f"cannot be computed. Clip or clean them first (Clip Values, "
-                                    f"Clean Missing Data).")
-                _, bins = pd.cut(s, n_bins, labels=False, retbins=True)
-            else:
-                _, bins = pd.qcut(s, n_bins, labels=False, retbins=True, duplicates="drop")
-            bins = [float(b) for b in bins]
-            if len(bins) < 2:
-                bins = [bins[0], bins[0]]
-            bins[0], bins[-1] = -np.inf, np.inf
-            edges[c] = bins
+    edges = fit_bin_edges(ctx, df, cols, mode, n_bins, custom)
     transformation = BinningTransformation(
         cols, edges, output_mode=params["output_mode"],
         categorical=params["tag_columns_as_categorical"],
