@@ -139,6 +139,13 @@ def read_file(file: str, params: dict, *, nrows: int | None = None) -> pd.DataFr
 
 
 def import_files(params: dict, *, nrows: int | None = None, first_only: bool = False) -> pd.DataFrame:
+    out = read_files(params, nrows=nrows, first_only=first_only)
+    set_roles(out, {}, replace=True)
+    return out
+
+
+def read_files(params: dict, *, nrows: int | None = None, first_only: bool = False) -> pd.DataFrame:
+    """The table Import Data reads: the files the path names, one after the other."""
     files = find_files(params["path"], params.get("file_format", "CSV"))
     if first_only:
         files = files[:1]
@@ -157,7 +164,6 @@ def import_files(params: dict, *, nrows: int | None = None, first_only: bool = F
         raise _ReadError(f"reading '{where}' gave an empty dataset "
                          f"({out.shape[0]} rows, {out.shape[1]} columns). Check the path "
                          "and the 'File format' and 'CSV or TSV has header row' parameters.")
-    set_roles(out, {}, replace=True)
     return out
 
 
@@ -326,6 +332,13 @@ def parse_svmlight(text: str) -> pd.DataFrame:
 
 
 def parse_manual_data(data: str, data_format: str, has_header: bool) -> pd.DataFrame:
+    df = parse_manual_table(data, data_format, has_header)
+    set_roles(df, {"Labels": "label"} if data_format == "SVMLight" else {}, replace=True)
+    return df
+
+
+def parse_manual_table(data: str, data_format: str, has_header: bool) -> pd.DataFrame:
+    """The table Enter Data Manually makes of ``data`` (CSV, TSV, ARFF or SVMLight text)."""
     text = str(data)
     if not text.strip():
         raise ValueError("the data is empty")
@@ -339,9 +352,6 @@ def parse_manual_data(data: str, data_format: str, has_header: bool) -> pd.DataF
         df = parse_arff(text)
     else:
         df = parse_svmlight(text)
-        set_roles(df, {"Labels": "label"})
-        return df
-    set_roles(df, {}, replace=True)
     return df
 
 
@@ -380,14 +390,19 @@ def enter_data_manually(ctx, inputs, params):
 def write_atomic(df: pd.DataFrame, target: str, file_format: str) -> None:
     """Write ``df`` to a temporary file next to ``target``, then rename it into place."""
     with atomic_path(target) as tmp:
-        if file_format == "CSV":
-            df.to_csv(tmp, index=False)
-        elif file_format == "TSV":
-            df.to_csv(tmp, index=False, sep="\t")
-        elif file_format == "Parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_json(tmp, orient="records", date_format="iso", force_ascii=False)
+        write_table(df, tmp, file_format)
+
+
+def write_table(df: pd.DataFrame, file, file_format: str) -> None:
+    """Write ``df`` to ``file`` as Export Data writes the format ``file_format``."""
+    if file_format == "CSV":
+        df.to_csv(file, index=False)
+    elif file_format == "TSV":
+        df.to_csv(file, index=False, sep="\t")
+    elif file_format == "Parquet":
+        df.to_parquet(file, index=False)
+    else:
+        df.to_json(file, orient="records", date_format="iso", force_ascii=False)
 
 
 @component(
@@ -406,28 +421,32 @@ def write_atomic(df: pd.DataFrame, target: str, file_format: str) -> None:
 )
 def export_data(ctx, inputs, params):
     """Save a dataset to a local file (CSV, TSV, Parquet or JSON)."""
-    df = inputs["dataset"]
-    path = params["path"]
+    export_file(ctx, inputs["dataset"], params["path"], params["file_format"], params["overwrite"])
+    return {}
+
+
+def export_file(ctx, df: pd.DataFrame, path: str, file_format: str, overwrite: bool) -> None:
+    """Export Data: write ``df`` to the file ``path`` (created with its folders, replaced only
+    when ``overwrite``)."""
     target = resolve_path(path)
     if glob.has_magic(target):
         raise ctx.error(f"the 'Path' parameter {path!r} contains a wildcard (*, ? or [); "
                         "give the name of one file.")
     if os.path.isdir(target) or str(path).strip().endswith(("/", os.sep)):
         raise ctx.error(f"the 'Path' parameter {path!r} names a folder; give a file name such "
-                        f"as {os.path.join(path, 'data.' + params['file_format'].lower())!r}.")
-    if os.path.exists(target) and not params["overwrite"]:
+                        f"as {os.path.join(path, 'data.' + file_format.lower())!r}.")
+    if os.path.exists(target) and not overwrite:
         raise ctx.error(f"the file '{target}' already exists and 'Overwrite' is off. Turn "
                         "'Overwrite' on or choose another path.")
     try:
         os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-        write_atomic(df, target, params["file_format"])
+        write_atomic(df, target, file_format)
     except OSError as exc:
         raise ctx.error(f"cannot write '{target}': {exc.strerror or exc}.") from None
     except (ValueError, TypeError, ImportError) as exc:
-        raise ctx.error(f"cannot write the dataset as {params['file_format']} to '{target}': "
+        raise ctx.error(f"cannot write the dataset as {file_format} to '{target}': "
                         f"{exc}") from None
     ctx.log("Exported %d rows to %s", len(df), target)
-    return {}
 
 
 # -- examples for the contract tests ----------------------------------------------------

@@ -12,7 +12,7 @@ import pandas as pd
 from jupyter_designer.engine.component import component
 from jupyter_designer.engine.params import Bool, Columns, Enum, Script
 from jupyter_designer.engine.ports import DATASET, Port
-from jupyter_designer.engine.schema import NUMERIC_KINDS, Column, Schema, get_roles
+from jupyter_designer.engine.schema import NUMERIC_KINDS, Column, Schema, get_roles, kind_of_dtype
 
 from .columns import (CATEGORY, MANIPULATION, _cars, _kind, _nullable_kind, _resolve, _with_roles,
                       unique_name)
@@ -66,19 +66,29 @@ def add_columns(ctx, inputs, params):
     left, right = inputs["left_dataset"], inputs["right_dataset"]
     ln, rn = add_columns_names([str(c) for c in left.columns], [str(c) for c in right.columns])
     n = max(len(left), len(right))
-    parts = []
-    for df, names, what in ((left, ln, "left"), (right, rn, "right")):
-        part = df.set_axis(names, axis=1).reset_index(drop=True)
-        if len(part) < n:
+    for df, what in ((left, "left"), (right, "right")):
+        if len(df) < n:
             ctx.warn("The %s dataset has %d rows, the other %d: its missing rows are filled "
-                     "with missing values.", what, len(part), n)
-            part = part.astype({c: "boolean" for c in part.columns if _kind(part[c]) == "boolean"})
-            part = part.reindex(range(n))
-        parts.append(part)
-    out = pd.concat(parts, axis=1)
+                     "with missing values.", what, len(df), n)
+    out = add_columns_frame(left, right)
     lroles = {ln[i]: r for i, c in enumerate(left.columns) if (r := get_roles(left).get(str(c)))}
     rroles = {rn[i]: r for i, c in enumerate(right.columns) if (r := get_roles(right).get(str(c)))}
     return {"combined_dataset": _with_roles(out, _merge_roles(lroles, rroles))}
+
+
+def add_columns_frame(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """Add Columns: ``left`` and ``right`` side by side, the shorter one filled with missing
+    values (its booleans as nullable booleans)."""
+    ln, rn = add_columns_names([str(c) for c in left.columns], [str(c) for c in right.columns])
+    n = max(len(left), len(right))
+    parts = []
+    for df, names in ((left, ln), (right, rn)):
+        part = df.set_axis(names, axis=1).reset_index(drop=True)
+        if len(part) < n:
+            part = part.astype({c: "boolean" for c in part.columns if _kind(part[c]) == "boolean"})
+            part = part.reindex(range(n))
+        parts.append(part)
+    return pd.concat(parts, axis=1)
 
 
 # -- Add Rows ------------------------------------------------------------------------------
@@ -137,9 +147,17 @@ def add_rows(ctx, inputs, params):
         kinds = _check_add_rows(s1, Schema.from_frame(d2))
     except ValueError as exc:
         raise ctx.error(f"{exc}.") from None
+    out = append_rows(d1, d2, kinds)
+    return {"results_dataset": _with_roles(out, get_roles(d1))}
+
+
+def append_rows(d1: pd.DataFrame, d2: pd.DataFrame, kinds: dict) -> pd.DataFrame:
+    """Add Rows: the rows of ``d2`` after those of ``d1``, each column of the kind ``kinds``
+    gives it (categories united, text and numbers widened)."""
     a, b = d1.copy(deep=False), d2[list(d1.columns)]
     b = b.copy(deep=False)
-    for c in s1.names:
+    for c in d1.columns:
+        c = str(c)
         k1, k2 = _kind(a[c]), _kind(b[c])
         if kinds[c] == "categorical":
             cats = a[c].cat.categories.union(b[c].cat.categories, sort=False)
@@ -149,8 +167,7 @@ def add_rows(ctx, inputs, params):
             a[c], b[c] = a[c].astype("str"), b[c].astype("str")
         elif kinds[c] == "double" and k1 != k2:
             a[c], b[c] = a[c].astype("float64"), b[c].astype("float64")
-    out = pd.concat([a, b], ignore_index=True)
-    return {"results_dataset": _with_roles(out, get_roles(d1))}
+    return pd.concat([a, b], ignore_index=True)
 
 
 # -- Join Data -----------------------------------------------------------------------------
@@ -262,9 +279,8 @@ def join_positions(left: pd.DataFrame, right: pd.DataFrame, lk: list[str], rk: l
     Rows keep the left table's order (then the right's for several matches); unmatched
     right rows of a full outer join come last. A missing key value matches nothing.
     """
-    ls, rs = Schema.from_frame(left), Schema.from_frame(right)
-    lf = _key_frame(left, lk, [ls[k].kind for k in lk], match_case)
-    rf = _key_frame(right, rk, [rs[k].kind for k in rk], match_case)
+    lf = _key_frame(left, lk, [kind_of_dtype(left[k].dtype) for k in lk], match_case)
+    rf = _key_frame(right, rk, [kind_of_dtype(right[k].dtype) for k in rk], match_case)
     lf["__l"] = np.arange(len(left))
     rf["__r"] = np.arange(len(right))
     keys = [c for c in lf.columns if c != "__l"]
@@ -295,8 +311,8 @@ def join_positions(left: pd.DataFrame, right: pd.DataFrame, lk: list[str], rk: l
 
 def _coalesce_key(left: pd.Series, right: pd.Series, lpos, rpos) -> pd.Series:
     ka, kb = _kind(left), _kind(right)
-    lv = _take(left.to_frame("k"), lpos, True)["k"]
-    rv = _take(right.to_frame("k"), rpos, True)["k"]
+    lv = _take_rows(left.to_frame("k"), lpos, True)["k"]
+    rv = _take_rows(right.to_frame("k"), rpos, True)["k"]
     both_categorical = ka == kb == "categorical"
     if both_categorical:
         lv, rv = lv.astype(object), rv.astype(object)
@@ -312,7 +328,7 @@ def _coalesce_key(left: pd.Series, right: pd.Series, lpos, rpos) -> pd.Series:
     return merged
 
 
-def _take(df: pd.DataFrame, pos: np.ndarray, optional: bool) -> pd.DataFrame:
+def _take_rows(df: pd.DataFrame, pos: np.ndarray, optional: bool) -> pd.DataFrame:
     df = df.reset_index(drop=True)
     if optional:
         df = df.astype({c: ("float64" if _kind(df[c]) == "integer" else "boolean")
@@ -347,30 +363,38 @@ def join_data(ctx, inputs, params):
     except ValueError as exc:
         raise ctx.error(f"{exc}.") from None
     join_type, keep = _join_params(params)
-    lpos, rpos = join_positions(left, right, lk, rk, join_type, params["match_case"])
-    left_optional = join_type == "Full Outer Join"
-    right_optional = join_type in ("Left Outer Join", "Full Outer Join")
-    coalesce = left_optional and not keep
+    out, names = join_frames(left, right, lk, rk, join_type, keep, params["match_case"])
     lroles = get_roles(left)
-    lout = _take(left, lpos, left_optional)
-    if coalesce:  # right-only rows take their key values from the right table
-        for a, b in zip(lk, rk):
-            lout[a] = _coalesce_key(left[a], right[b], lpos, rpos)
-    names = join_names(ls.names, rs.names, rk, join_type, keep)
     roles = dict(lroles)
     if names:
-        rsel = right[[old for old, _ in names]].set_axis([new for _, new in names], axis=1)
-        rout = _take(rsel, rpos, right_optional)
-        out = pd.concat([lout, rout], axis=1)
         rroles = get_roles(right)
         has_label = "label" in lroles.values()
         roles.update({new: rroles[old] for old, new in names if rroles.get(old)
                       and not (rroles[old] == "label" and has_label)})
-    else:
-        out = lout
     ctx.log("%s: %d rows joined from %d left and %d right rows", join_type, len(out),
             len(left), len(right))
     return {"results_dataset": _with_roles(out, roles)}
+
+
+def join_frames(left: pd.DataFrame, right: pd.DataFrame, lk: list[str], rk: list[str],
+                join_type: str, keep: bool, match_case: bool):
+    """Join Data: the joined table and the (right column, output name) pairs of the right
+    columns it holds."""
+    lpos, rpos = join_positions(left, right, lk, rk, join_type, match_case)
+    left_optional = join_type == "Full Outer Join"
+    right_optional = join_type in ("Left Outer Join", "Full Outer Join")
+    coalesce = left_optional and not keep
+    lout = _take_rows(left, lpos, left_optional)
+    if coalesce:  # right-only rows take their key values from the right table
+        for a, b in zip(lk, rk):
+            lout[a] = _coalesce_key(left[a], right[b], lpos, rpos)
+    names = join_names([str(c) for c in left.columns], [str(c) for c in right.columns], rk,
+                       join_type, keep)
+    if not names:
+        return lout, names
+    rsel = right[[old for old, _ in names]].set_axis([new for _, new in names], axis=1)
+    rout = _take_rows(rsel, rpos, right_optional)
+    return pd.concat([lout, rout], axis=1), names
 
 
 # -- Remove Duplicate Rows -----------------------------------------------------------------
@@ -404,12 +428,18 @@ def remove_duplicate_rows(ctx, inputs, params):
     if not keys:
         raise ctx.error("the 'Key column selection filter expression' parameter selects no "
                         "column; select the columns that identify a duplicate.")
-    sub = df[keys]
-    dup = sub.duplicated(keep="first" if params["retain_first_duplicate_row"] else "last")
-    keep = (~dup | sub.isna().any(axis=1)).to_numpy()
-    out = df[keep].reset_index(drop=True)
-    ctx.log("Removed %d duplicate rows of %d", int((~keep).sum()), len(df))
+    out = drop_duplicate_rows(df, keys, params["retain_first_duplicate_row"])
+    ctx.log("Removed %d duplicate rows of %d", len(df) - len(out), len(df))
     return {"results_dataset": _with_roles(out, get_roles(df))}
+
+
+def drop_duplicate_rows(df: pd.DataFrame, keys: list[str], retain_first: bool) -> pd.DataFrame:
+    """Remove Duplicate Rows: rows whose ``keys`` equal those of an earlier (``retain_first``)
+    or later row are dropped; a row with a missing key value is never a duplicate."""
+    sub = df[keys]
+    dup = sub.duplicated(keep="first" if retain_first else "last")
+    keep = (~dup | sub.isna().any(axis=1)).to_numpy()
+    return df[keep].reset_index(drop=True)
 
 
 # -- Apply SQL Transformation --------------------------------------------------------------

@@ -125,6 +125,14 @@ def _replace(ctx, s: pd.Series, mask: pd.Series, value: str, col: str) -> pd.Ser
 def convert_to_dataset(ctx, inputs, params):
     """Convert data to a dataset, optionally marking or replacing values."""
     data = inputs["dataset"]
+    roles = get_roles(data) if isinstance(data, pd.DataFrame) else {}
+    out = to_dataset(ctx, data, params)
+    return {"results_dataset": _with_roles(out, roles)}
+
+
+def to_dataset(ctx, data, params: dict) -> pd.DataFrame:
+    """Convert to Dataset: ``data`` (a table or CSV text) as a table, its values marked
+    missing or replaced as ``params`` say."""
     if isinstance(data, (str, bytes)):
         text = data.decode() if isinstance(data, bytes) else data
         try:
@@ -135,7 +143,6 @@ def convert_to_dataset(ctx, inputs, params):
         raise ctx.error(f"the input is a {type(data).__name__}, which cannot become a dataset; "
                         "connect a dataset or CSV text (Convert to CSV).")
     action = params["action"]
-    roles = get_roles(data)
     out = data.copy(deep=False)
     if action == "SetMissingValue":
         marker = params["custom_missing_value"]
@@ -159,7 +166,7 @@ def convert_to_dataset(ctx, inputs, params):
             replaced = _replace(ctx, s, mask, new, str(c))
             if replaced is not s:
                 out[c] = replaced
-    return {"results_dataset": _with_roles(out, roles)}
+    return out
 
 
 # -- examples for the contract tests ---------------------------------------------------------

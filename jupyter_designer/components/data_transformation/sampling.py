@@ -481,19 +481,40 @@ def partition_and_sample(ctx, inputs, params):
     """
     df = inputs["dataset"]
     mode = params["partition_or_sample_mode"]
+    key = None
+    if mode == SAMPLING and params["stratified_split_for_sampling"] == "True":
+        key = _resolve_key(_PS_KEY_SAMPLING, params, df, ctx)
+    elif mode == ASSIGN_TO_FOLDS and params["specify_the_partitioner_method"] == EVENLY:
+        if params["stratified_split"] == "True":
+            key = _resolve_key(_PS_KEY_EVEN, params, df, ctx)
+    elif mode == ASSIGN_TO_FOLDS and \
+            params["stratified_split_for_customized_fold_assignment"] == "True":
+        key = _resolve_key(_PS_KEY_CUSTOM, params, df, ctx)
+    out = partition_rows(ctx, df, params, key)
+    return {"results_dataset": _with_roles(out, df)}
+
+
+def _rows(df: pd.DataFrame, positions) -> pd.DataFrame:
+    """Rows at ``positions`` (in that order), re-indexed from 0."""
+    return df.iloc[np.asarray(positions, dtype="int64")].reset_index(drop=True)
+
+
+def partition_rows(ctx, df: pd.DataFrame, params: dict, key: str | None = None) -> pd.DataFrame:
+    """Partition and Sample's output for ``params``; ``key`` is the stratification column
+    when the mode stratifies."""
+    mode = params["partition_or_sample_mode"]
     if mode == HEAD:
-        return {"results_dataset": _take(df, np.arange(min(params["number_of_rows_to_select"],
-                                                           len(df))))}
+        return _rows(df, np.arange(min(params["number_of_rows_to_select"], len(df))))
     if mode == SAMPLING:
         groups = [np.arange(len(df))]
         if params["stratified_split_for_sampling"] == "True":
-            groups = _strata(df, _resolve_key(_PS_KEY_SAMPLING, params, df, ctx))
+            groups = _strata(df, key)
         rand = np.random.RandomState(params["random_seed_for_sampling"])
         rate = params["rate_of_sampling"]
         picked = [_permute(g, rand)[:int(round(len(g) * rate))] for g in groups]
         positions = np.concatenate(picked) if picked else np.array([], dtype="int64")
         ctx.log("Sampled %d of %d rows", len(positions), len(df))
-        return {"results_dataset": _take(df, positions)}
+        return _rows(df, positions)
     if mode == PICK_FOLD:
         if FOLD_COLUMN not in df.columns:
             raise ctx.error(f"the dataset has no '{FOLD_COLUMN}' column, so there is no fold to "
@@ -511,8 +532,7 @@ def partition_and_sample(ctx, inputs, params):
         selected = folds.to_numpy() == index - 1
         if params["pick_complement_of_the_selected_fold"]:
             selected = ~selected
-        out = _take(df, np.flatnonzero(selected)).drop(columns=[FOLD_COLUMN])
-        return {"results_dataset": _with_roles(out, df)}
+        return _rows(df, np.flatnonzero(selected)).drop(columns=[FOLD_COLUMN])
 
     # Assign to Folds
     even = params["specify_the_partitioner_method"] == EVENLY
@@ -524,15 +544,13 @@ def partition_and_sample(ctx, inputs, params):
                             f"folds.")
         proportions = [1.0 / k] * k
         stratified = params["stratified_split"] == "True"
-        key_param = _PS_KEY_EVEN
     else:
         proportions = _fold_proportions(params["list_of_proportions_separated_by_comma"],
                                         ctx.error)
         stratified = params["stratified_split_for_customized_fold_assignment"] == "True"
-        key_param = _PS_KEY_CUSTOM
     groups = [np.arange(len(df))]
     if stratified:
-        groups = _strata(df, _resolve_key(key_param, params, df, ctx))
+        groups = _strata(df, key)
     rand = np.random.RandomState(params["random_seed"]) if params["randomized_split"] else None
     replacement = params["use_replacement_in_the_partitioning"]
     folds = _assign_folds(len(df), groups, proportions, even, rand, replacement)
@@ -548,7 +566,7 @@ def partition_and_sample(ctx, inputs, params):
             assignment[positions] = f
         out = base.reset_index(drop=True).assign(**{FOLD_COLUMN: assignment})
     ctx.log("Assigned rows to %d folds of sizes %s", len(folds), [len(p) for p in folds])
-    return {"results_dataset": _with_roles(out, df)}
+    return out
 
 
 # =========================================================================================
@@ -625,6 +643,13 @@ def smote(ctx, inputs, params):
     """
     df = inputs["samples"]
     label = _SMOTE_LABEL.resolve(params["label_column"], Schema.from_frame(df), ctx.component)[0]
+    out = smote_rows(ctx, df, label, params["smote_percentage"],
+                     params["number_of_nearest_neighbors"], params["random_seed"])
+    return {"results_dataset": _with_roles(out, df)}
+
+
+def smote_rows(ctx, df: pd.DataFrame, label: str, percent: int, k: int, seed: int) -> pd.DataFrame:
+    """SMOTE: ``df``'s rows followed by the synthetic rows of its minority class."""
     if len(df) == 0:
         raise ctx.error("the 'Samples' dataset is empty; SMOTE needs rows of both classes.")
     na_columns = [c for c in df.columns if df[c].isna().any()]
@@ -658,14 +683,12 @@ def smote(ctx, inputs, params):
     order = sorted(range(len(counts)), key=lambda i: (counts.iloc[i], i))
     minority = counts.index[order[0]]
     m = int(counts.iloc[order[0]])
-    k = params["number_of_nearest_neighbors"]
     if k > m - 1:
         raise ctx.error(f"'Number of nearest neighbors' is {k}, but the minority class "
                         f"{minority!r} has only {m} row(s); it must be at most {m - 1}. Lower it.")
-    percent = params["smote_percentage"]
     n_new = int((100 + percent) / 100 * m) - m
     if n_new <= 0:
-        return {"results_dataset": _with_roles(df.reset_index(drop=True), df)}
+        return df.reset_index(drop=True)
 
     rows_min = np.flatnonzero((y == minority).to_numpy())
     cont_cols = numeric + temporal
@@ -677,7 +700,7 @@ def smote(ctx, inputs, params):
         median_std = float(np.median(stds))
         onehot = pd.get_dummies(df.iloc[rows_min][categorical].astype(str), dtype="float64")
         space = np.hstack([cont, onehot.to_numpy() * median_std])
-    rand = np.random.RandomState(params["random_seed"])
+    rand = np.random.RandomState(seed)
     new_space, base_rows, neighbors = smote_samples(space, n_new, k, rand)
 
     new = {}
@@ -709,7 +732,7 @@ def smote(ctx, inputs, params):
             synthetic[c] = synthetic[c].astype(df[c].dtype)
     out = pd.concat([df.reset_index(drop=True), synthetic], ignore_index=True)
     ctx.log("Added %d synthetic rows of class %r (%d -> %d)", n_new, minority, m, m + n_new)
-    return {"results_dataset": _with_roles(out, df)}
+    return out
 
 
 # =========================================================================================
