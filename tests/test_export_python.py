@@ -50,9 +50,9 @@ CLASSIC_SAMPLES = ("Automobile price prediction (advanced)", "Automobile price p
 #: what an exported script may import (and what the fresh environment holds): the classic
 #: palette's libraries, those of the text components, and pyarrow for data files
 SCRIPT_LIBRARIES = ("pandas", "scikit-learn", "lightgbm", "simplemma", "stopwordsiso", "pyarrow",
-                    "vowpalwabbit", "scikit-surprise", "torch")
+                    "vowpalwabbit", "scikit-surprise", "torch", "gensim")
 SCRIPT_MODULES = {"numpy", "pandas", "sklearn", "scipy", "lightgbm", "simplemma", "stopwordsiso",
-                  "pyarrow", "vowpalwabbit", "surprise", "torch"}
+                  "pyarrow", "vowpalwabbit", "surprise", "torch", "gensim"}
 _METRIC_LINE = re.compile(r"^\[(?P<node>[^\]]+)\] (?P<name>.+) = (?P<value>.+)$")
 
 

@@ -377,36 +377,40 @@ class PerformanceScorer:
         self.component = component
 
     def __call__(self, model, X, y) -> float:
-        from sklearn import metrics as skm
-
         from . import ml
 
         model = getattr(model, "model", model)
         pred = ml.score_frame(model, X, append=False, component=self.component)
-        pred = pred[ml.SCORED_LABELS].to_numpy()
-        y = np.asarray(y)
-        m = self.metric
-        if m == "Accuracy":
-            return float(skm.accuracy_score(y, pred))
-        if m in ("Precision", "Recall"):
-            fn = skm.precision_score if m == "Precision" else skm.recall_score
-            if self.task == "binary":
-                return float(fn(y, pred, pos_label=self.classes[-1], average="binary",
-                                zero_division=0))
-            return float(fn(y, pred, average="macro", zero_division=0))
-        y = y.astype("float64")
-        pred = pred.astype("float64")
-        err = y - pred
-        dev = y - y.mean()
-        if m == "Mean Absolute Error":
-            return -float(np.abs(err).mean())
-        if m == "Root Mean Squared Error":
-            return -float(np.sqrt((err ** 2).mean()))
-        if m == "Relative Absolute Error":
-            return -float(np.abs(err).sum() / np.abs(dev).sum())
-        if m == "Relative Squared Error":
-            return -float((err ** 2).sum() / (dev ** 2).sum())
-        return 1.0 - float((err ** 2).sum() / (dev ** 2).sum())  # Coefficient of Determination
+        return performance(self.metric, self.task, self.classes, y,
+                           pred[ml.SCORED_LABELS].to_numpy())
+
+
+def performance(m: str, task: str, classes, y, pred) -> float:
+    """The metric ``m`` of predictions ``pred`` of labels ``y`` (larger is better: errors
+    negated)."""
+    from sklearn import metrics as skm
+
+    y = np.asarray(y)
+    if m == "Accuracy":
+        return float(skm.accuracy_score(y, pred))
+    if m in ("Precision", "Recall"):
+        fn = skm.precision_score if m == "Precision" else skm.recall_score
+        if task == "binary":
+            return float(fn(y, pred, pos_label=classes[-1], average="binary", zero_division=0))
+        return float(fn(y, pred, average="macro", zero_division=0))
+    y = y.astype("float64")
+    pred = pred.astype("float64")
+    err = y - pred
+    dev = y - y.mean()
+    if m == "Mean Absolute Error":
+        return -float(np.abs(err).mean())
+    if m == "Root Mean Squared Error":
+        return -float(np.sqrt((err ** 2).mean()))
+    if m == "Relative Absolute Error":
+        return -float(np.abs(err).sum() / np.abs(dev).sum())
+    if m == "Relative Squared Error":
+        return -float((err ** 2).sum() / (dev ** 2).sum())
+    return 1.0 - float((err ** 2).sum() / (dev ** 2).sum())  # Coefficient of Determination
 
 
 class _FittedModel:

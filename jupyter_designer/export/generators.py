@@ -171,7 +171,12 @@ def _train_model(g: NodeCode) -> Step:
 
 @generator("score_model")
 def _score_model(g: NodeCode) -> Step:
-    code = f"{g.out()} = score_dataset({_one_input(g, 'trained_model')}, {_one_input(g)})"
+    args = [_one_input(g, "trained_model"), _one_input(g)]
+    schema = g.schemas.get("dataset") or g.export.run_schema(g.sources.get("dataset"))
+    labels = [c.name for c in schema if c.role == "label"] if schema is not None else []
+    if labels:  # Evaluate Model compares with the column marked as label (an anomaly detector's)
+        args.append(f"label={labels[0]!r}")
+    code = f"{g.out()} = score_dataset({', '.join(args)})"
     if not g.params["append_score_columns_to_output"]:
         code += (f"\n{g.out()} = {g.out()}[{g.out()}.attrs[\"score_columns\"]]"
                  "  # the score columns only")

@@ -27,14 +27,17 @@ def column_kind(series):
     return "string"
 
 
-def fit_learner(learner, df, label):
+def fit_learner(learner, df, label, features=None):
     """Fit ``learner`` on ``df``: text and categorical features one-hot encoded, numbers as
-    they are; classes become label codes 0..k-1 of the sorted classes."""
+    they are; classes become label codes 0..k-1 of the sorted classes. A clustering or
+    anomaly detection learner (``label`` None) is fitted on ``features``."""
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder
 
-    features = [c for c in df.columns if c != label and c not in df.attrs.get("score_columns", ())]
+    if features is None:
+        features = [c for c in df.columns
+                    if c != label and c not in df.attrs.get("score_columns", ())]
     kinds = {c: column_kind(df[c]) for c in features}
     categorical = [str(c) for c in features if kinds[c] in ("string", "categorical", "boolean")]
     numeric = [str(c) for c in features if kinds[c] in ("integer", "double")]
@@ -49,6 +52,10 @@ def fit_learner(learner, df, label):
     steps = list(estimator.steps) if isinstance(estimator, Pipeline) else [("model", estimator)]
     pipeline = Pipeline([("encode", encode), *steps])
     classes = None
+    if learner["task"] in ("clustering", "anomaly"):
+        pipeline.fit(df[features].rename(columns=str))
+        return {"pipeline": pipeline, "task": learner["task"], "features": features,
+                "label": None, "classes": None, "label_kind": None}
     if learner["task"] == "regression":
         y = df[label].to_numpy(dtype=np.float64)
     else:
@@ -80,13 +87,26 @@ def class_probabilities(estimator, X, k):
     return softmax(d, axis=1)
 
 
-def score_dataset(model, df):
+def score_dataset(model, df, label=None):
     """``df`` with the score columns: Scored Labels, and Scored Probabilities (two classes)
-    or Scored Probabilities_<class> (more classes)."""
+    or Scored Probabilities_<class> (more classes); Assignments and DistancesToClusterCenter
+    no.<i> (clustering); Scored Labels (1 = anomaly) and Scored Probabilities (anomaly
+    detection). ``label``: the column Evaluate Model compares with (the model's label)."""
     X = df[model["features"]].rename(columns=str)
     est = model["pipeline"]
     cols = {}
-    if model["task"] == "regression":
+    if model["task"] == "clustering":
+        cols["Assignments"] = np.asarray(est.predict(X), dtype=np.int64)
+        distances = np.asarray(est.transform(X), dtype=np.float64)
+        for i in range(distances.shape[1]):
+            cols[f"DistancesToClusterCenter no.{i}"] = distances[:, i]
+    elif model["task"] == "anomaly":
+        from scipy.special import expit
+
+        d = np.asarray(est.decision_function(X), dtype=np.float64)
+        cols["Scored Labels"] = (d < 0).astype(np.int64)
+        cols["Scored Probabilities"] = expit(-d)
+    elif model["task"] == "regression":
         cols["Scored Labels"] = np.asarray(est.predict(X), dtype=np.float64).ravel()
     else:
         classes = np.asarray(model["classes"])
@@ -105,7 +125,7 @@ def score_dataset(model, df):
     for name, values in cols.items():
         out[name] = values
     out.attrs["score_columns"] = list(cols)
-    out.attrs["scored_by"] = {"task": model["task"], "label": model["label"],
+    out.attrs["scored_by"] = {"task": model["task"], "label": label or model["label"],
                               "classes": model["classes"]}
     return out
 
@@ -113,13 +133,54 @@ def score_dataset(model, df):
 def evaluate_scored(scored):
     """Evaluate Model's metrics of a scored dataset (regression, two-class or multiclass)."""
     meta = scored.attrs["scored_by"]
+    if meta["task"] == "clustering":
+        return evaluate_clustering(scored)
     label = meta["label"]
+    if label is None or label not in scored.columns:
+        raise ValueError("Evaluate Model: there is no label column in the scored dataset.")
     scored = scored[scored[label].notna()]
     if meta["task"] == "regression":
         return evaluate_regression(scored, label)
     if meta["task"] == "binary":
         return evaluate_binary(scored, label, meta["classes"])
+    if meta["task"] == "anomaly":
+        return evaluate_binary(scored, label, binary_classes(scored, label))
     return evaluate_multiclass(scored, label)
+
+
+def binary_classes(df, label):
+    """The two classes of an anomaly detector's evaluation, the positive (anomaly) last."""
+    plain = (lambda v: v.item() if isinstance(v, np.generic) else v)
+    values = pd.unique(pd.concat([df[label], df["Scored Labels"]], ignore_index=True).dropna())
+    try:
+        values = sorted(plain(v) for v in values)
+    except TypeError:
+        values = sorted((plain(v) for v in values), key=str)
+    if set(values) <= {0, 1}:
+        return [0, 1] if not any(isinstance(v, (bool, np.bool_)) for v in values) else [False, True]
+    return values
+
+
+def evaluate_clustering(df):
+    """Evaluate Model's metrics of cluster assignments (distances to the centers)."""
+    prefix = "DistancesToClusterCenter no."
+    dist_cols = sorted((c for c in df.columns if str(c).startswith(prefix)),
+                       key=lambda c: int(str(c)[len(prefix):]))
+    D = df[dist_cols].to_numpy(dtype=np.float64)
+    a = df["Assignments"].to_numpy()
+    k = D.shape[1]
+    rows = np.arange(len(a))
+    valid = (a >= 0) & (a < k)
+    own = np.full(len(a), np.nan)
+    own[valid] = D[rows[valid], a[valid].astype(int)]
+    other = (D.sum(axis=1) - np.nan_to_num(own)) / max(k - 1, 1)
+    any_ = bool(valid.any())
+    return {
+        "Average Distance to Cluster Center": float(own[valid].mean()) if any_ else None,
+        "Average Distance to Other Center": float(other[valid].mean()) if any_ and k > 1 else None,
+        "Number of Points": int(valid.sum()),
+        "Maximal Distance to Cluster Center": float(own[valid].max()) if any_ else None,
+    }
 
 
 def evaluate_regression(df, label):
@@ -347,7 +408,8 @@ def tune_hyperparameters(settings, df, label, metric, lower_is_better, seed, n_f
 NEEDS = {
     "fit_learner": ["column_kind"],
     "score_dataset": ["class_probabilities"],
-    "evaluate_scored": ["evaluate_regression", "evaluate_binary", "evaluate_multiclass"],
+    "evaluate_scored": ["evaluate_regression", "evaluate_binary", "evaluate_multiclass",
+                        "binary_classes", "evaluate_clustering"],
     "evaluate_multiclass": ["column_kind"],
     "fold_metrics": ["evaluate_scored"],
     "cross_validate": ["make_folds", "fit_learner", "score_dataset", "fold_metrics"],

@@ -38,12 +38,17 @@ def _dataset(ctx, inputs, key="dataset", label="Dataset") -> pd.DataFrame:
     return df
 
 
-def _with_columns(df: pd.DataFrame, drop, new: pd.DataFrame) -> pd.DataFrame:
-    """``df`` without ``drop``, with ``new``'s columns appended; roles kept."""
+def append_columns(df: pd.DataFrame, drop, new: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without ``drop``, with ``new``'s columns appended (replacing same-named ones)."""
     base = df.drop(columns=[c for c in drop if c in df.columns])
     base = base.drop(columns=[c for c in new.columns if c in base.columns])
     new.index = df.index
-    out = pd.concat([base, new], axis=1)
+    return pd.concat([base, new], axis=1)
+
+
+def _with_columns(df: pd.DataFrame, drop, new: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without ``drop``, with ``new``'s columns appended; roles kept."""
+    out = append_columns(df, drop, new)
     set_roles(out, get_roles(df), replace=True)
     return out
 
@@ -254,23 +259,29 @@ def _hash_schema(inputs, params):
 def feature_hashing(ctx, inputs, params):
     """Hashes the words and n-grams of text columns into a fixed number of count features
     (no vocabulary to store: new text is hashed the same way)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
-
     df = _dataset(ctx, inputs)
     names = ctx.spec.param("target_columns").resolve(params["target_columns"],
                                                      Schema.from_frame(df), ctx.component)
     if not names:
         raise ctx.error("the 'Target column(s)' parameter selects no column; select text columns.")
-    size = 2 ** params["hashing_bitsize"]
+    out = _with_columns(df, [], hashing_features(df, names, params["hashing_bitsize"],
+                                                 params["n_grams"]))
+    ctx.log("Hashed %d column(s) into %d features each", len(names), 2 ** params["hashing_bitsize"])
+    return {"transformed_dataset": out}
+
+
+def hashing_features(df: pd.DataFrame, names, bitsize: int, n_grams: int) -> pd.DataFrame:
+    """The hashing features of the text columns ``names``: 2^bitsize counts a column."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    size = 2 ** bitsize
     parts = []
     for c in names:
-        vec = HashingVectorizer(n_features=size, ngram_range=(1, params["n_grams"]),
+        vec = HashingVectorizer(n_features=size, ngram_range=(1, n_grams),
                                 alternate_sign=False, norm=None)
         x = vec.transform(as_text(df[c])).toarray()
         parts.append(pd.DataFrame(x, columns=[hashing_column(c, i) for i in range(size)]))
-    out = _with_columns(df, [], pd.concat(parts, axis=1))
-    ctx.log("Hashed %d column(s) into %d features each", len(names), size)
-    return {"transformed_dataset": out}
+    return pd.concat(parts, axis=1)
 
 
 # =========================================================================================
@@ -346,34 +357,52 @@ def convert_word_to_vector(ctx, inputs, params):
     limit = params["maximum_vocabulary_size"]
     if strategy == "Pretrained embedding file":
         kv = _load_pretrained(ctx, params["pretrained_embedding_file"], None)
-        seen: dict[str, int] = {}
-        for s in sentences:
-            for w in s:
-                if w in kv.key_to_index:
-                    seen[w] = seen.get(w, 0) + 1
-        words = sorted(seen, key=lambda w: (-seen[w], w))[:limit]
-        vectors = np.asarray([kv[w] for w in words]).reshape(len(words), kv.vector_size)
+        words, vectors = pretrained_vectors(kv, sentences, limit)
     else:
-        from gensim.models import FastText, Word2Vec
-
-        cls = Word2Vec if strategy == "Gensim Word2Vec" else FastText
         try:
-            model = cls(sentences=sentences, vector_size=params["length_of_word_embedding"],
-                        window=params["context_window_size"], epochs=params["number_of_epochs"],
-                        min_count=params["minimum_word_count"], max_final_vocab=limit,
-                        sg=1 if params["word2vec_training_algorithm"] == "Skip_gram" else 0,
-                        workers=1, seed=ctx.seed or 1, hashfxn=_stable_hash)
+            words, vectors = trained_vectors(sentences, params, ctx.seed or 1)
         except RuntimeError as exc:  # "you must first build vocabulary before training"
             raise ctx.error(f"no word of {col!r} is seen 'Minimum word count' "
                             f"({params['minimum_word_count']}) times ({exc}); lower it.") from None
-        words = list(model.wv.index_to_key)
-        vectors = model.wv.vectors[: len(words)]
-    out = pd.DataFrame(np.asarray(vectors, dtype=np.float64),
-                       columns=[embedding_column(i) for i in range(vectors.shape[1])])
-    out.insert(0, "Vocabulary", pd.Series(words, dtype="str"))
+    out = embeddings_table(words, vectors)
     ctx.log("Embedded %d words of %r with %s (%d dimensions)", len(words), col, strategy,
             vectors.shape[1])
     return {"vocabulary_with_embeddings": out}
+
+
+def pretrained_vectors(kv, sentences, limit: int):
+    """The words of ``sentences`` the embedding ``kv`` knows (the ``limit`` most frequent,
+    ties by word) and their vectors."""
+    seen: dict[str, int] = {}
+    for s in sentences:
+        for w in s:
+            if w in kv.key_to_index:
+                seen[w] = seen.get(w, 0) + 1
+    words = sorted(seen, key=lambda w: (-seen[w], w))[:limit]
+    return words, np.asarray([kv[w] for w in words]).reshape(len(words), kv.vector_size)
+
+
+def trained_vectors(sentences, params: dict, seed: int):
+    """Word2Vec or FastText (the 'Word2Vec strategy') trained on ``sentences``: the
+    vocabulary and its vectors."""
+    from gensim.models import FastText, Word2Vec
+
+    cls = Word2Vec if params["word2vec_strategy"] == "Gensim Word2Vec" else FastText
+    model = cls(sentences=sentences, vector_size=params["length_of_word_embedding"],
+                window=params["context_window_size"], epochs=params["number_of_epochs"],
+                min_count=params["minimum_word_count"], max_final_vocab=params["maximum_vocabulary_size"],
+                sg=1 if params["word2vec_training_algorithm"] == "Skip_gram" else 0,
+                workers=1, seed=seed, hashfxn=_stable_hash)
+    words = list(model.wv.index_to_key)
+    return words, model.wv.vectors[: len(words)]
+
+
+def embeddings_table(words, vectors) -> pd.DataFrame:
+    """Convert Word to Vector's output: the vocabulary and one column per dimension."""
+    out = pd.DataFrame(np.asarray(vectors, dtype=np.float64),
+                       columns=[embedding_column(i) for i in range(vectors.shape[1])])
+    out.insert(0, "Vocabulary", pd.Series(words, dtype="str"))
+    return out
 
 
 # =========================================================================================
@@ -425,9 +454,7 @@ class LDATransformation(Transformation):
         self.normalize = bool(normalize)
 
     def topics(self, df) -> np.ndarray:
-        texts = [" ".join(parts) for parts in zip(*(as_text(df[c]) for c in self.columns))]
-        x = self.vectorizer.transform(texts)
-        return self.lda.transform(x, normalize=self.normalize)
+        return topic_shares(df, self.columns, self.vectorizer, self.lda, self.normalize).to_numpy()
 
     def transform(self, df):
         missing = [c for c in self.columns if c not in df.columns]
@@ -436,9 +463,8 @@ class LDATransformation(Transformation):
             raise ComponentError(f"{self.source}: the dataset has no column "
                                  f"{', '.join(map(repr, missing))}, which the topics were "
                                  "learned from. Add it.")
-        t = self.topics(df)
-        new = pd.DataFrame(t, columns=[topic_column(i) for i in range(t.shape[1])])
-        return _with_columns(df, [], new)
+        return _with_columns(df, [], topic_shares(df, self.columns, self.vectorizer, self.lda,
+                                                  self.normalize))
 
     def output_schema(self, schema):
         if any(c not in schema for c in self.columns):
@@ -448,6 +474,27 @@ class LDATransformation(Transformation):
 
     def describe(self) -> dict:
         return {**super().describe(), "columns": self.columns, "topics": int(self.lda.n_components)}
+
+
+def joined_text(df, columns) -> list[str]:
+    """The text of ``columns`` joined by a space, row by row (missing values as empty text)."""
+    return [" ".join(parts) for parts in zip(*(as_text(df[c]) for c in columns))]
+
+
+def topic_shares(df, columns, vectorizer, lda, normalize: bool) -> pd.DataFrame:
+    """The topic columns of ``df``'s rows (Topic 1, Topic 2, ...)."""
+    t = lda.transform(vectorizer.transform(joined_text(df, columns)), normalize=normalize)
+    return pd.DataFrame(t, columns=[topic_column(i) for i in range(t.shape[1])])
+
+
+def feature_topic_matrix(vectorizer, lda, normalize: bool) -> pd.DataFrame:
+    """Each n-gram's weight in every topic (its share of the topic when ``normalize``)."""
+    comp = lda.components_
+    if normalize:
+        comp = comp / comp.sum(axis=1, keepdims=True)
+    ftm = pd.DataFrame(comp.T, columns=[topic_column(i) for i in range(comp.shape[0])])
+    ftm.insert(0, "Feature", pd.Series(vectorizer.get_feature_names_out(), dtype="str"))
+    return ftm
 
 
 def lda_estimators(params: dict, seed: int):
@@ -488,19 +535,14 @@ def latent_dirichlet_allocation(ctx, inputs, params):
     for c in names:
         text_column(ctx, ctx.spec.param("target_column_s"), [c], df)
     vec, lda = lda_estimators(params, ctx.seed)
-    texts = [" ".join(parts) for parts in zip(*(as_text(df[c]) for c in names))]
     try:
-        x = vec.fit_transform(texts)
+        x = vec.fit_transform(joined_text(df, names))
     except ValueError as exc:
         raise ctx.error(f"no word to model in {', '.join(map(repr, names))} ({exc}).") from None
     lda.fit(x)
     tr = LDATransformation(names, vec, lda, params["normalize"])
-    comp = lda.components_
-    if params["normalize"]:
-        comp = comp / comp.sum(axis=1, keepdims=True)
-    ftm = pd.DataFrame(comp.T, columns=[topic_column(i) for i in range(comp.shape[0])])
-    ftm.insert(0, "Feature", pd.Series(vec.get_feature_names_out(), dtype="str"))
-    ctx.log("Modelled %d topics over %d n-grams of %d rows", comp.shape[0], comp.shape[1], len(df))
+    ftm = feature_topic_matrix(vec, lda, params["normalize"])
+    ctx.log("Modelled %d topics over %d n-grams of %d rows", lda.n_components, len(ftm), len(df))
     return {"transformed_dataset": tr.transform(df), "feature_topic_matrix": ftm,
             "lda_transformation": tr}
 
