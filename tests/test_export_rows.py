@@ -160,10 +160,10 @@ def _pipeline(folder: Path) -> tuple[Pipeline, dict]:
     add("smote", "SMOTE", {"label_column": _columns("label"), "smote_percentage": 300,
                            "number_of_nearest_neighbors": 2, "random_seed": 4},
         [("samples", ("smote_data", None))])
-    add("csv", "Convert to CSV", {}, [("dataset", ("head", None))])
+    add("head_csv", "Convert to CSV", {}, [("dataset", ("head", None))])
     add("from_csv", "Convert to Dataset", {"action": "ReplaceValues", "new_value": "0"},
-        [("dataset", ("csv", None))])
-    add("missing", "Convert to Dataset", {"action": "SetMissingValue",
+        [("dataset", ("head_csv", None))])
+    add("marked", "Convert to Dataset", {"action": "SetMissingValue",
                                           "custom_missing_value": "de"},
         [("dataset", makers)])
     add("replaced", "Convert to Dataset", {"action": "ReplaceValues", "replace": "Custom",
@@ -253,6 +253,6 @@ def test_rows_outputs_are_not_trivial(rows_run):
     assert load("add_columns")["country"].isna().sum() == 6
     assert sorted(load("folds")["Fold Assignments"].unique()) == [0, 1, 2, 3]
     assert len(load("join_full")) > len(load("head"))
-    assert load("missing")["country"].isna().sum() == 3
+    assert load("marked")["country"].isna().sum() == 3
     assert list(load("imported").columns) == ["Col1", "Col2", "Col3"]
     assert np.isnan(load("imported")["Col3"].iloc[1])

@@ -62,12 +62,12 @@ def _add_rows(g: NodeCode) -> Step:
     _kinds(g)
     g.export.add_source("rows:add_rows", _copy(c._rows_kind, c.append_rows))
     first, second = _one_input(g, "dataset1"), _one_input(g, "dataset2")
-    code = (f"# each column's kind in the result: the same in both, or integers and doubles as "
-            f"doubles, categories and text as text\n"
-            f"kinds = {{str(c): _rows_kind(kind_of_dtype({first}[c].dtype), "
+    code = (f"# each column's kind in the result: the same in both, or integers and doubles as\n"
+            f"# doubles, categories and text as text\n"
+            f"{g.out()} = append_rows({first}, {second}, {{\n"
+            f"    str(c): _rows_kind(kind_of_dtype({first}[c].dtype), "
             f"kind_of_dtype({second}[c].dtype))\n"
-            f"         for c in {first}.columns}}\n"
-            f"{g.out()} = append_rows({first}, {second}, kinds)")
+            f"    for c in {first}.columns}})")
     return Step(code)
 
 
@@ -90,7 +90,7 @@ def _join_data(g: NodeCode) -> Step:
     args = [_one_input(g, "dataset1"), _one_input(g, "dataset2"), _lit(lk), _lit(rk),
             _lit(join_type), repr(keep), repr(bool(g.params["match_case"]))]
     return Step(f"# left keys, right keys, join type, keep right key columns, match case\n"
-                f"{g.out()}, _ = {_wrap_call('join_frames', args, len(g.out()) + 5)}")
+                f"{g.out()} = {_wrap_call('join_frames', args, len(g.out()) + 3)}[0]")
 
 
 @generator("remove_duplicate_rows")
@@ -106,8 +106,8 @@ def _remove_duplicate_rows(g: NodeCode) -> Step:
     out = g.out()
     return Step(f"# rows are duplicates when these columns are equal; the "
                 f"{'first' if retain else 'last'} of them is kept\n"
-                f"keys = {_names_list(keys, 7)}\n"
-                f"{out} = drop_duplicate_rows({_one_input(g)}, keys, {retain!r})")
+                f"{out} = drop_duplicate_rows({_one_input(g)}, {_names_list(keys, 40)}, "
+                f"{retain!r})")
 
 
 @generator("apply_sql_transformation")
@@ -120,9 +120,8 @@ def _apply_sql(g: NodeCode) -> Step:
                                           c.run_sql, c._sql_column))
     query = g.params["sql_query_script"]
     tables = ", ".join(f"{t!r}: {g.inputs.get(t, 'None')}" for t in ("t1", "t2", "t3"))
-    code = (f"# the SQL query script as written in the designer, run by SQLite\n"
-            f"query = {_text_literal(query)}\n"
-            f"{g.out()} = run_sql(query, {{{tables}}})")
+    code = (f"# the SQL query script as written in the designer, run by SQLite on the tables\n"
+            f"{g.out()} = run_sql({_text_literal(query)}, {{{tables}}})")
     return Step(code, imports=("import re", "import sqlite3"))
 
 
@@ -165,7 +164,8 @@ def _partition_and_sample(g: NodeCode) -> Step:
         s, "FOLD_COLUMN", "ASSIGN_TO_FOLDS", "PICK_FOLD", "SAMPLING", "HEAD", "EVENLY")
         + "\n\n\n" + _copy(s._strata, s._permute, s._fold_proportions, s._assign_folds, s._rows,
                            s.partition_rows))
-    settings = {q.key: p[q.key] for q in s._PS_PARAMS if q.key not in _PARTITION_COLUMN_KEYS}
+    settings = {q.key: p[q.key] for q in s._PS_PARAMS  # the settings of this mode
+                if q.key not in _PARTITION_COLUMN_KEYS and q.is_visible(p)}
     code = (f"# {mode}\n{g.out()} = partition_rows({_one_input(g)}, {_dict(settings)}, "
             f"{key!r})")
     return Step(code)
@@ -198,10 +198,9 @@ def _enter_data_manually(g: NodeCode) -> Step:
                         f"{int(d._ARFF_ATTR.flags)})\n\n\n"
                         + _copy(d.default_column_names, d._split_arff_row, d.parse_arff,
                                 d.parse_svmlight, d.parse_manual_table))
-    code = (f"# the data as entered ({p['data_format']})\n"
-            f"data = {_text_literal(str(p['data']))}\n"
-            f"{g.out()} = parse_manual_table(data, {p['data_format']!r}, "
-            f"{bool(p['has_header'])!r})")
+    code = (f"# the data as entered, its format, whether its first row names the columns\n"
+            f"{g.out()} = parse_manual_table({_text_literal(str(p['data']))}, "
+            f"{p['data_format']!r}, {bool(p['has_header'])!r})")
     return Step(code, imports=("import csv", "import io", "import re"))
 
 
