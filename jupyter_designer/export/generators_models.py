@@ -131,12 +131,16 @@ def _train_clustering(g: NodeCode) -> Step:
     if label and mode != "Ignore label column":
         g.export.add_source("_apply_label_mode", _sources(mt._apply_label_mode))
         k = int(untrained.params["number_of_centroids"])
-        distances = [f"DistancesToClusterCenter no.{i}" for i in range(k)]
-        code += (f"\n# Assign label mode: {mode}\n"
-                 f"assignments = {out}[\"Assignments\"].to_numpy()\n"
-                 f"distances = {out}[{_names_list(distances, 20)}].to_numpy()\n"
-                 f"{out} = _apply_label_mode({out}, {src}, {mode!r}, {label!r}, assignments,\n"
-                 f"    distances[np.arange(len(assignments)), assignments])")
+        base = _var(g.node.id)
+        a, d = f"{base}_assignments", f"{base}_distances"
+        columns = [f"DistancesToClusterCenter no.{i}" for i in range(k)]
+        call = _wrap_call("_apply_label_mode", [out, src, repr(mode), repr(label), a,
+                                                f"{d}[np.arange(len({a})), {a}]"],
+                          len(out) + 3)
+        code += (f"\n# Assign label mode: {mode} (the distance of each row to its own center)\n"
+                 f"{a} = {out}[\"Assignments\"].to_numpy()\n"
+                 f"{d} = {out}[{_names_list(columns, len(d) + 4 + len(out))}].to_numpy()\n"
+                 f"{out} = {call}")
     return Step(code, helpers=("fit_learner", "score_dataset"))
 
 
@@ -250,7 +254,7 @@ def _latent_dirichlet_allocation(g: NodeCode) -> Step:
     vec, lda = f.lda_estimators(g.params, _run_seed(g))
     imports: set = set()
     base = _var(g.node.id)
-    v, m = f"{base}_vectorizer", f"{base}_lda"
+    v, m = f"{base}_vectorizer", f"{base}_model"
     src, normalize = _one_input(g), bool(g.params["normalize"])
     cols = _names_list(names, 60)
     code = (f"{v} = {render_estimator(vec, imports, 0, g.title)}\n"
@@ -277,12 +281,13 @@ def _convert_word_to_vector(g: NodeCode) -> Step:
     p = g.params
     src, out = _one_input(g), g.out()
     base = _var(g.node.id)
-    words, vectors = f"{base}_words", f"{base}_vectors"
+    # names that no copied function has ("<node>_vectors" would be pretrained_vectors')
+    words, vectors = f"{base}_words", f"{base}_word_vectors"
     g.export.add_source("as_text", _as_text_source())
     g.export.add_source("word_vectors", _sources(f._stable_hash, f.embedding_column,
                                                  f.pretrained_vectors, f.trained_vectors,
                                                  f.embeddings_table))
-    sentences = f"[t.split() for t in as_text({src}[{col!r}])]"
+    sentences = f"{base}_sentences"
     imports = ["import zlib", "import gensim  # noqa: F401  (Convert Word to Vector)"]
     if p["word2vec_strategy"] == "Pretrained embedding file":
         path = Path(str(p["pretrained_embedding_file"] or "")).expanduser()
@@ -293,7 +298,8 @@ def _convert_word_to_vector(g: NodeCode) -> Step:
                                  lambda folder, path=path, base=base:
                                  _copy(path, folder / f"{base}_{path.name}"))
         imports.append("from gensim.models import KeyedVectors")
-        code = (f"# the pretrained embedding {str(path)!r}, copied next to the script\n"
+        code = (f"{sentences} = [t.split() for t in as_text({src}[{col!r}])]\n"
+                f"# the pretrained embedding {str(path)!r}, copied next to the script\n"
                 f"{base}_embedding = KeyedVectors.load_word2vec_format(\n"
                 f"    str(HERE / {name!r}), binary={path.suffix == '.bin'})\n"
                 f"{words}, {vectors} = pretrained_vectors({base}_embedding, {sentences}, "
@@ -303,7 +309,8 @@ def _convert_word_to_vector(g: NodeCode) -> Step:
                 "context_window_size", "number_of_epochs", "maximum_vocabulary_size",
                 "minimum_word_count")
         settings = ",\n".join(f"    {k!r}: {_lit(p[k])}" for k in keys)
-        code = (f"{words}, {vectors} = trained_vectors({sentences}, {{\n{settings},\n}}, "
+        code = (f"{sentences} = [t.split() for t in as_text({src}[{col!r}])]\n"
+                f"{words}, {vectors} = trained_vectors({sentences}, {{\n{settings},\n}}, "
                 f"{_run_seed(g) or 1})  # seed")
     code += f"\n{out} = embeddings_table({words}, {vectors})"
     return Step(code, imports=tuple(imports))
@@ -322,9 +329,11 @@ def _web_service_input(g: NodeCode) -> Step:
         raise g.fail(f"no dataset is connected to Web Service Input {g.params['name']!r}; "
                      "connect the dataset whose rows the script should read to its 'Dataset' "
                      "input.")
-    return Step(f"{g.out()} = {g.inputs['dataset']}  # the rows a request would bring")
+    return Step(f"{g.out()} = {g.inputs['dataset']}  # in a served request: the rows of "
+                f"Inputs[{g.params['name']!r}]")
 
 
 @generator("web_service_output")
 def _web_service_output(g: NodeCode) -> Step:
-    return Step(f"{g.out()} = {_one_input(g)}  # the rows a request would get back")
+    return Step(f"{g.out()} = {_one_input(g)}  # in a served request: the rows of "
+                f"Results[{g.params['name']!r}]")
