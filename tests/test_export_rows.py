@@ -73,6 +73,9 @@ def _pipeline(folder: Path) -> tuple[Pipeline, dict]:
     semi.write_text("skip me\n1;x;2.5\n2;y;\n3;z;4.0\n", encoding="utf-8")
     parts = folder / "parts"
     parts.mkdir()
+    (folder / "records.json").write_text('[{"a": 1, "b": "x"}, {"a": 2, "b": null}]',
+                                         encoding="utf-8")
+    (folder / "pipes.txt").write_text("n|s\n1|x\n2|y\n", encoding="latin-1")
     for i in range(2):
         pd.DataFrame({"id": [i, i + 10], "value": [0.5 * i, None]}).to_parquet(
             parts / f"part{i}.parquet", index=False)
@@ -173,6 +176,24 @@ def _pipeline(folder: Path) -> tuple[Pipeline, dict]:
                                     "column_delimiter": "Semicolon"})
     add("imported_parquet", "Import Data", {"path": str(parts / "*.parquet"),
                                             "file_format": "Parquet"})
+    add("imported_json", "Import Data", {"path": str(folder / "records.json"),
+                                         "file_format": "JSON"})
+    add("imported_other", "Import Data", {"path": str(folder / "pipes.txt"),
+                                          "column_delimiter": "Other", "custom_delimiter": "|",
+                                          "encoding": "ISO-8859-1"})
+    add("weather_twice", "Add Rows", {}, [("dataset1", ("weather", None)),
+                                          ("dataset2", ("weather", None))])
+    add("join_two_keys", "Join Data",
+        {"join_key_columns_for_l": _columns("make", "symboling"),
+         "join_key_columns_for_r": _columns("make", "symboling"),
+         "join_type": "Full Outer Join"},
+        [("dataset1", ("head", None)), ("dataset2", ("sample", None))])
+    add("dedup_first", "Remove Duplicate Rows",
+        {"key_column_selection_filter_expression": _columns("body-style")}, [("dataset", cars)])
+    add("smote_none", "SMOTE", {"label_column": _columns("label"), "smote_percentage": 0},
+        [("samples", ("smote_data", None))])
+    add("export_tsv", "Export Data", {"path": str(folder / "written" / "sample.tsv"),
+                                      "file_format": "TSV"}, [("dataset", ("sample", None))])
     add("export_csv", "Export Data", {"path": str(folder / "written" / "joined.csv")},
         [("dataset", ("join_left", None))])
     add("export_json", "Export Data", {"path": str(folder / "written" / "dedup.json"),
@@ -195,18 +216,15 @@ def rows_run(tmp_path_factory):
 def test_rows_script_reproduces_every_output(rows_run, fresh_python, tmp_path):
     ws, rec, outputs, folder = rows_run
     written = {name: (folder / "written" / name).read_bytes()
-               for name in ("joined.csv", "dedup.json")}
+               for name in ("joined.csv", "dedup.json", "sample.tsv")}
     for name in written:
         (folder / "written" / name).unlink()
     result = export(ws, rec.id, format="python", folder=tmp_path / "script")
     text = result.path.read_text(encoding="utf-8")
-    imported = set()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.Import):
-            imported |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
-    assert (imported - set(sys.stdlib_module_names)) <= SCRIPT_MODULES
+    nodes = list(ast.walk(ast.parse(text)))
+    modules = [a.name for n in nodes if isinstance(n, ast.Import) for a in n.names] + \
+        [n.module or "" for n in nodes if isinstance(n, ast.ImportFrom)]
+    assert {m.split(".")[0] for m in modules} - set(sys.stdlib_module_names) <= SCRIPT_MODULES
     assert "def join_frames(" in text and "def partition_rows(" in text
     assert "ctx" not in text
 
