@@ -90,21 +90,28 @@ def _normalize_data(g: NodeCode) -> Step:
         fit = ["low, high = float(np.min(fitted)), float(np.max(fitted))",
                "scale = 1.0 / (high - low)",
                "scaled = x * scale - low * scale"]
-    body = "\n".join("        " + line for line in fit)
-    code = f"""new_columns = {{}}
-with np.errstate(all="ignore"):
-    for column in {_names_list(cols, 18).replace(chr(10), chr(10) + "    ")}:
-        x = {src}[column].to_numpy(dtype="float64", na_value=np.nan)
-        fitted = x[np.isfinite(x)]
-        if len(fitted) == 0:
-            continue  # all values missing: left as is
-        x = np.where(np.isinf(x), np.nan, x)
-        if float(np.std(fitted)) < 1e-9:  # a constant column
-            new_columns[column] = np.where(np.isnan(x), np.nan, {fill})
-            continue
+    body = "\n".join("            " + line for line in fit)
+    # the transformation: a function of new data, fitted on this input (see generators_columns)
+    code = f"""def {g.out("transformation_function")}(df, train={src}):
+    \"\"\"Normalize Data ({method}), fitted on {src}, applied to df.\"\"\"
+    new_columns = {{}}
+    with np.errstate(all="ignore"):
+        for column in {_names_list(cols, 22).replace(chr(10), chr(10) + "        ")}:
+            fitted = train[column].to_numpy(dtype="float64", na_value=np.nan)
+            fitted = fitted[np.isfinite(fitted)]
+            if len(fitted) == 0:
+                continue  # all values missing: left as is
+            x = df[column].to_numpy(dtype="float64", na_value=np.nan)
+            x = np.where(np.isinf(x), np.nan, x)
+            if float(np.std(fitted)) < 1e-9:  # a constant column
+                new_columns[column] = np.where(np.isnan(x), np.nan, {fill})
+                continue
 {body}
-        new_columns[column] = scaled
-{out} = {src}.assign(**new_columns) if new_columns else {src}[list({src}.columns)]"""
+            new_columns[column] = scaled
+    return df.assign(**new_columns) if new_columns else df[list(df.columns)]
+
+
+{out} = {g.out("transformation_function")}({src})"""
     return Step(code)
 
 
@@ -171,6 +178,11 @@ def _train_model(g: NodeCode) -> Step:
 
 @generator("score_model")
 def _score_model(g: NodeCode) -> Step:
+    from .generators_models import model_source
+
+    if model_source(g) == "train_clustering_model":
+        raise g.fail("its trained model is a clustering model; use Assign Data to Clusters to "
+                     "score it.")
     args = [_one_input(g, "trained_model"), _one_input(g)]
     schema = g.schemas.get("dataset") or g.export.run_schema(g.sources.get("dataset"))
     labels = [c.name for c in schema if c.role == "label"] if schema is not None else []
