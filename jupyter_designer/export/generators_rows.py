@@ -127,7 +127,8 @@ def _apply_sql(g: NodeCode) -> Step:
 
 def _text_literal(text: str) -> str:
     """A multi-line string as a readable literal (triple quotes when that is exact)."""
-    if "\n" in text and '"""' not in text and "\\" not in text and not text.endswith('"'):
+    if "\n" in text and '"""' not in text and not text.endswith('"') and "\\" not in text \
+            and all(c.isprintable() or c in "\n\t" for c in text):
         return '"""' + text + '"""'
     return repr(text)
 
