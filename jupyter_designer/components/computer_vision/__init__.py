@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 
 from jupyter_designer.engine.component import component
-from jupyter_designer.engine.models import TrainedModel, UntrainedModel
+from jupyter_designer.engine.models import TrainedModel
 from jupyter_designer.engine.params import Bool, Enum, Float, Int, String
 from jupyter_designer.engine.ports import (ANY, DATASET, IMAGE_DIRECTORY, TRAINED_MODEL,
                                            TRANSFORMATION, UNTRAINED_MODEL, Port)
 from jupyter_designer.engine.schema import ROLES_ATTR
 
-from .images import (IMAGE_COLUMNS, LABEL_COLUMNS, NAME_COLUMNS, ImageDirectory, ImageError,
-                     ImageTransformation, encode_png, image_bytes, tensors)
+from .images import (ImageDirectory, ImageError, ImageTransformation, encode_png, split_directory,
+                     to_directory)
 from .networks import DENSENETS, FACTORY, IMAGE_TASK, RESNETS, ImageUntrainedModel, NetworkError
 
 CATEGORY = "Computer Vision"
@@ -44,11 +44,6 @@ def _directory(ctx, inputs, key, label) -> ImageDirectory:
 
 
 # -- Convert to Image Directory ----------------------------------------------------------------
-def _pick(df, names, what):
-    by_lower = {str(c).strip().lower(): c for c in df.columns}
-    return next((by_lower[n] for n in names if n in by_lower), None)
-
-
 @component(
     "Convert to Image Directory", category=CATEGORY, subcategory=IMAGE_DATA,
     inputs=[Port("input_dataset", ANY, "Input dataset",
@@ -65,38 +60,14 @@ def convert_to_image_directory(ctx, inputs, params):
     if not isinstance(df, pd.DataFrame):
         raise ctx.error("connect an image dataset (a table with an image column) to the 'Input "
                         f"dataset' input; got {type(df).__name__}.")
-    image_col = _pick(df, IMAGE_COLUMNS, "image")
-    if image_col is None:
-        raise ctx.error(f"the dataset has no image column; name the column holding the images "
-                        f"one of {', '.join(repr(c) for c in IMAGE_COLUMNS[:2])}. Its columns: "
-                        f"{', '.join(map(str, df.columns))}.")
     roles = df.attrs.get(ROLES_ATTR, {}) or {}
-    label_col = next((c for c in df.columns if roles.get(str(c)) == "label"), None) \
-        or _pick(df, LABEL_COLUMNS, "label")
-    name_col = _pick(df, NAME_COLUMNS, "name")
-    images = []
-    for i, value in enumerate(df[image_col].tolist()):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            raise ctx.error(f"row {i} has no image in column {image_col!r}; remove rows without "
-                            "an image (Clean Missing Data) first.")
-        try:
-            images.append(image_bytes(value, f"row {i} of column {image_col!r}"))
-        except ImageError as exc:
-            raise ctx.error(str(exc)) from None
-    names = [str(v) for v in df[name_col]] if name_col is not None else \
-        [f"image_{i}" for i in range(len(df))]
-    labels = None
-    if label_col is not None:
-        lab = df[label_col]
-        if lab.isna().any():
-            raise ctx.error(f"the label column {label_col!r} has {int(lab.isna().sum())} missing "
-                            "values; every image of a labeled directory needs its label.")
-        # labels are text, as the class folders of an image directory are named (and as
-        # Evaluate Model compares them)
-        labels = [str(v.item() if hasattr(v, "item") else v) for v in lab.tolist()]
-    out = ImageDirectory(images, names, labels, str(label_col) if label_col is not None else "Label")
+    label_col = next((c for c in df.columns if roles.get(str(c)) == "label"), None)
+    try:
+        out = to_directory(df, label_col)
+    except ImageError as exc:
+        raise ctx.error(str(exc)) from None
     ctx.log("Image directory of %d images%s", len(out),
-            f", {len(out.classes)} classes in {label_col!r}" if labels is not None else ", unlabeled")
+            f", {len(out.classes)} classes in {out.label_column!r}" if out.labeled else ", unlabeled")
     return {"output_image_directory": out}
 
 
@@ -114,21 +85,9 @@ def convert_to_image_directory(ctx, inputs, params):
 def split_image_directory(ctx, inputs, params):
     """Splits the images of an image directory into two, class by class."""
     d = _directory(ctx, inputs, "input_image_directory", "Input image directory")
-    frac = params["fraction_of_images_in_the_first_output"]
-    rng = np.random.default_rng(ctx.seed)
-    groups = {}
-    for i, lab in enumerate(d.labels if d.labeled else [None] * len(d)):
-        groups.setdefault(lab, []).append(i)
-    first = []
-    for key in sorted(groups, key=str):
-        idx = np.array(groups[key])
-        rng.shuffle(idx)
-        first.extend(idx[:int(round(frac * len(idx)))].tolist())
-    chosen = set(first)
-    first = sorted(chosen)
-    second = [i for i in range(len(d)) if i not in chosen]
+    first, second = split_directory(d, params["fraction_of_images_in_the_first_output"], ctx.seed)
     ctx.log("Split %d images into %d and %d", len(d), len(first), len(second))
-    return {"output_image_directory1": d.subset(first), "output_image_directory2": d.subset(second)}
+    return {"output_image_directory1": first, "output_image_directory2": second}
 
 
 # -- Init / Apply Image Transformation ----------------------------------------------------------
@@ -298,8 +257,6 @@ def densenet(ctx, inputs, params):
 def train_pytorch_model(ctx, inputs, params):
     """Trains a ResNet or DenseNet image classifier on a labeled image directory, on a GPU when
     one is present (else the CPU), keeping the epoch with the lowest validation loss."""
-    import torch
-
     from . import networks
 
     model = inputs.get("untrained_model")
@@ -308,32 +265,11 @@ def train_pytorch_model(ctx, inputs, params):
                         "trains the other learners).")
     train = _directory(ctx, inputs, "training_dataset", "Training dataset")
     valid = _directory(ctx, inputs, "validation_dataset", "Validation dataset")
-    for d, label in ((train, "Training dataset"), (valid, "Validation dataset")):
-        if not d.labeled:
-            raise ctx.error(f"the '{label}' image directory has no labels; convert a dataset with "
-                            "a label column with Convert to Image Directory.")
-        if len(d) == 0:
-            raise ctx.error(f"the '{label}' image directory is empty.")
-    classes = train.classes
-    unknown = sorted(set(valid.labels) - set(classes), key=str)
-    if unknown:
-        raise ctx.error(f"the validation images have labels the training images lack: "
-                        f"{', '.join(map(str, unknown[:5]))}; both need the same classes.")
-    if len(classes) < 2:
-        raise ctx.error("the training images have one class only; a classifier needs two or more.")
-    code = {c: i for i, c in enumerate(classes)}
-    y_train = torch.tensor([code[v] for v in train.labels])
-    y_valid = torch.tensor([code[v] for v in valid.labels])
     try:
-        valid_x = tensors(valid, training=False)
-        fixed = None if any(t["mode"] == "For training" for t in train.transforms) \
-            else tensors(train, training=True)
-        trained = networks.train(
-            model, lambda epoch: fixed if fixed is not None else tensors(train, training=True),
-            y_train, valid_x, y_valid, classes=classes, epochs=params["epochs"],
-            batch_size=params["batch_size"], warmup=params["warmup_step_number"],
-            learning_rate=params["learning_rate"], seed=params["random_seed"],
-            patience=params["patience"], print_frequency=params["print_frequency"], log=ctx.log)
+        trained = networks.train_classifier(
+            model, train, valid, log=ctx.log,
+            **{k: params[k] for k in ("epochs", "batch_size", "warmup_step_number", "learning_rate",
+                                      "random_seed", "patience", "print_frequency")})
     except (ImageError, NetworkError) as exc:
         raise ctx.error(str(exc)) from None
     last = trained.history[-1]
@@ -342,7 +278,7 @@ def train_pytorch_model(ctx, inputs, params):
     ctx.log_metric("Epochs trained", last["epoch"])
     return {"trained_model": TrainedModel(
         estimator=trained, task="multiclass", feature_columns=[], label_column=train.label_column,
-        classes=list(classes), learner=model.learner,
+        classes=list(trained.classes), learner=model.learner,
         info={"image_model": True, "model_name": model.params["model_name"],
               "history": trained.history})}
 
@@ -359,31 +295,20 @@ def score_image_model(ctx, inputs, params):
     """Predicts the class of each image with a trained image model: the image's name, its
     label when known, Scored Labels and one Scored Probabilities_<class> column per class."""
     from jupyter_designer.components import ml
-    from .networks import ImageClassifier
+
+    from . import networks
 
     model = inputs.get("trained_model")
-    if not isinstance(model, TrainedModel) or not isinstance(model.estimator, ImageClassifier):
+    if not isinstance(model, TrainedModel) or not isinstance(model.estimator, networks.ImageClassifier):
         raise ctx.error("connect an image model (the output of Train PyTorch Model) to the "
                         "'Trained model' input; other models are scored by Score Model.")
     d = _directory(ctx, inputs, "dataset", "Dataset")
+    label = model.label_column or "Label"
     try:
-        proba = model.estimator.predict_proba(tensors(d, training=False))
+        out = networks.score_table(model.estimator, model.classes, d, label)
     except (ImageError, NetworkError) as exc:
         raise ctx.error(str(exc)) from None
-    classes = list(model.classes)
-    out = pd.DataFrame({"Image name": list(d.names)})
-    roles = {}
-    label = model.label_column or "Label"
-    if d.labeled:
-        out[label] = list(d.labels)
-        roles[label] = "label"
-    if len(d):
-        best = np.asarray(proba).argmax(axis=1)
-        out[ml.SCORED_LABELS] = pd.Series([classes[i] for i in best])
-    else:
-        out[ml.SCORED_LABELS] = pd.Series([], dtype=object)
-    for j, c in enumerate(classes):
-        out[ml.probability_column(c)] = np.asarray(proba)[:, j] if len(d) else np.array([], float)
+    roles = {label: "label"} if d.labeled else {}
     for c in out.columns[out.columns.get_loc(ml.SCORED_LABELS):]:
         roles[str(c)] = "score"
     out.attrs[ROLES_ATTR] = roles

@@ -141,6 +141,65 @@ def image_bytes(value, row_name: str) -> bytes:
                      "file as bytes, as base64 text or as a file path.")
 
 
+def pick_column(df, names):
+    """The first column of ``df`` named one of ``names`` (case-insensitive), else None."""
+    by_lower = {str(c).strip().lower(): c for c in df.columns}
+    return next((by_lower[n] for n in names if n in by_lower), None)
+
+
+def to_directory(df, label_column=None) -> ImageDirectory:
+    """Convert to Image Directory: the images of a table's image column (bytes, base64 text or
+    file paths), named by its name column and labeled by ``label_column`` (else a column named
+    like a label), as an image directory."""
+    import numpy as np
+
+    image_col = pick_column(df, IMAGE_COLUMNS)
+    if image_col is None:
+        raise ImageError(f"the dataset has no image column; name the column holding the images "
+                         f"one of {', '.join(repr(c) for c in IMAGE_COLUMNS[:2])}. Its columns: "
+                         f"{', '.join(map(str, df.columns))}.")
+    label_col = label_column if label_column is not None else pick_column(df, LABEL_COLUMNS)
+    name_col = pick_column(df, NAME_COLUMNS)
+    images = []
+    for i, value in enumerate(df[image_col].tolist()):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            raise ImageError(f"row {i} has no image in column {image_col!r}; remove rows without "
+                             "an image (Clean Missing Data) first.")
+        images.append(image_bytes(value, f"row {i} of column {image_col!r}"))
+    names = [str(v) for v in df[name_col]] if name_col is not None else \
+        [f"image_{i}" for i in range(len(df))]
+    labels = None
+    if label_col is not None:
+        lab = df[label_col]
+        if lab.isna().any():
+            raise ImageError(f"the label column {label_col!r} has {int(lab.isna().sum())} missing "
+                             "values; every image of a labeled directory needs its label.")
+        # labels are text, as the class folders of an image directory are named (and as
+        # Evaluate Model compares them)
+        labels = [str(v.item() if hasattr(v, "item") else v) for v in lab.tolist()]
+    return ImageDirectory(images, names, labels, str(label_col) if label_col is not None else "Label")
+
+
+def split_directory(d: ImageDirectory, fraction: float, seed: int):
+    """Split Image Directory: ``fraction`` of the images of each class to the first directory,
+    the rest to the second, drawn with ``seed``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    groups = {}
+    for i, lab in enumerate(d.labels if d.labeled else [None] * len(d)):
+        groups.setdefault(lab, []).append(i)
+    first = []
+    for key in sorted(groups, key=str):
+        idx = np.array(groups[key])
+        rng.shuffle(idx)
+        first.extend(idx[:int(round(fraction * len(idx)))].tolist())
+    chosen = set(first)
+    first = sorted(chosen)
+    second = [i for i in range(len(d)) if i not in chosen]
+    return d.subset(first), d.subset(second)
+
+
 def to_base64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 

@@ -14,7 +14,10 @@ import math
 import time
 from dataclasses import dataclass, field
 
+from jupyter_designer.components.ml import SCORED_LABELS, probability_column
 from jupyter_designer.engine.models import UntrainedModel
+
+from .images import tensors
 
 RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
            "resnext101_32x8d", "wide_resnet50_2", "wide_resnet101_2")
@@ -223,3 +226,58 @@ def train(untrained, train_x, train_y, valid_x, valid_y, *, classes, epochs, bat
     torch.save(best_state, buf)
     settings = {k: p.get(k) for k in ("memory_efficient", "zero_init_residual")}
     return ImageClassifier(p["model_name"], list(classes), buf.getvalue(), settings, history)
+
+
+def train_classifier(untrained, train_images, valid_images, *, epochs, batch_size,
+                     warmup_step_number, learning_rate, random_seed, patience, print_frequency,
+                     log) -> ImageClassifier:
+    """Train PyTorch Model: check the two labeled image directories, read their images (the
+    training images anew each epoch when their transformation has random steps) and
+    :func:`train`."""
+    import torch
+
+    for d, label in ((train_images, "Training dataset"), (valid_images, "Validation dataset")):
+        if not d.labeled:
+            raise NetworkError(f"the '{label}' image directory has no labels; convert a dataset "
+                               "with a label column with Convert to Image Directory.")
+        if len(d) == 0:
+            raise NetworkError(f"the '{label}' image directory is empty.")
+    classes = train_images.classes
+    unknown = sorted(set(valid_images.labels) - set(classes), key=str)
+    if unknown:
+        raise NetworkError(f"the validation images have labels the training images lack: "
+                           f"{', '.join(map(str, unknown[:5]))}; both need the same classes.")
+    if len(classes) < 2:
+        raise NetworkError("the training images have one class only; a classifier needs two or "
+                           "more.")
+    code = {c: i for i, c in enumerate(classes)}
+    y_train = torch.tensor([code[v] for v in train_images.labels])
+    y_valid = torch.tensor([code[v] for v in valid_images.labels])
+    valid_x = tensors(valid_images, training=False)
+    fixed = None if any(t["mode"] == "For training" for t in train_images.transforms) \
+        else tensors(train_images, training=True)
+    return train(untrained, lambda epoch: fixed if fixed is not None else tensors(train_images, training=True),
+                 y_train, valid_x, y_valid, classes=classes, epochs=epochs,
+                 batch_size=batch_size, warmup=warmup_step_number, learning_rate=learning_rate,
+                 seed=random_seed, patience=patience, print_frequency=print_frequency, log=log)
+
+
+def score_table(classifier: ImageClassifier, classes, images, label_column):
+    """Score Image Model: each image's name, its label when known, Scored Labels and one
+    Scored Probabilities_<class> column per class."""
+    import numpy as np
+    import pandas as pd
+
+    proba = classifier.predict_proba(tensors(images, training=False))
+    classes = list(classes)
+    out = pd.DataFrame({"Image name": list(images.names)})
+    if images.labeled:
+        out[label_column] = list(images.labels)
+    if len(images):
+        best = np.asarray(proba).argmax(axis=1)
+        out[SCORED_LABELS] = pd.Series([classes[i] for i in best])
+    else:
+        out[SCORED_LABELS] = pd.Series([], dtype=object)
+    for j, c in enumerate(classes):
+        out[probability_column(c)] = np.asarray(proba)[:, j] if len(images) else np.array([], float)
+    return out
