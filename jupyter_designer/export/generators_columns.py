@@ -151,7 +151,10 @@ def _indicator_values(g: NodeCode) -> Step:
     src, out = _one_input(g), g.out("results_dataset")
     tr = g.out("indicator_values_transformation")
     overwrite = bool(g.params["overwrite_categorical_columns"])
-    code = f'''def {tr}(df, fitted=indicator_settings({src}, {_lit(cols)}, {overwrite})):
+    code = f'''fitted = indicator_settings({src}, {_lit(cols)}, {overwrite})
+
+
+def {tr}(df, fitted=fitted):
     """Convert to Indicator Values' indicators, fitted on {src}, applied to df."""
     return indicator_frame(df, {_lit(cols)}, {overwrite}, *fitted)
 
@@ -182,7 +185,10 @@ def _group_into_bins(g: NodeCode) -> Step:
          + _src(m.fit_bin_edges, m.bin_values, m.bin_frame))
     src, out, tr = _one_input(g), g.out("quantized_dataset"), g.out("binning_transformation")
     n = int(p["number_of_bins"])
-    code = f'''def {tr}(df, edges=fit_bin_edges({src}, {_lit(cols)}, {mode!r}, {n}, {_lit(custom)})):
+    code = f'''edges = fit_bin_edges({src}, {_lit(cols)}, {mode!r}, {n}, {_lit(custom)})
+
+
+def {tr}(df, edges=edges):
     """Group Data into Bins' bins ({mode}), fitted on {src}, applied to df."""
     return bin_frame(df, {_lit(cols)}, edges, {p['output_mode']!r},
                      {bool(p['tag_columns_as_categorical'])}, {normalization!r}, {n},
@@ -262,7 +268,8 @@ def _apply_transformation(g: NodeCode) -> Step:
     code = textwrap.dedent(f"""\
         # label columns the data may lack enter the transformation as missing values
         absent = [c for c in {_lit(labels)} if c not in {data}.columns]
-        {out} = {tr}({data}.assign(**{{c: np.nan for c in absent}}))
+        padded = {data}.assign(**{{c: np.nan for c in absent}})
+        {out} = {tr}(padded)
         {out} = {out}.drop(columns=[c for c in absent if c in {out}.columns])""")
     return Step(code)
 
