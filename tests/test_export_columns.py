@@ -144,6 +144,12 @@ def _pipeline(ws: Workspace) -> tuple[Pipeline, dict]:
     norm = add("normalize", "Normalize Data", {"transformation_method": "MinMax",
                                                "columns_to_transform": ["amount", "price"]},
                train, out_ports=("transformed_dataset",))
+    rows = add("remove rows", "Clean Missing Data", {"columns_to_be_cleaned": ["amount", "color"],
+                                                     "cleaning_mode": "Remove entire row"},
+               train, out_ports=("cleaned_dataset",))
+    cols = add("remove columns", "Clean Missing Data",
+               {"columns_to_be_cleaned": ["amount", "count", "color"],
+                "cleaning_mode": "Remove entire column"}, train, out_ports=("cleaned_dataset",))
     chosen = add("chosen", "Select Columns in Dataset", {"select_columns": ["amount", "price",
                                                                            "color"]}, label)
     sct = add("select transform", "Select Columns Transform", {}, chosen, out_ports=())
@@ -162,6 +168,10 @@ def _pipeline(ws: Workspace) -> tuple[Pipeline, dict]:
         apply(f"apply {b.id}", b, "binning_transformation", {"label_columns": ["price"]})
     apply("apply normalize", norm, "transformation_function", {"label_columns": ["price"]})
     apply("apply select", sct, "columns_selection_transformation")
+    apply("apply remove rows", rows, "cleaning_transformation")
+    apply("apply remove rows for scoring", rows, "cleaning_transformation",
+          {"label_columns": ["color"]})
+    apply("apply remove columns", cols, "cleaning_transformation", {"label_columns": ["price"]})
     return p, outputs
 
 
@@ -211,15 +221,18 @@ def test_column_components_export_reproduces_the_run(tmp_path, fresh_python):  #
 def test_applying_a_transformation_without_a_generator_is_named(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.register_dataset("export columns train", _train())
-    p = Pipeline("Clean then apply", workspace=ws)
+    p = Pipeline("Select features then apply", workspace=ws)
     data = p.add_dataset("export columns train")
-    clean = p.add_component("Clean Missing Data", {"columns_to_be_cleaned": ["amount"],
-                                                   "cleaning_mode": "Remove entire row"})
-    p.connect(data, None, clean, None)
+    select = p.add_component("Filter Based Feature Selection",
+                             {"feature_scoring_method": "Pearson Correlation",
+                              "target_column": "price", "number_of_desired_features": 1})
+    p.connect(data, None, select, None)
     apply = p.add_component("Apply Transformation")
-    p.connect(clean, "cleaning_transformation", apply, "transformation")
+    p.connect(select, "feature_selection_transformation", apply, "transformation")
     p.connect(data, None, apply, "dataset")
-    with pytest.raises(ExportError, match=r"Apply Transformation \[.*\].*transformation of Clean "
-                                          r"Missing Data has no Python generator yet.*Normalize Data"):
+    with pytest.raises(ExportError, match=r"Apply Transformation \[.*\].*transformation of Filter "
+                                          r"Based Feature Selection has no Python generator yet"
+                                          r".*Clean Missing Data.*Normalize Data"):
         export(ws, p, folder=tmp_path)
+    assert not list(tmp_path.glob("*.py")), "nothing is written when the export fails"
     ws.close()

@@ -49,12 +49,20 @@ def _clean_missing_data(g: NodeCode) -> Step:
                   f"ratios = {{c: {src}[c].isna().sum() / len({src}) if len({src}) else 0.0 "
                   "for c in columns}",
                   f"columns = [c for c in columns if {lo!r} <= ratios[c] <= {hi!r}]"]
+    # the transformation: a function of new data (label columns are neither cleaned nor removed)
+    tr = g.out("cleaning_transformation")
     if mode == c.REMOVE_ROW:
-        lines += [f"missing = {src}[columns].isna().any(axis=1).to_numpy()",
-                  f"{out} = {src}[~missing].reset_index(drop=True) if missing.any() else {src}"]
+        lines += ["", "", f"def {tr}(df, columns=columns, label_columns=()):",
+                  '    """Clean Missing Data: rows missing a value in the cleaned columns removed."""',
+                  "    columns = [c for c in columns if c not in label_columns]",
+                  "    missing = df[columns].isna().any(axis=1).to_numpy()",
+                  "    return df[~missing].reset_index(drop=True) if missing.any() else df"]
     else:
-        lines += [f"{out} = {src}.drop(columns=[c for c in columns if {src}[c].isna().any()])"]
-    return Step("\n".join(lines))
+        lines += [f"dropped = [c for c in columns if {src}[c].isna().any()]", "", "",
+                  f"def {tr}(df, dropped=dropped, label_columns=()):",
+                  '    """Clean Missing Data: the columns that had missing values removed."""',
+                  "    return df.drop(columns=[c for c in dropped if c in df.columns])"]
+    return Step("\n".join(lines + ["", "", f"{out} = {tr}({src})"]))
 
 
 @generator("split_data")

@@ -24,7 +24,11 @@ from .script_code import one_input as _one_input
 
 #: Components whose generator writes their transformation output as a function of a DataFrame.
 TRANSFORMATION_FUNCTIONS = {"normalize_data", "select_columns_transform",
-                            "convert_to_indicator_values", "group_data_into_bins"}
+                            "convert_to_indicator_values", "group_data_into_bins",
+                            "clean_missing_data"}
+#: ... of which those taking the label columns of data to score (``label_columns=[...]``)
+#: rather than getting absent label columns as missing values
+TAKES_LABEL_COLUMNS = {"clean_missing_data"}
 
 
 def _src(*objs) -> list[str]:
@@ -265,6 +269,8 @@ def _apply_transformation(g: NodeCode) -> Step:
     out = g.out()
     if not labels:
         return Step(f"{out} = {tr}({data})")
+    if node.spec.id in TAKES_LABEL_COLUMNS:
+        return Step(f"{out} = {tr}({data}, label_columns={_lit(labels)})")
     code = textwrap.dedent(f"""\
         # label columns the data may lack enter the transformation as missing values
         absent = [c for c in {_lit(labels)} if c not in {data}.columns]
