@@ -70,6 +70,17 @@ def _pipeline(ws: Workspace) -> tuple[Pipeline, dict]:
     add("text", "Edit Metadata", {"column": ["count", "amount"], "data_type": "String"}, label)
     add("uncat", "Edit Metadata", {"column": ["color"], "categorical": "Make non-categorical",
                                    "data_type": "String"}, label)
+    as_double = add("double", "Edit Metadata", {"column": ["count"], "data_type": "Double",
+                                                "fields": "Features"}, train)
+    add("integer", "Edit Metadata", {"column": ["count"], "data_type": "Integer"}, as_double)
+    stamped = add("datetime", "Edit Metadata", {"column": ["when"], "data_type": "DateTime",
+                                                "datetime_format": "%Y-%m-%d"}, train)
+    add("datetime guessed", "Edit Metadata", {"column": ["when"], "data_type": "DateTime"}, train)
+    add("timespan", "Edit Metadata", {"column": ["count"], "data_type": "TimeSpan"}, train)
+    add("still categorical", "Edit Metadata", {"column": ["color"], "data_type": "String"}, cat)
+    add("clear label", "Edit Metadata", {"column": ["price"], "fields": "Clear label"}, label)
+    add("summary of types", "Summarize Data", {}, flag)
+    add("summary of dates", "Summarize Data", {}, stamped)
     add("dates", "Extract Date Parts", {"date_columns": ["when"],
                                         "parts": ["Year", "Month", "Day of week", "Quarter"]},
         label)
@@ -97,7 +108,25 @@ def _pipeline(ws: Workspace) -> tuple[Pipeline, dict]:
     add("trig", "Apply Math Operation", {"category": "Trigonometric",
                                          "trigonometric_function": "TanDegrees",
                                          "column_set": ["amount"]}, train)
+    add("pairs", "Apply Math Operation", {"category": "Operations",
+                                          "arithmetic_operation": "Multiply",
+                                          "column_set": ["amount", "price"],
+                                          "operations_argument_type": "ColumnSet",
+                                          "operations_column_set": ["count", "amount"],
+                                          "output_mode": "ResultOnly"}, train)
+    add("log", "Apply Math Operation", {"category": "Basic", "basic_math_function": "Log",
+                                        "basic_constant": 2.0, "column_set": ["amount"],
+                                        "output_mode": "Inplace"}, train)
+    add("pair max", "Apply Math Operation", {"category": "Compare",
+                                             "comparison_function": "PairMax",
+                                             "compare_argument_type": "ColumnSet",
+                                             "column_set": ["amount", "count"],
+                                             "compare_column_set": ["price"]}, train)
     # Clip Values
+    add("clip subpeaks", "Clip Values", {"set_of_thresholds": "ClipSubpeaks",
+                                         "constant_value_for_lower_threshold": 15.0,
+                                         "list_of_columns": ["amount"],
+                                         "add_indicator_columns": True}, train)
     add("clip both", "Clip Values", {"set_of_thresholds": "ClipPeaksAndSubpeaks",
                                      "threshold": "Percentile",
                                      "percentile_value_for_upper_threshold": 90.0,
