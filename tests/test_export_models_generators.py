@@ -262,3 +262,32 @@ def test_missing_pretrained_embedding_is_named(ws, tmp_path):
     with pytest.raises(ExportError, match=r"Convert Word to Vector \[pretrained\].*pretrained "
                                           r"embedding file .*gone\.txt' does not exist"):
         export(ws, p, folder=tmp_path)
+
+
+def test_a_model_scored_by_the_wrong_component_is_named(ws, tmp_path):
+    """Score Model of a clustering model, Assign Data to Clusters of an anomaly detector: as the
+    run refuses them, so does the export."""
+    p = Pipeline("Wrong scorer", workspace=ws)
+    data = p.add_dataset("anomaly data", id="rows").id
+    for nid, component, params in [("kmeans", "K-Means Clustering", {}),
+                                    ("pca", "PCA-Based Anomaly Detection", {}),
+                                    ("train_kmeans", "Train Clustering Model", {}),
+                                    ("train_pca", "Train Anomaly Detection Model", {}),
+                                    ("score", "Score Model", {})]:
+        p.add_component(component, params, id=nid)
+    p.connect("kmeans", None, "train_kmeans", "untrained_model")
+    p.connect(data, None, "train_kmeans", "dataset")
+    p.connect("pca", None, "train_pca", "untrained_model")
+    p.connect(data, None, "train_pca", "dataset")
+    p.connect("train_kmeans", "trained_model", "score", "trained_model")
+    p.connect(data, None, "score", "dataset")
+    with pytest.raises(ExportError, match=r"Score Model \[score\].*clustering model; use Assign "
+                                          r"Data to Clusters"):
+        export(ws, p, folder=tmp_path)
+    p.remove_node("score")
+    p.add_component("Assign Data to Clusters", id="assign")
+    p.connect("train_pca", "trained_model", "assign", "trained_model")
+    p.connect(data, None, "assign", "dataset")
+    with pytest.raises(ExportError, match=r"Assign Data to Clusters \[assign\].*not a clustering "
+                                          r"model"):
+        export(ws, p, folder=tmp_path)

@@ -144,10 +144,21 @@ def _train_clustering(g: NodeCode) -> Step:
     return Step(code, helpers=("fit_learner", "score_dataset"))
 
 
+def model_source(g: NodeCode) -> str | None:
+    """The component id of the node whose output reaches the 'Trained model' input."""
+    source = g.sources.get("trained_model")
+    node = g.export.pipeline.nodes.get(source[0]) if source else None
+    return node.spec.id if node is not None and node.kind != "dataset" else None
+
+
 @generator("assign_data_to_clusters")
 def _assign_data_to_clusters(g: NodeCode) -> Step:
     from jupyter_designer.components.scoring_evaluation import APPEND_KEY
 
+    source = model_source(g)
+    if source is not None and source != "train_clustering_model":
+        raise g.fail("its 'Trained model' input is not a clustering model; connect the trained "
+                     "model of Train Clustering Model (use Score Model for other models).")
     out = g.out()
     code = f"{out} = score_dataset({_one_input(g, 'trained_model')}, {_one_input(g)})"
     if not g.params[APPEND_KEY]:
