@@ -1,4 +1,6 @@
-"""Code generators of the Python export for Add Columns, Add Rows, Join Data, Remove Duplicate Rows, Partition and Sample, SMOTE, Apply SQL Transformation, Enter Data Manually, Convert to Dataset, Convert to CSV, Import Data and Export Data.
+"""Code generators of the Python export for Add Columns, Add Rows, Join Data, Remove Duplicate
+Rows, Partition and Sample, SMOTE, Apply SQL Transformation, Enter Data Manually, Convert to
+Dataset, Convert to CSV, Import Data and Export Data.
 
 The script carries the components' own functions (``add_columns_frame``, ``join_frames``,
 ``partition_rows``, ``smote_rows``, ``run_sql``, ...), copied from their modules when exporting
@@ -11,7 +13,8 @@ from __future__ import annotations
 
 import inspect
 
-from .script_code import LOG_SOURCE, NodeCode, Step, _lit, _names_list, _wrap_call, generator, plain_source
+from .script_code import (LOG_SOURCE, NodeCode, Step, _lit, _names_list, _wrap_call, generator,
+                          plain_source)
 from .script_code import one_input as _one_input
 
 
@@ -153,12 +156,7 @@ def _partition_and_sample(g: NodeCode) -> Step:
     elif mode == s.ASSIGN_TO_FOLDS and \
             p["stratified_split_for_customized_fold_assignment"] == "True":
         key_param = s._PS_KEY_CUSTOM
-    key = None
-    if key_param is not None:
-        if p[key_param.key] is None:
-            raise g.fail(f"stratification is on but no '{key_param.label}' is selected. Select "
-                         "the column to stratify on.")
-        key = g.columns(key_param.key, "dataset")[0]
+    key = g.columns(key_param.key, "dataset")[0] if key_param is not None else None
     _kinds(g)
     _log(g)
     g.export.add_source("rows:partition", _constants(
@@ -176,8 +174,6 @@ def _partition_and_sample(g: NodeCode) -> Step:
 def _smote(g: NodeCode) -> Step:
     from jupyter_designer.components.data_transformation import sampling as s
 
-    if g.params["label_column"] is None:
-        raise g.fail("set its 'Label column' parameter.")
     label = g.columns("label_column", "samples")[0]
     _kinds(g)
     _log(g)
