@@ -21,6 +21,7 @@ from test_export_python import SCRIPT_MODULES, _clean_env, fresh_python  # noqa:
 from jupyter_designer.app import submit_run
 from jupyter_designer.app.export import export
 from jupyter_designer.engine.pipeline import Pipeline
+from jupyter_designer.export.python_script import ExportError
 from jupyter_designer.store import Workspace
 
 CARS = "Automobile price data (Raw)"
@@ -274,3 +275,20 @@ def test_rows_outputs_are_not_trivial(rows_run):
     assert load("marked")["country"].isna().sum() == 3
     assert list(load("imported").columns) == ["Col1", "Col2", "Col3"]
     assert np.isnan(load("imported")["Col3"].iloc[1])
+
+
+def test_join_keys_that_do_not_pair_are_named(tmp_path):
+    """A draft whose join keys do not pair up is refused by name, as its run would fail."""
+    ws = Workspace(tmp_path / "ws")
+    p = Pipeline("Join keys")
+    p.add_dataset(CARS, id="cars")
+    p.add_component("Enter Data Manually", {"data": MAKERS}, id="makers")
+    p.add_component("Join Data", {"join_key_columns_for_l": _columns("make"),
+                                  "join_key_columns_for_r": _columns("make", "country")},
+                    id="join")
+    p.connect("cars", None, "join", "dataset1")
+    p.connect("makers", None, "join", "dataset2")
+    with pytest.raises(ExportError, match=r"Join Data \[join\].*'Join key columns for L' "
+                                          r"selects 1 column\(s\) but 'Join key columns for R' 2"):
+        export(ws, p, folder=tmp_path)
+    ws.close()
