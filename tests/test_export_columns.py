@@ -7,13 +7,14 @@ every node output compared with the one the run stored (values, dtypes, column o
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_export_python import _clean_env, _run_metrics, _run_script, fresh_python  # noqa: F401
+from test_export_python import _METRIC_LINE, _clean_env, _run_metrics, fresh_python  # noqa: F401
 
 from jupyter_designer.app import submit_run
 from jupyter_designer.app.export import export
@@ -179,6 +180,18 @@ def _pipeline(ws: Workspace) -> tuple[Pipeline, dict]:
     cols = add("remove columns", "Clean Missing Data",
                {"columns_to_be_cleaned": ["amount", "count", "color"],
                 "cleaning_mode": "Remove entire column"}, train, out_ports=("cleaned_dataset",))
+    # a model next to Summarize Data: the script's helpers and the copied code stay apart
+    clean = add("dates of cleaned", "Extract Date Parts", {"date_columns": ["when"],
+                                                           "parts": ["Month"]},
+                rows, "cleaned_dataset")
+    learner = p.add_component("Linear Regression")
+    model = p.add_component("Train Model", {"label_column": "price"})
+    p.connect(learner, None, model, "untrained_model")
+    p.connect(clean, None, model, "dataset")
+    scored = add("scored", "Score Model", {}, model)
+    p.connect(clean, None, scored, "dataset")
+    evaluation = p.add_component("Evaluate Model")
+    p.connect(scored, None, evaluation, "scored_dataset")
     chosen = add("chosen", "Select Columns in Dataset", {"select_columns": ["amount", "price",
                                                                            "color"]}, label)
     sct = add("select transform", "Select Columns Transform", {}, chosen, out_ports=())
@@ -236,6 +249,15 @@ def test_column_components_export_reproduces_the_run(tmp_path, fresh_python):  #
                           + dump, str(script)], cwd=script.parent, env=_clean_env(),
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-4000:]
+    printed = {(m["node"], m["name"]): ast.literal_eval(m["value"])
+               for m in map(_METRIC_LINE.match, out.stdout.splitlines()) if m}
+    assert printed == _run_metrics(rec) and printed
+    # a function the script defines twice is defined alike (one helper does not replace another)
+    defined: dict = {}
+    for stmt in ast.parse(text).body:
+        if isinstance(stmt, ast.FunctionDef):
+            code = ast.get_source_segment(text, stmt)
+            assert defined.setdefault(stmt.name, code) == code, f"{stmt.name} defined twice"
     for name, (node, port) in outputs.items():
         port = port or node.spec.outputs[0].key
         expected = ws.load_artifact(rec.nodes[node.id].outputs[port])

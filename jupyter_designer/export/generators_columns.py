@@ -150,7 +150,7 @@ def _indicator_values(g: NodeCode) -> Step:
     cols = g.columns("categorical_columns_to_convert", "dataset")
     if not cols:
         raise g.fail("the 'Categorical columns to convert' parameter selects no column.")
-    _add(g, "indicator_frame", _src(m.unique_name, m._plain, m._value_text, m.indicator_settings,
+    _add(g, "indicator_frame", _src(m.unique_name, m._category_value, m._value_text, m.indicator_settings,
                                     m.indicator_frame))
     src, out = _one_input(g), g.out("results_dataset")
     tr = g.out("indicator_values_transformation")
@@ -213,7 +213,10 @@ def _summarize_data(g: NodeCode) -> Step:
               f"_COUNT_COLUMNS = {_lit(m._COUNT_COLUMNS)}",
               "_STAT_COLUMNS = SUMMARY_COLUMNS[4:]",
               f"_PERCENTILES = {_lit(m._PERCENTILES)}"]
-    _add(g, "summarize", ["\n".join(consts)] + _src(m._numeric_stats, m.column_kind, m.summarize))
+    # named apart from the script helpers' column_kind (the kinds learners see)
+    code = "\n\n\n".join(_src(m._numeric_stats, m.column_kind, m.summarize))
+    _add(g, "summarize", ["\n".join(consts),
+                          code.replace("column_kind(", "summary_column_kind(")])
     return Step(f"{g.out()} = summarize({_one_input(g, 'input')})",
                 imports=("import math", "import warnings", "from typing import Any"))
 

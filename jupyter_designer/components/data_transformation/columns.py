@@ -432,7 +432,7 @@ def edit_metadata(ctx, inputs, params):
 
 
 # -- Convert to Indicator Values -----------------------------------------------------------
-def _plain(v):
+def _category_value(v):
     if isinstance(v, np.generic):
         v = v.item()
     return v if isinstance(v, (str, int, float, bool)) else str(v)
@@ -547,8 +547,9 @@ def indicator_settings(df: pd.DataFrame, columns: list[str], overwrite: bool) ->
             vals = list(s.cat.categories)
         else:
             vals = sorted(s.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
-        text = not all(isinstance(_plain(v), (str, int, float, bool)) and _plain(v) == v for v in vals)
-        vals = [str(v) if text else _plain(v) for v in vals]
+        text = not all(isinstance(_category_value(v), (str, int, float, bool))
+                       and _category_value(v) == v for v in vals)
+        vals = [str(v) if text else _category_value(v) for v in vals]
         has_missing = bool(s.isna().any())
         col_names = []
         for v in vals + (["Missing"] if has_missing else []):
