@@ -72,8 +72,9 @@ def _edit_metadata(g: NodeCode) -> Step:
     except ValueError as exc:
         raise g.fail(f"{exc}.") from None
     src, out = _one_input(g), g.out()
-    lines = [f"{out} = {src}.copy(deep=False)"]
+    lines, imports = [f"{out} = {src}.copy(deep=False)"], ()
     if p["data_type"] != "Unchanged" or p["categorical"] != "Unchanged":
+        imports = ("import math",)
         _kinds(g)
         _add(g, "edit_column", [f"_TRUE = {{{_lit(sorted(m._TRUE))[1:-1]}}}",
                                 f"_FALSE = {{{_lit(sorted(m._FALSE))[1:-1]}}}"]
@@ -91,7 +92,7 @@ def _edit_metadata(g: NodeCode) -> Step:
                      f"{label[0] if label else 'none'!r}; the script names it where it is used)")
     if rename:
         lines.append(f"{out} = {out}.rename(columns={_lit(rename)})")
-    return Step("\n".join(lines), imports=("import math",))
+    return Step("\n".join(lines), imports=imports)
 
 
 # -- Apply Math Operation ----------------------------------------------------------------------
