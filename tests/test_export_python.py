@@ -323,21 +323,6 @@ def test_registered_dataset_and_user_component(tmp_path):
         REGISTRY.remove("add_ratio")
 
 
-def test_a_component_without_generator_is_named(tmp_path):
-    from jupyter_designer.engine.pipeline import Pipeline
-
-    ws = Workspace(tmp_path / "ws")
-    p = Pipeline("Dedup", workspace=ws)
-    data = p.add_dataset("Automobile price data (Raw)")
-    smote = p.add_component("SMOTE")
-    p.connect(data, None, smote, None)
-    assert "smote" not in GENERATORS
-    with pytest.raises(ExportError, match=r"no Python code generator for SMOTE \[.*\] \(SMOTE\)"):
-        export(ws, p, folder=tmp_path)
-    assert not list(tmp_path.glob("*.py")), "nothing is written when the export fails"
-    ws.close()
-
-
 def test_a_setting_without_generator_is_named(tmp_path):
     ws = Workspace(tmp_path / "ws")
     p = load_sample("Automobile price prediction (basic)", workspace=ws)
