@@ -291,3 +291,16 @@ def test_a_model_scored_by_the_wrong_component_is_named(ws, tmp_path):
     with pytest.raises(ExportError, match=r"Assign Data to Clusters \[assign\].*not a clustering "
                                           r"model"):
         export(ws, p, folder=tmp_path)
+
+
+def test_a_learner_of_another_kind_is_named(ws, tmp_path):
+    p = Pipeline("Wrong learner", workspace=ws)
+    data = p.add_dataset("anomaly data", id="rows").id
+    p.add_component("K-Means Clustering", id="kmeans")
+    p.add_component("Train Anomaly Detection Model", id="train")
+    p.connect("kmeans", None, "train", "untrained_model")
+    p.connect(data, None, "train", "dataset")
+    with pytest.raises(ExportError, match=r"Train Anomaly Detection Model \[train\].*K-Means "
+                                          r"Clustering is a clustering learner, which Train "
+                                          r"Anomaly Detection Model cannot train"):
+        export(ws, p, folder=tmp_path)

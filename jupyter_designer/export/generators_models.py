@@ -42,12 +42,14 @@ def _label_role(schema) -> str | None:
 
 
 def _learner_value(g: NodeCode, tasks: tuple):
+    from jupyter_designer.engine.errors import a_or_an
+
     untrained = g.values.get("untrained_model")
     if untrained is None:
         raise g.fail("its 'Untrained model' input must come from a learner of Machine Learning "
                      "Algorithms.")
     if untrained.task not in tasks:
-        raise g.fail(f"{untrained.learner} is a {untrained.task} learner, which "
+        raise g.fail(f"{untrained.learner} is {a_or_an(untrained.task)} learner, which "
                      f"{g.spec.name} cannot train.")
     return untrained
 
