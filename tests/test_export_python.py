@@ -452,3 +452,51 @@ def test_output_naming_a_folder_writes_the_script_in_it(tmp_path):
     fresh = export(ws, "Automobile price prediction (basic)", output=f"{tmp_path / 'new'}/")
     assert fresh.path == tmp_path / "new" / "automobile_price_prediction_basic.py"
     ws.close()
+
+
+def test_the_designers_own_estimators_are_carried_into_the_script(tmp_path, fresh_python):
+    """Poisson Regression and Fast Forest Quantile Regression build estimator classes of the
+    designer: the script carries their code (without the endpoint-only ONNX methods), scores
+    the quantile forest's quantiles, and prints the run's metrics exactly."""
+    from jupyter_designer.app import submit_run
+    from jupyter_designer.engine.pipeline import Pipeline
+
+    ws = Workspace(tmp_path / "ws")
+    p = Pipeline("own estimators", workspace=ws)
+    data = p.add_dataset("Automobile price data (Raw)")
+    cols = p.add_component("Select Columns in Dataset", {"select_columns": [
+        "make", "body-style", "horsepower", "engine-size", "city-mpg", "price"]}, id="cols")
+    p.connect(data, None, cols, None)
+    clean = p.add_component("Clean Missing Data", {"cleaning_mode": "Remove entire row",
+                                                   "columns_to_be_cleaned": {"begin_with": "all",
+                                                                             "rules": []}},
+                            id="clean")
+    p.connect(cols, None, clean, None)
+    split = p.add_component("Split Data", {"fraction_of_rows_in_the_first_output_dataset": 0.7},
+                            id="split")
+    p.connect(clean, None, split, None)
+    for learner, params in (("Poisson Regression", {}),
+                            ("Fast Forest Quantile Regression",
+                             {"number_of_trees": 20, "quantiles_to_be_estimated": "0.1; 0.5; 0.9",
+                              "random_number_seed": 7})):
+        key = learner.split()[0].lower()
+        node = p.add_component(learner, params, id=key)
+        train = p.add_component("Train Model", {"label_column": "price"}, id=f"train_{key}")
+        p.connect(node, None, train, "untrained_model")
+        p.connect(split, "results_dataset1", train, "dataset")
+        score = p.add_component("Score Model", id=f"score_{key}")
+        p.connect(train, None, score, "trained_model")
+        p.connect(split, "results_dataset2", score, "dataset")
+        evaluate = p.add_component("Evaluate Model", id=f"evaluate_{key}")
+        p.connect(score, None, evaluate, "scored_dataset")
+    rec = ws.get_run(submit_run(ws, p, experiment="export").run_id)
+    assert rec.status == "completed", rec.error
+    want = _run_metrics(rec)
+    assert ("evaluate_fast", "Average Quantile Loss") in want and ("evaluate_poisson", "Mean Absolute Error") in want
+    result = export(ws, rec.id, format="python", folder=tmp_path / "out")
+    text = result.path.read_text(encoding="utf-8")
+    assert "class PoissonRegression(RegressorMixin, BaseEstimator):" in text
+    assert "class QuantileForestRegressor(RegressorMixin, BaseEstimator):" in text
+    assert "onnx" not in text.lower()
+    assert _run_script(fresh_python, result.path) == want
+    ws.close()

@@ -167,7 +167,8 @@ def _learner_generator(g: NodeCode) -> Step:
     """Any learner: the estimator its component builds."""
     untrained = g.untrained
     imports: set = set()
-    code = f"{g.out()} = " + learner_code(untrained, imports, g.title).replace("\n", "\n" + " " * (len(g.out()) + 3))
+    code = learner_code(untrained, imports, g.title, add_source=g.export.add_source)
+    code = f"{g.out()} = " + code.replace("\n", "\n" + " " * (len(g.out()) + 3))
     return Step(code, imports=tuple(imports))
 
 
@@ -249,7 +250,8 @@ def _tune(g: NodeCode) -> Step:
     rows = []
     for s in settings:
         shown = {mt._param_label(untrained.learner, k): mt._plain(v) for k, v in s.items()}
-        code = learner_code(untrained, imports, g.title, overrides=s).replace("\n", "\n     ")
+        code = learner_code(untrained, imports, g.title, overrides=s,
+                            add_source=g.export.add_source).replace("\n", "\n     ")
         rows.append(f"    ({_lit(shown)},\n     {code}),")
     model, metrics = g.out("trained_best_model"), f"{_var(g.node.id)}_metrics"
     code = (f"# the settings the sweep tries ({p['specify_parameter_sweeping_mode']})\n"

@@ -47,7 +47,7 @@ def _train_automl_model(g: NodeCode) -> Step:
     imports: set = set()
     learner = f"{_var(g.node.id)}_learner"
     metrics = f"{_var(g.node.id)}_metrics"
-    code = learner_code(untrained, imports, g.title).replace("\n", "\n" + " " * (len(learner) + 3))
+    code = learner_code(untrained, imports, g.title, add_source=g.export.add_source).replace("\n", "\n" + " " * (len(learner) + 3))
     recorded = {k: v for k, v in (rec.metrics or {}).items()
                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
     lines = [f"# the winner of the AutoML search of run {run.id}: {info['learner']}",

@@ -12,13 +12,11 @@ run saw). Everything else the script needs is copied from the component modules 
 from __future__ import annotations
 
 import inspect
-import re
-import textwrap
 
 from .generators import _learner_generator
 from .generators_text import _as_text_source
 from .script_code import NodeCode, Step, _lit, _names_list, _var, _wrap_call, generator, \
-    plain_source, render_estimator
+    own_estimator_source, plain_source, render_estimator
 from .script_code import one_input as _one_input
 
 
@@ -81,19 +79,11 @@ def _k_means(g: NodeCode) -> Step:
     return _learner_step(g, code, imports)
 
 
-def _pca_detector_source() -> str:
-    from jupyter_designer.components.ml_algorithms import PCAAnomalyDetector
-
-    src = textwrap.dedent(inspect.getsource(PCAAnomalyDetector)).rstrip()
-    # the ONNX converter registration serves the designer's endpoints only
-    return re.sub(r"\n    @classmethod\n    def register_onnx_converter.*", "", src, flags=re.S)
-
-
 @generator("pca_based_anomaly_detection")
 def _pca_anomaly(g: NodeCode) -> Step:
     """PCA-Based Anomaly Detection: the component module's detector class, copied."""
     est = g.untrained.make()
-    g.export.add_source("PCAAnomalyDetector", _pca_detector_source())
+    g.export.add_source("PCAAnomalyDetector", own_estimator_source(type(est)))
     args = [f"{k}={_lit(v)}" for k, v in sorted(est.get_params(deep=False).items())]
     return _learner_step(g, _wrap_call(type(est).__name__, args, 1),
                          ("from sklearn.base import BaseEstimator, OutlierMixin",))

@@ -157,20 +157,26 @@ def _public_module(cls) -> str:
     return cls.__module__
 
 
-def render_estimator(est, imports: set, indent: int = 0, owner: str = "") -> str:
+def render_estimator(est, imports: set, indent: int = 0, owner: str = "", add_source=None) -> str:
     """Code constructing ``est`` (a scikit-learn or LightGBM estimator) with the settings
-    that differ from its class's defaults."""
+    that differ from its class's defaults. An estimator class of the designer's own learners
+    (:data:`OWN_ESTIMATOR_MODULES`) is copied into the script through ``add_source(name,
+    code)``; without ``add_source`` it is refused."""
     cls = type(est)
     if cls.__module__.split(".")[0] == "jupyter_designer":
-        raise ExportError(f"{owner or 'The learner'} builds {cls.__name__}, an estimator of "
-                          "jupyter-designer itself, which a standalone script cannot use. "
-                          "Export a pipeline with a scikit-learn or LightGBM learner.")
-    module = _public_module(cls)
-    imports.add(f"from {module} import {cls.__name__}")
+        if add_source is None or cls.__module__ not in OWN_ESTIMATOR_MODULES:
+            raise ExportError(f"{owner or 'The learner'} builds {cls.__name__}, an estimator of "
+                              "jupyter-designer itself, which a standalone script cannot use. "
+                              "Export a pipeline with a scikit-learn or LightGBM learner.")
+        add_source(cls.__name__, own_estimator_source(cls))
+        for base in cls.__bases__:
+            imports.add(f"from {_public_module(base)} import {base.__name__}")
+    else:
+        imports.add(f"from {_public_module(cls)} import {cls.__name__}")
     from sklearn.pipeline import Pipeline
 
     if isinstance(est, Pipeline):
-        steps = [f"({name!r}, {render_estimator(step, imports, indent + 8, owner)})"
+        steps = [f"({name!r}, {render_estimator(step, imports, indent + 8, owner, add_source)})"
                  for name, step in est.steps]
         return "Pipeline([\n" + "".join(" " * (indent + 4) + s + ",\n" for s in steps) + \
             " " * indent + "])"
@@ -184,13 +190,37 @@ def render_estimator(est, imports: set, indent: int = 0, owner: str = "") -> str
         if key in defaults and _same(value, defaults[key]):
             continue
         if hasattr(value, "get_params"):
-            args.append(f"{key}={render_estimator(value, imports, indent + 4, owner)}")
+            args.append(f"{key}={render_estimator(value, imports, indent + 4, owner, add_source)}")
         elif value is None or isinstance(value, (bool, int, float, str, tuple, list)):
             args.append(f"{key}={_lit(value)}")
         else:
             raise ExportError(f"{owner or 'The learner'}: the setting {key}={value!r} of "
                               f"{cls.__name__} cannot be written as code.")
     return _wrap_call(cls.__name__, args, indent)
+
+
+#: modules whose estimator classes a script carries as their source (the designer's learners
+#: built on numpy and scikit-learn only)
+OWN_ESTIMATOR_MODULES = ("jupyter_designer.components.ml_algorithms",)
+#: methods of those classes that serve the designer's endpoints only (ONNX conversion)
+_ENDPOINT_METHODS = ("register_onnx_converter", "onnx_estimator")
+
+
+def own_estimator_source(cls) -> str:
+    """The source of one of the designer's estimator classes, for a script: without the
+    methods that serve its endpoints."""
+    import ast
+
+    src = textwrap.dedent(inspect.getsource(cls)).rstrip()
+    lines = src.splitlines()
+    tree = ast.parse(src).body[0]
+    drop = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in _ENDPOINT_METHODS:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            drop.update(range(start - 1, node.end_lineno))
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).rstrip()
 
 
 def _same(a, b) -> bool:
@@ -203,7 +233,8 @@ def _same(a, b) -> bool:
         return False
 
 
-def learner_code(untrained, imports: set, owner: str, overrides: dict | None = None) -> str:
+def learner_code(untrained, imports: set, owner: str, overrides: dict | None = None,
+                 add_source=None) -> str:
     """``{"task": ..., "make": lambda: Estimator(...)}`` for an untrained model."""
     try:
         est = untrained.make(overrides)
@@ -212,7 +243,7 @@ def learner_code(untrained, imports: set, owner: str, overrides: dict | None = N
     except Exception as exc:
         raise ExportError(f"{owner}: cannot build the learner {untrained.learner!r}: {exc}") from exc
     return (f'{{"task": {untrained.task!r},\n "make": lambda: '
-            f'{render_estimator(est, imports, 1, owner)}}}')
+            f'{render_estimator(est, imports, 1, owner, add_source)}}}')
 
 
 def one_input(g: NodeCode, port: str = "dataset") -> str:

@@ -106,6 +106,11 @@ def score_dataset(model, df, label=None):
         d = np.asarray(est.decision_function(X), dtype=np.float64)
         cols["Scored Labels"] = (d < 0).astype(np.int64)
         cols["Scored Probabilities"] = expit(-d)
+    elif model["task"] == "regression" and hasattr(est[-1], "predict_quantiles"):
+        final = est[-1]  # a quantile forest: one column per quantile, no Scored Labels
+        qs = final.predict_quantiles(est[:-1].transform(X))
+        for j, q in enumerate(final.quantiles):
+            cols[f"Quantile:{q:.3f}"] = qs[:, j]
     elif model["task"] == "regression":
         cols["Scored Labels"] = np.asarray(est.predict(X), dtype=np.float64).ravel()
     else:
@@ -139,6 +144,8 @@ def evaluate_scored(scored):
     if label is None or label not in scored.columns:
         raise ValueError("Evaluate Model: there is no label column in the scored dataset.")
     scored = scored[scored[label].notna()]
+    if meta["task"] == "regression" and any(str(c).startswith("Quantile:") for c in scored.columns):
+        return evaluate_quantiles(scored, label)
     if meta["task"] == "regression":
         return evaluate_regression(scored, label)
     if meta["task"] == "binary":
@@ -198,6 +205,22 @@ def evaluate_regression(df, label):
         "Relative Squared Error": rse,
         "Coefficient of Determination": 1.0 - rse if rse is not None else None,
     }
+
+
+def evaluate_quantiles(df, label):
+    """The quantile loss of each Quantile:<q> column, and their average."""
+    y = df[label].to_numpy(dtype=np.float64)
+    metrics, losses = {}, []
+    for c in df.columns:
+        c = str(c)
+        if not c.startswith("Quantile:"):
+            continue
+        q = float(c[len("Quantile:"):])
+        diff = y - df[c].to_numpy(dtype=np.float64)
+        loss = float(np.mean(np.maximum(q * diff, (q - 1) * diff)))
+        metrics[f"Quantile Loss:{q:.3f}"] = loss
+        losses.append(loss)
+    return {"Average Quantile Loss": float(np.mean(losses)), **metrics}
 
 
 def evaluate_binary(df, label, classes, threshold=0.5):
@@ -408,8 +431,8 @@ def tune_hyperparameters(settings, df, label, metric, lower_is_better, seed, n_f
 NEEDS = {
     "fit_learner": ["column_kind"],
     "score_dataset": ["class_probabilities"],
-    "evaluate_scored": ["evaluate_regression", "evaluate_binary", "evaluate_multiclass",
-                        "binary_classes", "evaluate_clustering"],
+    "evaluate_scored": ["evaluate_regression", "evaluate_quantiles", "evaluate_binary",
+                        "evaluate_multiclass", "binary_classes", "evaluate_clustering"],
     "evaluate_multiclass": ["column_kind"],
     "fold_metrics": ["evaluate_scored"],
     "cross_validate": ["make_folds", "fit_learner", "score_dataset", "fold_metrics"],
