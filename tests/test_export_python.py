@@ -130,20 +130,30 @@ def _run_metrics(rec) -> dict:
 
 
 # -- every built-in sample -----------------------------------------------------------------------
+class _SampleRuns(dict):
+    """Sample name -> its completed run, each sample run when first asked for (so a test
+    selection runs only the samples it needs)."""
+
+    def __init__(self, ws):
+        super().__init__()
+        self.ws = ws
+
+    def __missing__(self, name):
+        from jupyter_designer.app import submit_run
+
+        handle = submit_run(self.ws, name, experiment="export")
+        rec = self.ws.get_run(handle.run_id)
+        assert rec.status == "completed", (name, rec.error)
+        self[name] = rec
+        return rec
+
+
 @pytest.fixture(scope="module")
 def sample_runs(tmp_path_factory):
-    """A workspace in which every exportable built-in sample ran once: ``(workspace, {sample:
+    """A workspace in which the built-in samples run once each: ``(workspace, {sample:
     run})``."""
-    from jupyter_designer.app import submit_run
-
     ws = Workspace(tmp_path_factory.mktemp("export-ws") / "ws")
-    runs = {}
-    for name in EXPORTABLE:
-        handle = submit_run(ws, name, experiment="export")
-        rec = ws.get_run(handle.run_id)
-        assert rec.status == "completed", (name, rec.error)
-        runs[name] = rec
-    yield ws, runs
+    yield ws, _SampleRuns(ws)
     ws.close()
 
 
