@@ -113,50 +113,15 @@ class CleaningTransformation(Transformation):
         t.fill = {c: v for c, v in self.fill.items() if c not in labels}
         return t
 
+    def settings(self) -> dict:
+        """The fitted cleaning as :func:`clean_frame`'s keyword arguments."""
+        return {"mode": self.mode, "columns": self.columns, "fill": self.fill, "drop": self.drop,
+                "indicators": self.indicators, "imputer": self.imputer,
+                "imputer_columns": self.imputer_columns, "integer_columns": self.integer_columns}
+
     def transform(self, df):
-        labels = self.label_columns
-        cleaned = self.columns
-        missing = [c for c in cleaned if c not in df.columns]
-        if missing:
-            raise _missing_columns_error(self.source, missing, df, labels)
         roles = get_roles(df)
-        indicator_values = {name: df[col].isna().to_numpy() for col, name in self.indicators
-                            if col in df.columns}
-        out = df
-        if self.mode == REMOVE_ROW:
-            if cleaned:
-                keep = ~df[cleaned].isna().any(axis=1).to_numpy()
-                if not keep.all():
-                    out = df[keep].reset_index(drop=True)
-        elif self.mode == MICE and self.imputer is not None and self.imputer_columns:
-            absent = [c for c in self.imputer_columns if c not in df.columns and c not in labels]
-            if absent:
-                raise _missing_columns_error(self.source, absent, df, labels)
-            # an absent label enters the imputer as unknown, as a missing value would
-            n = len(df)
-            x = np.column_stack([_as_float(df[c]) if c in df.columns else np.full(n, np.nan)
-                                 for c in self.imputer_columns])
-            filled = self.imputer.transform(x)
-            new = {}
-            for j, c in enumerate(self.imputer_columns):
-                if c in labels:
-                    continue
-                values = filled[:, j]
-                if c in self.integer_columns:
-                    values = np.round(values)
-                new[c] = _fill_column(df[c], None, values)
-            out = out.assign(**new)
-        elif self.fill:
-            new = {c: _fill_column(df[c], _unplain(v)) for c, v in self.fill.items()
-                   if v is not None and c in df.columns}
-            if new:
-                out = out.assign(**new)
-        if self.drop:
-            out = out.drop(columns=[c for c in self.drop if c in out.columns])
-        if indicator_values:
-            out = out.assign(**indicator_values)
-        if out is df:
-            out = df[list(df.columns)]  # a new frame sharing data (copy-on-write)
+        out = clean_frame(df, **self.settings(), label_columns=self.label_columns)
         set_roles(out, roles, replace=True)
         return out
 
@@ -180,6 +145,57 @@ class CleaningTransformation(Transformation):
         if any(isinstance(v, (pd.Timestamp, pd.Timedelta)) for v in step.fill.values()):
             return None
         return step
+
+
+def clean_frame(df: pd.DataFrame, mode: str, columns: list, fill: dict, drop: list,
+                indicators: list, imputer, imputer_columns: list, integer_columns: list,
+                label_columns=()) -> pd.DataFrame:
+    """Clean Missing Data's fitted cleaning (see :func:`fit_cleaning`) applied to ``df``: the
+    same substitutions, row removals, dropped columns and indicator columns. The columns of
+    ``label_columns`` pass through as they come (data to score may lack them)."""
+    labels = tuple(label_columns)
+    cleaned = [c for c in columns if c not in labels]
+    missing = [c for c in cleaned if c not in df.columns]
+    if missing:
+        raise _missing_columns_error("Clean Missing Data", missing, df, labels)
+    indicator_values = {name: df[col].isna().to_numpy() for col, name in indicators
+                        if col in df.columns}
+    out = df
+    if mode == REMOVE_ROW:
+        if cleaned:
+            keep = ~df[cleaned].isna().any(axis=1).to_numpy()
+            if not keep.all():
+                out = df[keep].reset_index(drop=True)
+    elif mode == MICE and imputer is not None and imputer_columns:
+        absent = [c for c in imputer_columns if c not in df.columns and c not in labels]
+        if absent:
+            raise _missing_columns_error("Clean Missing Data", absent, df, labels)
+        # an absent label enters the imputer as unknown, as a missing value would
+        n = len(df)
+        x = np.column_stack([_as_float(df[c]) if c in df.columns else np.full(n, np.nan)
+                             for c in imputer_columns])
+        filled = imputer.transform(x)
+        new = {}
+        for j, c in enumerate(imputer_columns):
+            if c in labels:
+                continue
+            values = filled[:, j]
+            if c in integer_columns:
+                values = np.round(values)
+            new[c] = _fill_column(df[c], None, values)
+        out = out.assign(**new)
+    elif fill:
+        new = {c: _fill_column(df[c], _unplain(v)) for c, v in fill.items()
+               if v is not None and c in df.columns and c not in labels}
+        if new:
+            out = out.assign(**new)
+    if drop:
+        out = out.drop(columns=[c for c in drop if c in out.columns])
+    if indicator_values:
+        out = out.assign(**indicator_values)
+    if out is df:
+        out = df[list(df.columns)]  # a new frame sharing data (copy-on-write)
+    return out
 
 
 class CleaningStep:
@@ -334,6 +350,15 @@ def _convert_replacement(text: str, series: pd.Series, column: str, ctx):
 
 
 def _fit_cleaning(ctx, df: pd.DataFrame, params: dict) -> CleaningTransformation:
+    selected = _resolve(_CMD_COLUMNS, params["columns_to_be_cleaned"], Schema.from_frame(df),
+                        ctx.component)
+    return CleaningTransformation(**fit_cleaning(ctx, df, selected, params))
+
+
+def fit_cleaning(ctx, df: pd.DataFrame, selected: list, params: dict) -> dict:
+    """Clean Missing Data fitted on ``df`` for the columns ``selected``: which columns are
+    cleaned, replaced, removed or get an indicator column, and the replacement values (or the
+    MICE imputer), as :func:`clean_frame`'s keyword arguments."""
     lo = params["minimum_missing_value_ratio"]
     hi = params["maximum_missing_value_ratio"]
     if lo > hi:
@@ -341,8 +366,6 @@ def _fit_cleaning(ctx, df: pd.DataFrame, params: dict) -> CleaningTransformation
                         f"'Maximum missing value ratio' ({hi}); no column can be cleaned. "
                         f"Lower the minimum or raise the maximum.")
     mode = params["cleaning_mode"]
-    schema = Schema.from_frame(df)
-    selected = _resolve(_CMD_COLUMNS, params["columns_to_be_cleaned"], schema, ctx.component)
     n = len(df)
     counts = {c: int(df[c].isna().sum()) for c in selected}
     to_clean = [c for c in selected if lo <= (counts[c] / n if n else 0.0) <= hi]
@@ -350,12 +373,14 @@ def _fit_cleaning(ctx, df: pd.DataFrame, params: dict) -> CleaningTransformation
     if skipped:
         ctx.log("Not cleaned (missing-value ratio outside the limits): %s", ", ".join(skipped))
 
+    settings = {"mode": mode, "columns": to_clean, "fill": {}, "drop": [], "indicators": [],
+                "imputer": None, "imputer_columns": [], "integer_columns": []}
     if mode == REMOVE_ROW:
-        return CleaningTransformation(mode, to_clean)
+        return settings
     if mode == REMOVE_COLUMN:
         drop = [c for c in to_clean if counts[c] > 0]
         ctx.log("Removing columns with missing values: %s", ", ".join(drop) or "(none)")
-        return CleaningTransformation(mode, [], drop=drop)
+        return {**settings, "columns": [], "drop": drop}
 
     drop = []
     if mode in _STAT_MODES and params["cols_with_all_missing_values"] == "Remove":
@@ -407,10 +432,9 @@ def _fit_cleaning(ctx, df: pd.DataFrame, params: dict) -> CleaningTransformation
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 imputer.fit(x)
-        return CleaningTransformation(mode, to_clean, drop=drop, indicators=indicators,
-                                      imputer=imputer, imputer_columns=cols,
-                                      integer_columns=integer_columns)
-    return CleaningTransformation(mode, to_clean, fill=fill, drop=drop, indicators=indicators)
+        return {**settings, "columns": to_clean, "drop": drop, "indicators": indicators,
+                "imputer": imputer, "imputer_columns": cols, "integer_columns": integer_columns}
+    return {**settings, "columns": to_clean, "fill": fill, "drop": drop, "indicators": indicators}
 
 
 def _clean_schema(inputs, params):

@@ -290,16 +290,23 @@ def split_data(ctx, inputs, params):
     first output; Relative Expression the rows that satisfy the condition.
     """
     df = inputs["dataset"]
+    key = None
+    if params["splitting_mode"] == SPLIT_ROWS and params["stratified_split"] == "True":
+        if params["stratification_key_column"] is None:
+            raise ctx.error("'Stratified split' is True but no 'Stratification key column' is "
+                            "selected. Select the column to stratify on.")
+        key = _STRAT_KEY.resolve(params["stratification_key_column"], Schema.from_frame(df),
+                                 ctx.component)[0]
+    first, second = split_positions(ctx, df, params, key)
+    return {"results_dataset1": _take(df, first), "results_dataset2": _take(df, second)}
+
+
+def split_positions(ctx, df: pd.DataFrame, params: dict, key: str | None = None):
+    """Split Data: the row positions of its two outputs, by the splitting mode of ``params``
+    (``key``: the stratification key column of a stratified Split Rows)."""
     mode = params["splitting_mode"]
     if mode == SPLIT_ROWS:
-        strata = None
-        if params["stratified_split"] == "True":
-            if params["stratification_key_column"] is None:
-                raise ctx.error("'Stratified split' is True but no 'Stratification key column' is "
-                                "selected. Select the column to stratify on.")
-            key = _STRAT_KEY.resolve(params["stratification_key_column"], Schema.from_frame(df),
-                                     ctx.component)[0]
-            strata = _strata(df, key)
+        strata = _strata(df, key) if key is not None else None
         first, second = _split_rows(df, params["fraction_of_rows_in_the_first_output_dataset"],
                                     params["randomized_split"], params["random_seed"], strata)
     else:
@@ -310,7 +317,7 @@ def split_data(ctx, inputs, params):
         positions = np.arange(len(df))
         first, second = positions[mask], positions[~mask]
     ctx.log("Split %d rows into %d and %d", len(df), len(first), len(second))
-    return {"results_dataset1": _take(df, first), "results_dataset2": _take(df, second)}
+    return first, second
 
 
 # =========================================================================================
