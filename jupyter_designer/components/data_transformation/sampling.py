@@ -212,6 +212,10 @@ def _relational_mask(df: pd.DataFrame, expression: str, error) -> np.ndarray:
             raise error(f"the 'Relational expression' term {term!r} must start with one of "
                         f"{', '.join(_OPS)}, e.g. '> 2010'.")
         text = term[len(op):].strip()
+        if kind not in (*NUMERIC_KINDS, "boolean", "datetime", "timespan") \
+                and op not in ("==", "!="):
+            raise error(f"the 'Relational expression' compares text column {column!r} "
+                        f"with {op!r}; text columns support only == and !=.")
         try:
             if kind in NUMERIC_KINDS:
                 right = float(text)
@@ -232,9 +236,6 @@ def _relational_mask(df: pd.DataFrame, expression: str, error) -> np.ndarray:
                 right = _parse_timespan(text)
                 left = series
             else:
-                if op not in ("==", "!="):
-                    raise error(f"the 'Relational expression' compares text column {column!r} "
-                                f"with {op!r}; text columns support only == and !=.")
                 right = text
                 left = series.astype(object).to_numpy()
                 left = np.array([None if n else str(v) for v, n in zip(left, null)], dtype=object)
