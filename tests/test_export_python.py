@@ -336,9 +336,11 @@ def test_registered_dataset_and_user_component(tmp_path):
 def test_a_setting_without_generator_is_named(tmp_path):
     ws = Workspace(tmp_path / "ws")
     p = load_sample("Automobile price prediction (basic)", workspace=ws)
-    p.set_param("clean_missing_data", "cleaning_mode", "Replace with mean")
-    with pytest.raises(ExportError, match=r"Clean Missing Data \[clean_missing_data\].*"
-                                          r"'Replace with mean'"):
+    r = p.add_component("Execute R Script")
+    p.connect("split_data", "results_dataset1", r, "dataset1")
+    p.connect("split_data", "results_dataset2", r, "script_bundle")
+    with pytest.raises(ExportError, match=r"Execute R Script \[execute_r_script_1\].*"
+                                          r"script bundle"):
         export(ws, p, folder=tmp_path)
     ws.close()
 
