@@ -512,3 +512,32 @@ def test_the_designers_own_estimators_are_carried_into_the_script(tmp_path, fres
     assert "onnx" not in text.lower()
     assert _run_script(fresh_python, result.path) == want
     ws.close()
+
+
+def test_a_node_named_like_a_module_does_not_hide_it(tmp_path):
+    """Node ids become variable names: one named like a module the script imports (csv, re,
+    math, time, torch) gets another name, so the module stays usable below it."""
+    import ast as _ast
+
+    from jupyter_designer.engine.pipeline import Pipeline
+
+    ws = Workspace(tmp_path / "ws")
+    p = Pipeline("modules", workspace=ws)
+    data = p.add_dataset("Automobile price data (Raw)")
+    prev = data
+    for nid in ("csv", "re", "math", "time"):
+        node = p.add_component("Select Columns in Dataset",
+                               {"select_columns": ["make", "price", "horsepower"]}, id=nid)
+        p.connect(prev, None, node, None)
+        prev = node
+    out = p.add_component("Convert to CSV", id="torch")
+    p.connect(prev, None, out, None)
+    text = export(ws, p, folder=tmp_path).path.read_text(encoding="utf-8")
+    tree = _ast.parse(text)
+    imported = {(a.asname or a.name).split(".")[0] for n in _ast.walk(tree)
+                if isinstance(n, (_ast.Import, _ast.ImportFrom)) for a in n.names}
+    assigned = {t.id for n in tree.body if isinstance(n, _ast.Assign) for t in n.targets
+                if isinstance(t, _ast.Name)}
+    assert {"csv_", "re_", "math_", "time_", "torch_"} <= assigned, assigned
+    assert not imported & assigned, imported & assigned
+    ws.close()

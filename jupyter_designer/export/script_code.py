@@ -9,6 +9,7 @@ import inspect
 import keyword
 import math
 import re
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,6 +271,10 @@ LOG_SOURCE = '''def log(message, *args):
 # -- names of variables in the script ------------------------------------------------------------
 _RESERVED = set(dir(script_helpers)) | {"np", "pd", "Path", "HERE", "METRICS", "print_metrics",
                                         "run_python_script"}
+# modules a script may import: a node named like one must not hide it
+_RESERVED |= set(sys.stdlib_module_names) | {
+    "numpy", "pandas", "sklearn", "scipy", "lightgbm", "pyarrow", "simplemma", "stopwordsiso",
+    "vowpalwabbit", "surprise", "torch", "torchvision", "PIL", "gensim"}
 
 
 def _var(name: str) -> str:
