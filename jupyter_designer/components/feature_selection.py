@@ -62,7 +62,7 @@ def _is_numeric(series) -> bool:
         not isinstance(dtype, pd.CategoricalDtype)
 
 
-def _as_float(series) -> np.ndarray:
+def _float_values(series) -> np.ndarray:
     """A numeric/boolean column as float64 with NaN for missing values."""
     return series.astype("float64").to_numpy(dtype="float64", na_value=np.nan)
 
@@ -176,13 +176,13 @@ def score_features(df, features: list[str], target: str | None, method: str,
             ok = (xc >= 0) & (yc >= 0)
             scores[f] = _chi2(xc[ok], yc[ok])
             continue
-        x = _as_float(col)
+        x = _float_values(col)
         if method == "Pearson Correlation" and not y_numeric:
             yk = _codes(ycol)
             ok = ~np.isnan(x) & (yk >= 0)
             scores[f] = _pearson(x[ok], None, yk[ok]) if ok.sum() > 1 else 0.0
             continue
-        y = _as_float(ycol) if y_numeric else _codes(ycol).astype("float64")
+        y = _float_values(ycol) if y_numeric else _codes(ycol).astype("float64")
         if not y_numeric:
             y[y < 0] = np.nan
         ok = ~np.isnan(x) & ~np.isnan(y)
@@ -210,14 +210,14 @@ def _mutual_information(df, features, ycol, classes) -> dict:
     for f in features:  # one column at a time: missing values are dropped per pair
         col = df[f]
         discrete = not _is_numeric(col) or str(col.dtype) in ("bool", "boolean")
-        x = _codes(col).astype("float64") if not _is_numeric(col) else _as_float(col)
+        x = _codes(col).astype("float64") if not _is_numeric(col) else _float_values(col)
         if not _is_numeric(col):
             x[x < 0] = np.nan
         if classes:
             y = _codes(ycol)
             ok = ~np.isnan(x) & (y >= 0)
         else:
-            y = _as_float(ycol)
+            y = _float_values(ycol)
             ok = ~np.isnan(x) & ~np.isnan(y)
         if ok.sum() < 4 or np.all(x[ok] == x[ok][0]):
             scores[f] = 0.0
@@ -226,6 +226,19 @@ def _mutual_information(df, features, ycol, classes) -> dict:
         scores[f] = float(fn(x[ok].reshape(-1, 1), y[ok], discrete_features=[discrete],
                              n_neighbors=3, random_state=0)[0])
     return scores
+
+
+def select_features(df, candidates: list, target, method: str, n: int,
+                    component: str = "Filter Based Feature Selection", log=None):
+    """The target and the ``n`` best of ``candidates`` by ``method`` (best first), the scores
+    of every candidate as one row (best first), and the chosen features' names."""
+    scores = score_features(df, candidates, target, method, component, log=log)
+    scores = {k: (0.0 if v is None or np.isnan(v) else float(v)) for k, v in scores.items()}
+    ranked = sorted(candidates, key=lambda c: -scores[c])  # stable: ties keep dataset order
+    chosen = ranked[:n]
+    keep = ([target] if target is not None else []) + chosen
+    features = pd.DataFrame({c: [scores[c]] for c in ranked}, columns=ranked).astype("float64")
+    return df[keep], features, chosen
 
 
 # -- the component ------------------------------------------------------------------------
@@ -341,14 +354,11 @@ def filter_based_feature_selection(ctx, inputs, params):
                         "'Operate on feature columns only' if they are marked as label or score.")
     if len(df) == 0:
         raise ctx.error("the dataset has no rows; feature scores need data.")
-    scores = score_features(df, candidates, target, method, ctx.component, log=ctx.warn)
-    scores = {k: (0.0 if v is None or np.isnan(v) else float(v)) for k, v in scores.items()}
-    ranked = sorted(candidates, key=lambda c: -scores[c])  # stable: ties keep dataset order
-    chosen = ranked[:params["number_of_desired_features"]]
-    keep = ([target] if target is not None else []) + chosen
-    filtered = df[keep]
+    filtered, features, chosen = select_features(df, candidates, target, method,
+                                                 params["number_of_desired_features"],
+                                                 ctx.component, log=ctx.warn)
+    keep = list(filtered.columns)
     set_roles(filtered, get_roles(df))
-    features = pd.DataFrame({c: [scores[c]] for c in ranked}, columns=ranked).astype("float64")
     ctx.log(f"{method}: kept {len(chosen)} of {len(candidates)} features: {', '.join(chosen)}")
     return {"filtered_dataset": filtered, "features": features,
             "feature_selection_transformation": FeatureSelectionTransformation(keep, target)}

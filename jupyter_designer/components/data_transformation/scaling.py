@@ -54,6 +54,45 @@ def _check_numeric_columns(source: str, columns, df, verb: str) -> None:
             f"be {verb}, but are {', '.join(kind_of_dtype(df[c].dtype) for c in bad)}.")
 
 
+def normalize_values(method: str, x: np.ndarray, st: dict,
+                     use_zero_for_constant: bool) -> np.ndarray:
+    """One column's values ``x`` (float64) scaled by ``method`` with its fitted statistics
+    ``st``."""
+    m = method
+    if m == "Logistic":
+        return 1.0 / (1.0 + np.exp(-x))
+    if m == "TanH":
+        return np.tanh(x)
+    x = np.where(np.isinf(x), np.nan, x) if m != "LogNormal" else x
+    if st.get("invalid"):
+        return np.full_like(x, np.nan)
+    if st.get("constant"):
+        fill = 0.0 if use_zero_for_constant else np.nan
+        return np.where(np.isnan(x), np.nan, fill)
+    if m == "ZScore":
+        return (x - st["mean"]) / st["std"]
+    if m == "MinMax":
+        scale = 1.0 / (st["max"] - st["min"])
+        return x * scale - st["min"] * scale
+    # LogNormal: the lognormal cumulative distribution function
+    from scipy.stats import lognorm
+    return lognorm.cdf(x, st["shape"], loc=0.0, scale=st["scale"])
+
+
+def normalize_frame(df: pd.DataFrame, method: str, columns: list, stats: dict,
+                    use_zero_for_constant: bool) -> pd.DataFrame:
+    """``df`` with ``columns`` scaled by ``method`` with the fitted ``stats`` (a column without
+    statistics, all missing when fitting, is left as is)."""
+    new = {}
+    with np.errstate(all="ignore"):
+        for c in columns:
+            st = stats.get(c)
+            if st is None:  # all values were missing when fitting: left as is
+                continue
+            new[c] = normalize_values(method, _as_float(df[c]), st, use_zero_for_constant)
+    return df.assign(**new) if new else df[list(df.columns)]
+
+
 class NormalizeTransformation(Transformation):
     """Normalize Data's fitted scaling, applied with the training data's statistics.
 
@@ -73,37 +112,13 @@ class NormalizeTransformation(Transformation):
 
     def transform(self, df):
         _check_numeric_columns(self.source, self.columns, df, "normalized")
-        new = {}
-        with np.errstate(all="ignore"):
-            for c in self.columns:
-                st = self.stats.get(c)
-                if st is None:  # all values were missing when fitting: left as is
-                    continue
-                new[c] = self._scale(_as_float(df[c]), st)
-        out = df.assign(**new) if new else df[list(df.columns)]
+        out = normalize_frame(df, self.method, self.columns, self.stats,
+                              self.use_zero_for_constant)
         set_roles(out, get_roles(df), replace=True)
         return out
 
     def _scale(self, x: np.ndarray, st: dict) -> np.ndarray:
-        m = self.method
-        if m == "Logistic":
-            return 1.0 / (1.0 + np.exp(-x))
-        if m == "TanH":
-            return np.tanh(x)
-        x = np.where(np.isinf(x), np.nan, x) if m != "LogNormal" else x
-        if st.get("invalid"):
-            return np.full_like(x, np.nan)
-        if st.get("constant"):
-            fill = 0.0 if self.use_zero_for_constant else np.nan
-            return np.where(np.isnan(x), np.nan, fill)
-        if m == "ZScore":
-            return (x - st["mean"]) / st["std"]
-        if m == "MinMax":
-            scale = 1.0 / (st["max"] - st["min"])
-            return x * scale - st["min"] * scale
-        # LogNormal: the lognormal cumulative distribution function
-        from scipy.stats import lognorm
-        return lognorm.cdf(x, st["shape"], loc=0.0, scale=st["scale"])
+        return normalize_values(self.method, x, st, self.use_zero_for_constant)
 
     def output_schema(self, schema):
         out = schema
@@ -156,6 +171,13 @@ class NormalizeStep:
 
 
 def _fit_normalize(method: str, df: pd.DataFrame, columns: list, use_zero: bool):
+    return NormalizeTransformation(method, columns, normalize_stats(method, df, columns),
+                                   use_zero)
+
+
+def normalize_stats(method: str, df: pd.DataFrame, columns: list) -> dict:
+    """The statistics ``method`` fits on ``df``'s ``columns`` ({column: {...}}; a column with
+    only missing values gets none)."""
     stats = {}
     for c in columns:
         x = _as_float(df[c])
@@ -180,7 +202,7 @@ def _fit_normalize(method: str, df: pd.DataFrame, columns: list, use_zero: bool)
         else:
             logs = np.log(x)
             stats[c] = {"shape": float(np.std(logs)), "scale": float(np.exp(np.mean(logs)))}
-    return NormalizeTransformation(method, columns, stats, use_zero)
+    return stats
 
 
 def _normalize_schema(inputs, params):
