@@ -180,6 +180,10 @@ def _pipeline(ws: Workspace) -> tuple[Pipeline, dict]:
     cols = add("remove columns", "Clean Missing Data",
                {"columns_to_be_cleaned": ["amount", "count", "color"],
                 "cleaning_mode": "Remove entire column"}, train, out_ports=("cleaned_dataset",))
+    lda = add("topics", "Latent Dirichlet Allocation", {"target_column_s": ["flag"],
+                                                        "number_of_topics_to_model": 2,
+                                                        "n_grams": 1}, rows, "cleaned_dataset",
+              out_ports=("transformed_dataset",))
     # a model next to Summarize Data: the script's helpers and the copied code stay apart
     clean = add("dates of cleaned", "Extract Date Parts", {"date_columns": ["when"],
                                                            "parts": ["Month"]},
@@ -210,6 +214,7 @@ def _pipeline(ws: Workspace) -> tuple[Pipeline, dict]:
         apply(f"apply {b.id}", b, "binning_transformation", {"label_columns": ["price"]})
     apply("apply normalize", norm, "transformation_function", {"label_columns": ["price"]})
     apply("apply select", sct, "columns_selection_transformation")
+    apply("apply topics", lda, "lda_transformation", {"label_columns": ["price"]})
     apply("apply remove rows", rows, "cleaning_transformation")
     apply("apply remove rows for scoring", rows, "cleaning_transformation",
           {"label_columns": ["color"]})

@@ -25,7 +25,7 @@ from .script_code import one_input as _one_input
 #: Components whose generator writes their transformation output as a function of a DataFrame.
 TRANSFORMATION_FUNCTIONS = {"normalize_data", "select_columns_transform",
                             "convert_to_indicator_values", "group_data_into_bins",
-                            "clean_missing_data"}
+                            "clean_missing_data", "latent_dirichlet_allocation"}
 #: ... of which those taking the label columns of data to score (``label_columns=[...]``)
 #: rather than getting absent label columns as missing values
 TAKES_LABEL_COLUMNS = {"clean_missing_data"}
