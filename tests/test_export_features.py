@@ -99,6 +99,13 @@ def _pipeline(ws: Workspace) -> tuple[Pipeline, dict]:
             {"feature_scoring_method": "Spearman Correlation", "target_column": "price",
              "number_of_desired_features": 3, "operate_on_feature_columns_only": only},
             labelled, out_ports=("filtered_dataset", "features"))
+    categories = add("categories", "Edit Metadata", {"column": ["grade", "color"],
+                                                     "categorical": "Categorical"}, train)
+    for method in ("Pearson Correlation", "Mutual Information", "Chi Squared", "Fisher Score"):
+        add(f"select categorical {method}", "Filter Based Feature Selection",
+            {"feature_scoring_method": method, "target_column": "grade",
+             "number_of_desired_features": 4}, categories,
+            out_ports=("filtered_dataset", "features"))
     add("select count with target", "Filter Based Feature Selection",
         {"feature_scoring_method": "Count Based", "target_column": "grade",
          "number_of_desired_features": 20}, train, out_ports=("filtered_dataset", "features"))

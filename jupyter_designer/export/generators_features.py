@@ -6,7 +6,7 @@ The script carries the components' own functions (``normalize_stats``, ``normali
 ``score_features``, ``select_features``, ...), copied from their modules when exporting, so the
 script and the components never drift apart. Normalize Data's transformation is, in the script,
 a function of a DataFrame (see :mod:`.generators_columns`): its statistics are fitted once on
-the training data, as a default argument, and Apply Transformation calls it on other data.
+the training data, and Apply Transformation calls it on other data.
 """
 
 from __future__ import annotations
@@ -35,10 +35,14 @@ def _normalize_data(g: NodeCode) -> Step:
     src, out = _one_input(g), g.out("transformed_dataset")
     tf = g.out("transformation_function")
     use_zero = bool(g.params["use_0_for_constant_columns_when_checked"])
-    columns = _names_list(cols, 8).replace("\n", "\n    ")
-    code = f"""def {tf}(df, stats=normalize_stats({method!r}, {src}, {columns})):
-    \"\"\"Normalize Data ({method}), fitted on {src}, applied to df.\"\"\"
-    return normalize_frame(df, {method!r}, {columns}, stats, {use_zero!r})
+    base = _var(g.node.id)
+    code = f"""{base}_columns = {_names_list(cols, len(base) + 11)}
+{base}_stats = normalize_stats({method!r}, {src}, {base}_columns)
+
+
+def {tf}(df):
+    \"\"\"Normalize Data ({method}) with the statistics fitted on {src}, applied to df.\"\"\"
+    return normalize_frame(df, {method!r}, {base}_columns, {base}_stats, {use_zero!r})
 
 
 {out} = {tf}({src})"""
