@@ -82,87 +82,6 @@ def _split_data(g: NodeCode) -> Step:
     return Step(f"{first}, {second} = {_wrap_call('split_rows', args)}", helpers=("split_rows",))
 
 
-@generator("normalize_data")
-def _normalize_data(g: NodeCode) -> Step:
-    method = g.params["transformation_method"]
-    if method not in ("ZScore", "MinMax"):
-        raise g.fail(f"the transformation method {method!r} has no Python generator yet; the "
-                     "methods exported are ZScore and MinMax.")
-    cols = g.columns("columns_to_transform", "dataset")
-    src, out = _one_input(g), g.out("transformed_dataset")
-    fill = "0.0" if g.params["use_0_for_constant_columns_when_checked"] else "np.nan"
-    if method == "ZScore":
-        fit = ['mean, std = float(np.mean(fitted)), float(np.std(fitted))  # population std',
-               "scaled = (x - mean) / std"]
-    else:
-        fit = ["low, high = float(np.min(fitted)), float(np.max(fitted))",
-               "scale = 1.0 / (high - low)",
-               "scaled = x * scale - low * scale"]
-    body = "\n".join("            " + line for line in fit)
-    # the transformation: a function of new data, fitted on this input (see generators_columns)
-    code = f"""def {g.out("transformation_function")}(df, train={src}):
-    \"\"\"Normalize Data ({method}), fitted on {src}, applied to df.\"\"\"
-    new_columns = {{}}
-    with np.errstate(all="ignore"):
-        for column in {_names_list(cols, 22).replace(chr(10), chr(10) + "        ")}:
-            fitted = train[column].to_numpy(dtype="float64", na_value=np.nan)
-            fitted = fitted[np.isfinite(fitted)]
-            if len(fitted) == 0:
-                continue  # all values missing: left as is
-            x = df[column].to_numpy(dtype="float64", na_value=np.nan)
-            x = np.where(np.isinf(x), np.nan, x)
-            if float(np.std(fitted)) < 1e-9:  # a constant column
-                new_columns[column] = np.where(np.isnan(x), np.nan, {fill})
-                continue
-{body}
-            new_columns[column] = scaled
-    return df.assign(**new_columns) if new_columns else df[list(df.columns)]
-
-
-{out} = {g.out("transformation_function")}({src})"""
-    return Step(code)
-
-
-@generator("filter_based_feature_selection")
-def _feature_selection(g: NodeCode) -> Step:
-    from jupyter_designer.components import feature_selection as fsel
-
-    p = g.params
-    if p["feature_scoring_method"] != "Pearson Correlation":
-        raise g.fail(f"the scoring method {p['feature_scoring_method']!r} has no Python generator "
-                     "yet; Pearson Correlation is exported.")
-    schema = g.schema("dataset")
-    target = fsel._fbfs_target(p, schema, g.spec.name)
-    candidates = fsel._candidates(schema, target, p["operate_on_feature_columns_only"])
-    if schema.kind(target) not in ("integer", "double", "boolean"):
-        raise g.fail(f"Pearson Correlation against the non-numeric target {target!r} has no "
-                     "Python generator yet.")
-    src, out = _one_input(g), g.out("filtered_dataset")
-    code = f"""target = {target!r}
-candidates = {_names_list(candidates, 13)}
-y_all = {src}[target].astype("float64").to_numpy(dtype="float64", na_value=np.nan)
-scores = {{}}
-for column in candidates:
-    x = {src}[column].astype("float64").to_numpy(dtype="float64", na_value=np.nan)
-    ok = ~np.isnan(x) & ~np.isnan(y_all)
-    x, y = x[ok], y_all[ok]
-    if len(x) < 2 or np.std(x) == 0 or np.std(y) == 0:
-        scores[column] = 0.0
-    else:
-        scores[column] = abs(float(np.corrcoef(x, y)[0, 1]))  # |Pearson r|
-    if np.isnan(scores[column]):
-        scores[column] = 0.0
-ranked = sorted(candidates, key=lambda c: -scores[c])  # ties keep the dataset's order
-chosen = ranked[:{int(p['number_of_desired_features'])}]
-print("Features kept:", ", ".join(chosen))
-{out} = {src}[[target] + chosen]"""
-    features = g.outputs.get("features")
-    if features:
-        code += (f"\n{features} = pd.DataFrame({{c: [scores[c]] for c in ranked}}, "
-                 "columns=ranked).astype(\"float64\")")
-    return Step(code)
-
-
 def _learner_generator(g: NodeCode) -> Step:
     """Any learner: the estimator its component builds."""
     untrained = g.untrained
@@ -224,42 +143,6 @@ def _cross_validate(g: NodeCode) -> Step:
     code = (f"{out} = cross_validate({_one_input(g, 'untrained_model')}, {_one_input(g)}, "
             f"{label!r}, seed={g.params['random_seed']})")
     return Step(code, helpers=("cross_validate",), metrics=out)
-
-
-@generator("tune_model_hyperparameters")
-def _tune(g: NodeCode) -> Step:
-    from jupyter_designer.components import model_tuning as mt
-
-    if "optional_validation_dataset" in g.inputs:
-        raise g.fail("a sweep scored on a validation dataset has no Python generator yet; "
-                     "leave the validation input unconnected (cross validation).")
-    untrained = g.values.get("untrained_model")
-    if untrained is None:
-        raise g.fail("its 'Untrained model' input must come from a learner.")
-    p = g.params
-    if not untrained.grid and mt.default_grid(untrained):
-        raise g.fail(mt._single_mode_message(f"the learner {untrained.learner}"))
-    settings = mt.sweep_settings(untrained.grid, p["specify_parameter_sweeping_mode"],
-                                 p["maximum_number_of_runs_on_random_sweep"], p["random_seed"])
-    if untrained.task == "regression":
-        metric = mt.METRIC_COLUMNS[p["metric_for_measuring_performance_for_regression"]]
-    else:
-        metric = mt.METRIC_COLUMNS[p["metric_for_measuring_performance_for_classification"]]
-    label = _label(g, "label_column", "training_dataset")
-    imports: set = set()
-    rows = []
-    for s in settings:
-        shown = {mt._param_label(untrained.learner, k): mt._plain(v) for k, v in s.items()}
-        code = learner_code(untrained, imports, g.title, overrides=s,
-                            add_source=g.export.add_source).replace("\n", "\n     ")
-        rows.append(f"    ({_lit(shown)},\n     {code}),")
-    model, metrics = g.out("trained_best_model"), f"{_var(g.node.id)}_metrics"
-    code = (f"# the settings the sweep tries ({p['specify_parameter_sweeping_mode']})\n"
-            f"settings = [\n" + "\n".join(rows) + "\n]\n"
-            f"{model}, {metrics} = tune_hyperparameters(\n"
-            f"    settings, {_one_input(g, 'training_dataset')}, {label!r}, metric={metric!r},\n"
-            f"    lower_is_better={metric in mt.LOWER_IS_BETTER}, seed={p['random_seed']})")
-    return Step(code, helpers=("tune_hyperparameters",), imports=tuple(imports), metrics=metrics)
 
 
 @generator("execute_python_script")
