@@ -13,11 +13,13 @@ import subprocess
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_export_columns import _script_var
 from test_export_python import _METRIC_LINE, _clean_env, _run_metrics, fresh_python  # noqa: F401
 
 from jupyter_designer.app import submit_run
 from jupyter_designer.app.export import export
+from jupyter_designer.engine.errors import DesignerError
 from jupyter_designer.engine.pipeline import Pipeline
 from jupyter_designer.store import Workspace
 
@@ -193,4 +195,18 @@ def test_a_split_with_a_bad_expression_stops_the_script_with_the_components_erro
                          capture_output=True, text=True, timeout=600)
     assert out.returncode != 0
     assert "ValueError: the 'Relational expression' compares text column 'color'" in out.stderr
+    ws.close()
+
+
+def test_a_stratified_split_without_key_column_is_named(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    ws.register_dataset("export cleaning train", _train())
+    p = Pipeline("Stratified without key", workspace=ws)
+    data = p.add_dataset("export cleaning train")
+    node = p.add_component("Split Data", {"stratified_split": "True"})
+    p.connect(data, None, node, None)
+    with pytest.raises(DesignerError, match=r"'Stratification key column' parameter of Split "
+                                            r"Data is required"):
+        export(ws, p, format="python", folder=tmp_path / "script")
+    assert not list(tmp_path.glob("script/*.py")), "nothing is written when the export fails"
     ws.close()

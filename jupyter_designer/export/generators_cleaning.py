@@ -88,9 +88,6 @@ def _split_data(g: NodeCode) -> Step:
     p = g.params
     key = None
     if p["splitting_mode"] == s.SPLIT_ROWS and p["stratified_split"] == "True":
-        if p["stratification_key_column"] is None:
-            raise g.fail("'Stratified split' is True but no 'Stratification key column' is "
-                         "selected. Select the column to stratify on.")
         key = g.columns("stratification_key_column", "dataset")[0]
     _common(g)
     g.export.add_source("split", "\n\n\n".join([
