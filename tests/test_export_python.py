@@ -447,10 +447,12 @@ def test_toolbar_export_of_a_run_view(dummy_comm, sample_runs, tmp_path):
     assert f"run {rec.id}" in result.path.read_text(encoding="utf-8")
     # a failing export goes to the status line, not a traceback
     p = load_sample("Automobile price prediction (basic)", workspace=ws)
-    p.set_param("clean_missing_data", "cleaning_mode", "Replace with mean")
+    r = p.add_component("Execute R Script")
+    p.connect("split_data", "results_dataset1", r, "dataset1")
+    p.connect("split_data", "results_dataset2", r, "script_bundle")
     d2 = Designer(p, ws)
     assert d2.export_script(folder=tmp_path / "x") is None
-    assert "'Replace with mean' has no Python generator yet" in d2.status_text
+    assert "a script bundle input has no Python generator yet" in d2.status_text
     assert not (tmp_path / "x").exists()
 
 
