@@ -29,59 +29,6 @@ def _select_columns(g: NodeCode) -> Step:
     return Step(f"{g.out()} = {src}[{_names_list(names, len(g.out()) + 4)}]")
 
 
-@generator("clean_missing_data")
-def _clean_missing_data(g: NodeCode) -> Step:
-    from jupyter_designer.components.data_transformation import cleaning as c
-
-    mode = g.params["cleaning_mode"]
-    if mode not in (c.REMOVE_ROW, c.REMOVE_COLUMN):
-        raise g.fail(f"the cleaning mode {mode!r} has no Python generator yet; the modes "
-                     f"exported are {c.REMOVE_ROW!r} and {c.REMOVE_COLUMN!r}.")
-    src, out = _one_input(g), g.out("cleaned_dataset")
-    cols = g.columns("columns_to_be_cleaned", "dataset")
-    lo, hi = g.params["minimum_missing_value_ratio"], g.params["maximum_missing_value_ratio"]
-    if cols == list(g.schema("dataset").names):
-        lines = [f"columns = list({src}.columns)"]
-    else:
-        lines = [f"columns = {_names_list(cols, 10)}"]
-    if (lo, hi) != (0.0, 1.0):
-        lines += [f"# only columns whose ratio of missing values lies in [{lo}, {hi}]",
-                  f"ratios = {{c: {src}[c].isna().sum() / len({src}) if len({src}) else 0.0 "
-                  "for c in columns}",
-                  f"columns = [c for c in columns if {lo!r} <= ratios[c] <= {hi!r}]"]
-    # the transformation: a function of new data (label columns are neither cleaned nor removed)
-    tr = g.out("cleaning_transformation")
-    if mode == c.REMOVE_ROW:
-        lines += ["", "", f"def {tr}(df, columns=columns, label_columns=()):",
-                  '    """Clean Missing Data: rows missing a value in the cleaned columns removed."""',
-                  "    columns = [c for c in columns if c not in label_columns]",
-                  "    missing = df[columns].isna().any(axis=1).to_numpy()",
-                  "    return df[~missing].reset_index(drop=True) if missing.any() else df"]
-    else:
-        lines += [f"dropped = [c for c in columns if {src}[c].isna().any()]", "", "",
-                  f"def {tr}(df, dropped=dropped, label_columns=()):",
-                  '    """Clean Missing Data: the columns that had missing values removed."""',
-                  "    return df.drop(columns=[c for c in dropped if c in df.columns])"]
-    return Step("\n".join(lines + ["", "", f"{out} = {tr}({src})"]))
-
-
-@generator("split_data")
-def _split_data(g: NodeCode) -> Step:
-    p = g.params
-    if p["splitting_mode"] != "Split Rows":
-        raise g.fail(f"the splitting mode {p['splitting_mode']!r} has no Python generator yet; "
-                     "use 'Split Rows'.")
-    args = [_one_input(g), _lit(p["fraction_of_rows_in_the_first_output_dataset"]),
-            f"seed={p['random_seed']}"]
-    if p["stratified_split"] == "True":
-        key = g.columns("stratification_key_column", "dataset")[0]
-        args.append(f"stratify_column={key!r}")
-    if not p["randomized_split"]:
-        args.append("randomized=False")
-    first, second = g.out("results_dataset1"), g.out("results_dataset2")
-    return Step(f"{first}, {second} = {_wrap_call('split_rows', args)}", helpers=("split_rows",))
-
-
 def _learner_generator(g: NodeCode) -> Step:
     """Any learner: the estimator its component builds."""
     untrained = g.untrained
