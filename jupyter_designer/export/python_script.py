@@ -27,7 +27,7 @@ from . import script_helpers
 # the generators of the other palettes register themselves when imported
 from . import (generators_columns, generators_extra, generators_models,  # noqa: F401
                generators_recommend, generators_rows, generators_text, generators_vision)
-# registered last: their generators replace the first ones of generators.py
+# every mode of the core tabular components
 from . import generators_cleaning, generators_features  # noqa: F401
 from .generators import _learner_generator, _user_component
 from .script_code import GENERATORS, DataFile, ExportError, NodeCode, _var
