@@ -8,14 +8,13 @@ the run's (values, dtypes, column order, index).
 
 from __future__ import annotations
 
-import ast
 import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_export_columns import _script_var
-from test_export_python import _METRIC_LINE, _clean_env, _run_metrics, fresh_python  # noqa: F401
+from export_checks import assert_script_reproduces_run
+from test_export_python import _clean_env, fresh_python  # noqa: F401
 
 from jupyter_designer.app import submit_run
 from jupyter_designer.app.export import export
@@ -152,25 +151,7 @@ def test_cleaning_and_splitting_export_reproduces_the_run(tmp_path, fresh_python
     assert "jupyter_designer" not in text
     for name in ("fit_cleaning", "clean_frame", "split_positions"):  # the components' own code
         assert f"def {name}(" in text
-    got = tmp_path / "got"
-    got.mkdir()
-    variables = {name: _script_var(node, port) for name, (node, port) in outputs.items()}
-    dump = "; ".join(f"g[{v!r}].to_parquet({str(got / (v + '.parquet'))!r})"
-                     for v in sorted(set(variables.values())))
-    out = subprocess.run([fresh_python, "-c", "import runpy, sys; g = runpy.run_path(sys.argv[1]); "
-                          + dump, str(script)], cwd=script.parent, env=_clean_env(),
-                         capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-4000:]
-    printed = {(m["node"], m["name"]): ast.literal_eval(m["value"])
-               for m in map(_METRIC_LINE.match, out.stdout.splitlines()) if m}
-    assert printed == _run_metrics(rec) and printed
-    for name, (node, port) in outputs.items():
-        port = port or node.spec.outputs[0].key
-        expected = ws.load_artifact(rec.nodes[node.id].outputs[port]).copy()
-        expected.attrs = {}
-        actual = pd.read_parquet(got / f"{variables[name]}.parquet")
-        assert len(expected.columns) > 0, name
-        pd.testing.assert_frame_equal(actual, expected, check_exact=True, obj=name)
+    assert_script_reproduces_run(fresh_python, ws, rec, script, outputs, tmp_path)
     # the settings vary what the outputs hold (the test compares something)
     shapes = {name: ws.load_artifact(rec.nodes[n.id].outputs[port or n.spec.outputs[0].key]).shape
               for name, (n, port) in outputs.items()}

@@ -7,20 +7,17 @@ every node output compared with the one the run stored (values, dtypes, column o
 
 from __future__ import annotations
 
-import ast
-import re
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_export_python import _METRIC_LINE, _clean_env, _run_metrics, fresh_python  # noqa: F401
+from export_checks import assert_script_reproduces_run
+from test_export_python import fresh_python  # noqa: F401
 
 from jupyter_designer.app import submit_run
 from jupyter_designer.app.export import export
 from jupyter_designer.engine.pipeline import Pipeline
 from jupyter_designer.export.python_script import ExportError
-from jupyter_designer.export.script_code import _var
 from jupyter_designer.store import Workspace
 
 
@@ -222,16 +219,6 @@ def _pipeline(ws: Workspace) -> tuple[Pipeline, dict]:
     return p, outputs
 
 
-def _script_var(node, port) -> str:
-    base = _var(node.id)
-    ports = node.spec.outputs
-    if len(ports) == 1:
-        return base
-    key = port or ports[0].key
-    digit = re.search(r"(\d+)$", key)
-    return f"{base}_{digit.group(1) if digit else key}"
-
-
 def test_column_components_export_reproduces_the_run(tmp_path, fresh_python):  # noqa: F811
     ws = Workspace(tmp_path / "ws")
     p, outputs = _pipeline(ws)
@@ -244,33 +231,7 @@ def test_column_components_export_reproduces_the_run(tmp_path, fresh_python):  #
     text = script.read_text(encoding="utf-8")
     assert "jupyter_designer" not in text
     assert "def edit_column(" in text and "def math_frame(" in text  # the components' own code
-    # the script's outputs, written by the fresh interpreter
-    got = tmp_path / "got"
-    got.mkdir()
-    variables = {name: _script_var(node, port) for name, (node, port) in outputs.items()}
-    dump = "; ".join(f"g[{v!r}].to_parquet({str(got / (v + '.parquet'))!r})"
-                     for v in sorted(set(variables.values())))
-    out = subprocess.run([fresh_python, "-c", "import runpy, sys; g = runpy.run_path(sys.argv[1]); "
-                          + dump, str(script)], cwd=script.parent, env=_clean_env(),
-                         capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-4000:]
-    printed = {(m["node"], m["name"]): ast.literal_eval(m["value"])
-               for m in map(_METRIC_LINE.match, out.stdout.splitlines()) if m}
-    assert printed == _run_metrics(rec) and printed
-    # a function the script defines twice is defined alike (one helper does not replace another)
-    defined: dict = {}
-    for stmt in ast.parse(text).body:
-        if isinstance(stmt, ast.FunctionDef):
-            code = ast.get_source_segment(text, stmt)
-            assert defined.setdefault(stmt.name, code) == code, f"{stmt.name} defined twice"
-    for name, (node, port) in outputs.items():
-        port = port or node.spec.outputs[0].key
-        expected = ws.load_artifact(rec.nodes[node.id].outputs[port])
-        actual = pd.read_parquet(got / f"{variables[name]}.parquet")
-        expected = expected.copy()
-        expected.attrs = {}
-        assert len(expected.columns) > 0, name
-        pd.testing.assert_frame_equal(actual, expected, check_exact=True, obj=name)
+    assert_script_reproduces_run(fresh_python, ws, rec, script, outputs, tmp_path)
     ws.close()
 
 
