@@ -243,8 +243,27 @@ def learner_code(untrained, imports: set, owner: str, overrides: dict | None = N
         raise
     except Exception as exc:
         raise ExportError(f"{owner}: cannot build the learner {untrained.learner!r}: {exc}") from exc
+    from jupyter_designer.components.python_language import PythonScriptModel
+
+    if isinstance(est, PythonScriptModel):
+        if add_source is None:
+            raise ExportError(f"{owner}: a Create Python Model script can be exported only as "
+                              "part of a whole pipeline.")
+        name = python_model_name(est.python_script)
+        add_source(name, "# the Create Python Model script as written in the designer\n"
+                   + est.python_script.rstrip() + f"\n\n\n{name} = AzureMLModel")
+        # its AzureMLModel does its own encoding: fit_learner and score_dataset hand it the
+        # raw columns, as Train Model and Score Model do
+        return f'{{"task": {untrained.task!r}, "python_model": True,\n "make": {name}}}'
     return (f'{{"task": {untrained.task!r},\n "make": lambda: '
             f'{render_estimator(est, imports, 1, owner, add_source)}}}')
+
+
+def python_model_name(script: str) -> str:
+    """The script's name of the AzureMLModel class of one Create Python Model script."""
+    import hashlib
+
+    return "AzureMLModel_" + hashlib.sha256(script.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def one_input(g: NodeCode, port: str = "dataset") -> str:

@@ -38,6 +38,15 @@ def fit_learner(learner, df, label, features=None):
     if features is None:
         features = [c for c in df.columns
                     if c != label and c not in df.attrs.get("score_columns", ())]
+    if learner.get("python_model"):  # a Create Python Model script: its own encoding
+        model = learner["make"]()
+        classes = None
+        if learner["task"] in ("binary", "multiclass"):
+            classes = [v.item() if isinstance(v, np.generic) else v
+                       for v in np.unique(df[label].to_numpy())]
+        model.train(df[features], df[[label]])
+        return {"pipeline": model, "task": learner["task"], "features": features, "label": label,
+                "classes": classes, "label_kind": column_kind(df[label]), "python_model": True}
     kinds = {c: column_kind(df[c]) for c in features}
     categorical = [str(c) for c in features if kinds[c] in ("string", "categorical", "boolean")]
     numeric = [str(c) for c in features if kinds[c] in ("integer", "double")]
@@ -95,7 +104,13 @@ def score_dataset(model, df, label=None):
     X = df[model["features"]].rename(columns=str)
     est = model["pipeline"]
     cols = {}
-    if model["task"] == "clustering":
+    if model.get("python_model"):  # AzureMLModel.predict: a DataFrame of the score columns
+        pred = est.predict(df[model["features"]])
+        if isinstance(pred, pd.Series):
+            pred = pred.to_frame("Scored Labels")
+        for c in pred.columns:
+            cols[str(c)] = pred[c].to_numpy()
+    elif model["task"] == "clustering":
         cols["Assignments"] = np.asarray(est.predict(X), dtype=np.int64)
         distances = np.asarray(est.transform(X), dtype=np.float64)
         for i in range(distances.shape[1]):
@@ -124,7 +139,8 @@ def score_dataset(model, df, label=None):
             cols["Scored Labels"] = classes[np.argmax(proba, axis=1)]
             for j, c in enumerate(model["classes"]):
                 cols[f"Scored Probabilities_{c}"] = proba[:, j]
-    if model["label_kind"] == "categorical" and model["task"] != "regression":
+    if model["label_kind"] == "categorical" and model["task"] != "regression" \
+            and "Scored Labels" in cols:
         cols["Scored Labels"] = pd.Categorical(cols["Scored Labels"], categories=model["classes"])
     out = df.copy(deep=False)
     for name, values in cols.items():
