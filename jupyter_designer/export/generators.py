@@ -10,7 +10,8 @@ import inspect
 import re
 import textwrap
 
-from .script_code import NodeCode, Step, _lit, _names_list, _var, _wrap_call, generator, learner_code
+from .script_code import (NodeCode, Step, _lit, _names_list, _var, _wrap_call, generator, learner_code,
+                          model_source)
 from .script_code import one_input as _one_input
 
 
@@ -53,8 +54,6 @@ def _train_model(g: NodeCode) -> Step:
 
 @generator("score_model")
 def _score_model(g: NodeCode) -> Step:
-    from .generators_models import model_source
-
     if model_source(g) == "train_clustering_model":
         raise g.fail("its trained model is a clustering model; use Assign Data to Clusters to "
                      "score it.")

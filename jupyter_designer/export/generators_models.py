@@ -16,7 +16,7 @@ import inspect
 from .generators import _learner_generator
 from .generators_text import _as_text_source
 from .script_code import NodeCode, Step, _lit, _names_list, _var, _wrap_call, generator, \
-    own_estimator_source, plain_source, render_estimator
+    model_source, own_estimator_source, plain_source, render_estimator
 from .script_code import one_input as _one_input
 
 
@@ -134,13 +134,6 @@ def _train_clustering(g: NodeCode) -> Step:
                  f"{d} = {out}[{_names_list(columns, len(d) + 4 + len(out))}].to_numpy()\n"
                  f"{out} = {call}")
     return Step(code, helpers=("fit_learner", "score_dataset"))
-
-
-def model_source(g: NodeCode) -> str | None:
-    """The component id of the node whose output reaches the 'Trained model' input."""
-    source = g.sources.get("trained_model")
-    node = g.export.pipeline.nodes.get(source[0]) if source else None
-    return node.spec.id if node is not None and node.kind != "dataset" else None
 
 
 @generator("assign_data_to_clusters")

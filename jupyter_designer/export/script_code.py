@@ -266,6 +266,13 @@ def python_model_name(script: str) -> str:
     return "AzureMLModel_" + hashlib.sha256(script.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
+def model_source(g: NodeCode) -> str | None:
+    """The component id of the node whose output reaches the 'Trained model' input."""
+    source = g.sources.get("trained_model")
+    node = g.export.pipeline.nodes.get(source[0]) if source else None
+    return node.spec.id if node is not None and node.kind != "dataset" else None
+
+
 def one_input(g: NodeCode, port: str = "dataset") -> str:
     """The variable of the node's input ``port``, or an error saying to connect it."""
     if port not in g.inputs:
