@@ -42,7 +42,8 @@ def _vision_source() -> str:
     for obj in (ml.probability_column, im.ImageError, im.ImageDirectory, im.decode_image,
                 im.image_bytes, im.pick_column, im.to_directory, im.split_directory, im.compose,
                 im.tensors, nw.NetworkError, nw.build, nw.read_state, nw.load_pretrained,
-                nw.device, nw.ImageClassifier, nw.train, nw.train_classifier, nw.score_table):
+                nw.device, nw.ImageClassifier, nw.train, nw._train, nw.train_classifier,
+                nw.score_table):
         parts.append(_module_code(obj))
     return "\n\n\n".join(parts)
 
@@ -107,6 +108,22 @@ def _network(g: NodeCode) -> Step:
     return _step(g, "\n".join(lines))
 
 
+def _run_threads(g: NodeCode) -> int | None:
+    """How many CPU threads the exported run trained the node's network with (None when a
+    draft is exported, or the run's model does not say)."""
+    ex = g.export
+    rec = ex.run.nodes.get(g.node.id) if ex.run is not None else None
+    if ex.workspace is None or rec is None or rec.status not in ("completed", "reused"):
+        return None
+    try:
+        model = ex.workspace.run_output(ex.run.id, g.node.id, "trained_model")
+    except Exception:  # noqa: BLE001 - an output that cannot be read: train with the default
+        return None
+    network = getattr(model, "estimator", model)  # the ImageClassifier the TrainedModel holds
+    threads = (getattr(network, "settings", None) or {}).get("threads")
+    return int(threads) if threads else None
+
+
 @generator("train_pytorch_model")
 def _train(g: NodeCode) -> Step:
     from jupyter_designer.components.computer_vision import train_pytorch_model
@@ -114,6 +131,9 @@ def _train(g: NodeCode) -> Step:
     out = g.out()
     settings = "".join(f"    {p.key}={_lit(g.params[p.key])},\n"
                        for p in train_pytorch_model.spec.params)
+    threads = _run_threads(g)
+    if threads:
+        settings += f"    threads={threads},  # the run's CPU threads: PyTorch's sums depend on them\n"
     code = (f"{out} = train_classifier(\n"
             f"    {_one_input(g, 'untrained_model')}, {_one_input(g, 'training_dataset')}, "
             f"{_one_input(g, 'validation_dataset')},\n{settings}    log=log)\n"

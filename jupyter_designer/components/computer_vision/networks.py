@@ -142,10 +142,33 @@ class ImageClassifier:
 
 
 def train(untrained, train_x, train_y, valid_x, valid_y, *, classes, epochs, batch_size,
-          warmup, learning_rate, seed, patience, print_frequency, log) -> ImageClassifier:
+          warmup, learning_rate, seed, patience, print_frequency, log,
+          threads=None) -> ImageClassifier:
     """Train ``untrained`` (an UntrainedModel of ResNet/DenseNet) with SGD (momentum 0.9),
     a linear warm-up over ``warmup`` epochs then polynomial decay, early stopping after
-    ``patience`` epochs without a lower validation loss; the best epoch's weights are kept."""
+    ``patience`` epochs without a lower validation loss; the best epoch's weights are kept.
+
+    PyTorch splits a CPU computation's sums between its threads, so the weights depend on
+    how many there are: the count used is kept in the model's settings (``threads``), and
+    ``threads`` trains with a given count (an exported script repeats the run's)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        model = _train(untrained, train_x, train_y, valid_x, valid_y, classes=classes,
+                       epochs=epochs, batch_size=batch_size, warmup=warmup,
+                       learning_rate=learning_rate, seed=seed, patience=patience,
+                       print_frequency=print_frequency, log=log)
+        model.settings["threads"] = torch.get_num_threads()
+        return model
+    finally:
+        torch.set_num_threads(before)
+
+
+def _train(untrained, train_x, train_y, valid_x, valid_y, *, classes, epochs, batch_size,
+           warmup, learning_rate, seed, patience, print_frequency, log) -> ImageClassifier:
     import torch
     from torch import nn
 
@@ -230,7 +253,7 @@ def train(untrained, train_x, train_y, valid_x, valid_y, *, classes, epochs, bat
 
 def train_classifier(untrained, train_images, valid_images, *, epochs, batch_size,
                      warmup_step_number, learning_rate, random_seed, patience, print_frequency,
-                     log) -> ImageClassifier:
+                     log, threads=None) -> ImageClassifier:
     """Train PyTorch Model: check the two labeled image directories, read their images (the
     training images anew each epoch when their transformation has random steps) and
     :func:`train`."""
@@ -259,7 +282,8 @@ def train_classifier(untrained, train_images, valid_images, *, epochs, batch_siz
     return train(untrained, lambda epoch: fixed if fixed is not None else tensors(train_images, training=True),
                  y_train, valid_x, y_valid, classes=classes, epochs=epochs,
                  batch_size=batch_size, warmup=warmup_step_number, learning_rate=learning_rate,
-                 seed=random_seed, patience=patience, print_frequency=print_frequency, log=log)
+                 seed=random_seed, patience=patience, print_frequency=print_frequency, log=log,
+                 threads=threads)
 
 
 def score_table(classifier: ImageClassifier, classes, images, label_column):
