@@ -91,7 +91,8 @@ class DaskTarget(_RemoteTarget):
                 if self.config.get("memory_limit"):
                     kw["memory_limit"] = self.config["memory_limit"]
                 # a dead worker fails its task at once: our own 'retries' decides what next
-                with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+                        _environ_kept():
                     try:
                         self._cluster = LocalCluster(**kw)
                     except Exception as exc:
@@ -243,3 +244,22 @@ class DaskTarget(_RemoteTarget):
                 with contextlib.suppress(Exception):
                     obj.close()
 
+
+@contextlib.contextmanager
+def _environ_kept():
+    """Dask's nanny sets OMP_NUM_THREADS=1 (and the other thread limits of its
+    ``pre-spawn-environ``) in this process's environment for the worker processes it starts:
+    put them back afterwards, so the user's process (a kernel, the Jupyter server) keeps its
+    own thread counts, and so do the libraries and processes it starts later."""
+    import dask
+
+    keys = list(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+    before = {k: os.environ.get(k) for k in keys}
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
