@@ -42,7 +42,7 @@ def _vision_source() -> str:
     for obj in (ml.probability_column, im.ImageError, im.ImageDirectory, im.decode_image,
                 im.image_bytes, im.pick_column, im.to_directory, im.split_directory, im.compose,
                 im.tensors, nw.NetworkError, nw.build, nw.read_state, nw.load_pretrained,
-                nw.device, nw.ImageClassifier, nw.train, nw._train, nw.train_classifier,
+                nw.device, nw.ImageClassifier, nw.train, nw.train_classifier,
                 nw.score_table):
         parts.append(_module_code(obj))
     return "\n\n\n".join(parts)
@@ -132,9 +132,11 @@ def _train(g: NodeCode) -> Step:
     settings = "".join(f"    {p.key}={_lit(g.params[p.key])},\n"
                        for p in train_pytorch_model.spec.params)
     threads = _run_threads(g)
-    if threads:
-        settings += f"    threads={threads},  # the run's CPU threads: PyTorch's sums depend on them\n"
-    code = (f"{out} = train_classifier(\n"
+    code = ""
+    if threads:  # for training and every scoring after it
+        code = (f"# the run's CPU threads: PyTorch's sums, so the weights and scores, depend on "
+                f"them\ntorch.set_num_threads({threads})\n")
+    code += (f"{out} = train_classifier(\n"
             f"    {_one_input(g, 'untrained_model')}, {_one_input(g, 'training_dataset')}, "
             f"{_one_input(g, 'validation_dataset')},\n{settings}    log=log)\n"
             f"{out}.label_column = {_one_input(g, 'training_dataset')}.label_column\n"

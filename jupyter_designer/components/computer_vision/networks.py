@@ -142,33 +142,14 @@ class ImageClassifier:
 
 
 def train(untrained, train_x, train_y, valid_x, valid_y, *, classes, epochs, batch_size,
-          warmup, learning_rate, seed, patience, print_frequency, log,
-          threads=None) -> ImageClassifier:
+          warmup, learning_rate, seed, patience, print_frequency, log) -> ImageClassifier:
     """Train ``untrained`` (an UntrainedModel of ResNet/DenseNet) with SGD (momentum 0.9),
     a linear warm-up over ``warmup`` epochs then polynomial decay, early stopping after
     ``patience`` epochs without a lower validation loss; the best epoch's weights are kept.
 
-    PyTorch splits a CPU computation's sums between its threads, so the weights depend on
-    how many there are: the count used is kept in the model's settings (``threads``), and
-    ``threads`` trains with a given count (an exported script repeats the run's)."""
-    import torch
-
-    before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(int(threads))
-    try:
-        model = _train(untrained, train_x, train_y, valid_x, valid_y, classes=classes,
-                       epochs=epochs, batch_size=batch_size, warmup=warmup,
-                       learning_rate=learning_rate, seed=seed, patience=patience,
-                       print_frequency=print_frequency, log=log)
-        model.settings["threads"] = torch.get_num_threads()
-        return model
-    finally:
-        torch.set_num_threads(before)
-
-
-def _train(untrained, train_x, train_y, valid_x, valid_y, *, classes, epochs, batch_size,
-           warmup, learning_rate, seed, patience, print_frequency, log) -> ImageClassifier:
+    PyTorch splits a CPU computation's sums between its threads, so weights and scores depend
+    on how many there are: the count is kept in the model's settings (``threads``), and an
+    exported script sets the same."""
     import torch
     from torch import nn
 
@@ -248,12 +229,13 @@ def _train(untrained, train_x, train_y, valid_x, valid_y, *, classes, epochs, ba
     buf = io.BytesIO()
     torch.save(best_state, buf)
     settings = {k: p.get(k) for k in ("memory_efficient", "zero_init_residual")}
+    settings["threads"] = torch.get_num_threads()
     return ImageClassifier(p["model_name"], list(classes), buf.getvalue(), settings, history)
 
 
 def train_classifier(untrained, train_images, valid_images, *, epochs, batch_size,
                      warmup_step_number, learning_rate, random_seed, patience, print_frequency,
-                     log, threads=None) -> ImageClassifier:
+                     log) -> ImageClassifier:
     """Train PyTorch Model: check the two labeled image directories, read their images (the
     training images anew each epoch when their transformation has random steps) and
     :func:`train`."""
@@ -282,8 +264,7 @@ def train_classifier(untrained, train_images, valid_images, *, epochs, batch_siz
     return train(untrained, lambda epoch: fixed if fixed is not None else tensors(train_images, training=True),
                  y_train, valid_x, y_valid, classes=classes, epochs=epochs,
                  batch_size=batch_size, warmup=warmup_step_number, learning_rate=learning_rate,
-                 seed=random_seed, patience=patience, print_frequency=print_frequency, log=log,
-                 threads=threads)
+                 seed=random_seed, patience=patience, print_frequency=print_frequency, log=log)
 
 
 def score_table(classifier: ImageClassifier, classes, images, label_column):
